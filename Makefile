@@ -1,0 +1,140 @@
+# fuse -- build container images from Lua task files.
+#
+#   make            build build/fuse (with the payload build/fuse-apply embedded)
+#   make check      install missing Debian packages, start dockerd if needed, run every test
+#   make demo       build and run the hello example, print its HTTP answer
+#   make asan       unit tests under AddressSanitizer + UBSan
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make bench      benchmarks (not part of check)
+
+VERSION   = 0.1.0
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+CC       ?= cc
+MUSLCC   ?= musl-gcc
+PKGS      = lua5.4 libcurl yajl libarchive
+
+CFLAGS   ?= -O2 -g
+WARN      = -Wall -Wextra -Werror
+BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -DFUSE_VERSION='"$(VERSION)"'
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CHECK_LIBS = $(shell pkg-config --libs check)
+ALL_CFLAGS = $(BASEFLAGS) $(PKG_CFLAGS) -Isrc $(CFLAGS) $(EXTRA_CFLAGS)
+
+# Code shared by fuse and the static payload fuse-apply (no Lua, curl, archive).
+SHARED_SRC = src/mem.c src/strbuf.c src/fv.c src/fvjson.c src/restype.c src/bundle.c
+# fuse's own modules; src/main.c holds only main() so tests can link the rest.
+FUSE_SRC   = $(filter-out $(SHARED_SRC) src/main.c,$(wildcard src/*.c))
+APPLY_SRC  = $(filter-out src/apply/main.c,$(wildcard src/apply/*.c))
+LUA_SRC    = $(sort $(wildcard lua/fuse/*.lua))
+TEST_SRC   = $(wildcard tests/unit/test_*.c)
+
+SHARED_OBJ = $(SHARED_SRC:%.c=$(BUILD)/%.o)
+FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o
+APPLY_OBJ  = $(APPLY_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    = $(SHARED_OBJ) $(FUSE_OBJ) $(APPLY_OBJ)
+TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# The payload is built with musl so it is small and static; its objects live apart.
+MUSL_DIR   = $(BUILD)/musl
+MUSL_OBJ   = $(addprefix $(MUSL_DIR)/,$(SHARED_SRC:.c=.o) $(APPLY_SRC:.c=.o) src/apply/main.o)
+MUSL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Os -ffunction-sections \
+	-fdata-sections -I$(MUSL_DIR)/include -Isrc -DFUSE_VERSION='"$(VERSION)"'
+YAJL_STATIC = $(shell pkg-config --variable=libdir yajl)/libyajl_s.a
+
+.PHONY: all deps check unit integration asan valgrind demo install uninstall clean bench lint format
+
+all: $(BUILD)/fuse $(BUILD)/fuse-apply
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuse: $(BUILD)/src/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(BUILD)/src/main.o $(SHARED_OBJ) $(FUSE_OBJ) $(PKG_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# Lua prelude compiled in, so an installed fuse needs no Lua files on disk.
+$(BUILD)/prelude.c: tools/embed.lua $(LUA_SRC)
+	@mkdir -p $(dir $@)
+	lua5.4 tools/embed.lua $(LUA_SRC) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/prelude.o: $(BUILD)/prelude.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The payload binary embedded into fuse with .incbin: one file to install.
+$(BUILD)/payload.o: src/payload.S $(BUILD)/fuse-apply
+	$(CC) -c -DPAYLOAD_PATH='"$(BUILD)/fuse-apply"' -o $@ src/payload.S
+
+$(MUSL_DIR)/include/yajl:
+	@mkdir -p $(MUSL_DIR)/include
+	ln -sfn $(shell pkg-config --variable=includedir yajl)/yajl $@
+
+$(MUSL_DIR)/%.o: %.c | $(MUSL_DIR)/include/yajl
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(MUSL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuse-apply: $(MUSL_OBJ)
+	$(MUSLCC) -static -Os -Wl,--gc-sections -s -o $@ $(MUSL_OBJ) $(YAJL_STATIC)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+# Installs the Debian packages that are missing (a fresh machine has none).
+deps:
+	@tools/deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all tests-build
+	@tests/run.sh $(BUILD)
+
+tests-build: $(TESTS)
+
+unit: all tests-build
+	@tests/run.sh --unit $(BUILD)
+
+integration: all
+	@tests/run.sh --integration $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		EXTRA_LDFLAGS='-fsanitize=address,undefined' CFLAGS='-O1 -g' all tests-build
+	@tests/run.sh --unit build-asan
+
+valgrind: all tests-build
+	@tests/run.sh --unit --valgrind $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh $(BUILD)
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+lint:
+	luacheck -q lua examples tasks
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--suppress=missingIncludeSystem -Isrc src
+	clang-format --dry-run -Werror src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h
+
+format:
+	clang-format -i src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/fuse $(BUILD)/fuse-apply $(DESTDIR)$(PREFIX)/bin/
+	for m in man/*.[1-8]; do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/fuse $(DESTDIR)$(PREFIX)/bin/fuse-apply
+	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,38 @@
+/* build.h -- from a docker_container task's options and bundle to an image.
+ *
+ * The Lua host (taskfile.c) collects the options (an FV_MAP of the keys of
+ * DESIGN §2: from_image, tag, env, volumes, ports, cmd, maintainer,
+ * entrypoint, user, workdir, labels, no_cache) and the bundle, then hands
+ * both here. Relative File.source paths are already absolute. */
+#ifndef FUSE_BUILD_H
+#define FUSE_BUILD_H
+
+#include "bundle.h"
+#include "fv.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+
+typedef struct build_flags {
+    int verbose;  /* -v: Docker's full stream */
+    int quiet;    /* -q: errors and the final line only */
+    int no_cache; /* --no-cache, or opts.no_cache */
+    /* When set, every JSON message of Docker's response stream is passed
+     * here as it arrives (DockerBuilder:build() collects them). */
+    void (*on_chunk)(const char *json, size_t len, void *ud);
+    void *ud;
+} build_flags;
+
+/* Exit statuses of build_run(). */
+enum { BUILD_OK = 0, BUILD_FAILED = 1, BUILD_INTERRUPTED = 130 };
+
+/* Builds the image. Progress goes to out; on failure a one-line error
+ * (without the "fuse: " prefix) is left in err, detail on following lines.
+ * The tag is only moved by a successful build. */
+int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err);
+
+/* -n: writes exactly the Dockerfile the build would send, then the bundle
+ * JSON (sensitive contents redacted). Touches nothing. */
+int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err);
+
+#endif

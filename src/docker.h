@@ -1,0 +1,56 @@
+/* docker.h -- a small Docker Engine API client on libcurl.
+ *
+ * Reads the environment as the docker CLI does: DOCKER_HOST (unix:// by
+ * default /var/run/docker.sock, tcp://), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
+ * DOCKER_API_VERSION. One connection is reused for every request. */
+#ifndef FUSE_DOCKER_H
+#define FUSE_DOCKER_H
+
+#include "strbuf.h"
+
+#include <stddef.h>
+
+typedef struct dk_client dk_client;
+
+/* Connects lazily: creates the client from the environment. Returns NULL with
+ * a one-line message in err for a malformed DOCKER_HOST or TLS setting. */
+dk_client *dk_open(strbuf *err);
+void dk_close(dk_client *c);
+
+/* GET /version once and settles the API version: the lower of the server's
+ * and ours, or DOCKER_API_VERSION. Errors name the cause in one line:
+ * "cannot connect to the Docker daemon at unix:///var/run/docker.sock: is it running?",
+ * "permission denied on /var/run/docker.sock", "Docker API version 1.12 is too old (need 1.24)". */
+int dk_negotiate(dk_client *c, strbuf *err);
+const char *dk_api_version(const dk_client *c);
+
+/* Pulls the request body on demand: fills buf with up to len bytes, returns
+ * the count, 0 at the end, or (size_t)-1 on error (message in the source). */
+typedef size_t (*dk_read_fn)(char *buf, size_t len, void *ud);
+/* Called once per complete JSON message of the build's response stream,
+ * with the raw object text and the parsed fields of interest. */
+typedef struct dk_msg {
+    const char *json;   /* the whole object, as received */
+    size_t json_len;
+    const char *stream; /* "stream" or NULL */
+    const char *status; /* "status" or NULL */
+    const char *error;  /* "error" / "errorDetail.message" or NULL */
+    const char *aux_id; /* "aux.ID" or NULL */
+} dk_msg;
+typedef void (*dk_msg_fn)(const dk_msg *m, void *ud);
+
+/* POST /build?<query> with a tar body streamed from read (chunked, bounded
+ * memory), passing each response message to on_msg. query is already
+ * URL-encoded ("t=a%3Ab&nocache=1&rm=1&forcerm=1"). Returns 0 when the
+ * stream ended without an error message, -1 otherwise (err set), and
+ * -2 when interrupted by dk_interrupt(). */
+int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
+             void *msg_ud, strbuf *err);
+
+/* Async-signal-safe: makes a running transfer stop at the next callback. */
+void dk_interrupt(void);
+
+/* Appends s URL-encoded (for query values). */
+void dk_urlencode(strbuf *out, const char *s);
+
+#endif

@@ -1,0 +1,29 @@
+# tests/integration/lib.sh -- sourced by every integration test.
+#
+# ok/not_ok print the lines tests/run.sh counts. check NAME CMD... runs CMD
+# and reports. Each test script works in its own temp dir, removed on exit,
+# and removes the images it tagged (fuse-it/*).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+FUSE=${FUSE_BUILD:-$ROOT/build}/fuse
+FUSE_APPLY=${FUSE_BUILD:-$ROOT/build}/fuse-apply
+WORK=$(mktemp -d /tmp/fuse-it.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+ok() { echo "ok - $*"; }
+not_ok() { echo "not ok - $*"; }
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+    local name=$1
+    shift
+    if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+
+# expect_eq NAME EXPECTED ACTUAL
+expect_eq() {
+    if [ "$2" = "$3" ]; then ok "$1"; else
+        not_ok "$1"
+        printf '    expected: %s\n    actual:   %s\n' "$2" "$3"
+    fi
+}
