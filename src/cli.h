@@ -1,0 +1,50 @@
+/* cli.h -- fuse's command line (DESIGN §3, fabric 1.x grammar).
+ *
+ *   fuse [OPTIONS] TASK[:KEY=VALUE[,KEY=VALUE...]] [TASK[:...] ...]
+ *
+ * ',' separates arguments, the first '=' separates key from value, ';'
+ * separates list items (split later, by the option's type), and \, \= \; \\
+ * escape. A key-less argument is an error. */
+#ifndef FUSE_CLI_H
+#define FUSE_CLI_H
+
+#include "strbuf.h"
+
+#include <stddef.h>
+
+typedef struct cli_kv {
+    char *key;
+    char *value; /* unescaped, except that "\;" stays "\;" so lists can still split on ';' */
+} cli_kv;
+
+typedef struct cli_task {
+    char *name;
+    cli_kv *args;
+    size_t nargs;
+} cli_task;
+
+typedef struct cli_opts {
+    int list;      /* -l, --list */
+    int shortlist; /* --shortlist */
+    char *display; /* -d, --display TASK */
+    char *fusefile; /* -f, --fusefile PATH */
+    int dry_run;   /* -n, --dry-run */
+    int no_cache;  /* --no-cache */
+    int verbose;   /* -v */
+    int quiet;     /* -q */
+    int version;   /* --version */
+    int help;      /* -h, --help */
+    cli_task *tasks;
+    size_t ntasks;
+} cli_opts;
+
+/* Parses argv. Returns 0, or 2 with one line in err naming the argument. */
+int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err);
+/* Parses one "TASK:k=v,..." word. Returns 0 or 2 (err set). */
+int cli_parse_task(const char *word, cli_task *t, strbuf *err);
+/* Splits a list value on unescaped ';' and unescapes "\;" in each item. */
+void cli_split_list(const char *value, void (*each)(const char *item, void *ud), void *ud);
+void cli_task_free(cli_task *t);
+void cli_opts_free(cli_opts *o);
+
+#endif

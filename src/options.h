@@ -1,0 +1,30 @@
+/* options.h -- the options of docker_container and task (DESIGN §2).
+ *
+ * One table says which keys exist, their Lua types, and how a CLI string
+ * converts to each (env=A=1;B=2, ports=8000;53/udp, cmd=shell words,
+ * no_cache=yes...). The Lua host validates the declared options with it and
+ * merges CLI overrides with it. */
+#ifndef FUSE_OPTIONS_H
+#define FUSE_OPTIONS_H
+
+#include "cli.h"
+#include "fv.h"
+#include "strbuf.h"
+
+/* Validates the options table given to docker_container (is_container = 1)
+ * or task (0): known keys, right types. On error returns -1 with one line in
+ * err such as "docker_container: ports must be a list of numbers or strings like \"53/udp\"". */
+int opt_check_decl(const fv *decl, int is_container, strbuf *err);
+
+/* The effective args of a task run: the declared options (with defaults,
+ * from_image = "debian:bookworm") and params' defaults, overridden by the CLI
+ * key/value pairs, each converted to its option's type (params stay strings).
+ * A key that is neither an option nor a declared param fails with
+ *   "the following parameters were not understood: nosuch (accepted: cmd, env, ...)"
+ * Returns the new FV_MAP, or NULL with err set. */
+fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err);
+
+/* Appends the accepted keys, sorted, joined with ", ". */
+void opt_accepted(const fv *decl, int is_container, strbuf *out);
+
+#endif

@@ -1,0 +1,46 @@
+/* taskfile.h -- the Lua host: loads task files and runs tasks (DESIGN §2).
+ *
+ * One lua_State holds every task file. Discovery walks up from the current
+ * directory to the first one holding fusefile.lua or tasks/*.lua; fusefile.lua
+ * loads first, then tasks/*.lua in name order, each in its own environment so
+ * tasks of tasks/web.lua are named web.NAME. */
+#ifndef FUSE_TASKFILE_H
+#define FUSE_TASKFILE_H
+
+#include "cli.h"
+#include "strbuf.h"
+
+#include <stdio.h>
+
+typedef struct tf_host tf_host;
+
+typedef struct tf_info {
+    const char *name;        /* "app_server", "web.api" */
+    const char *description; /* or NULL */
+    const char *where;       /* "fusefile.lua:3" */
+    int is_container;        /* docker_container (1) or task (0) */
+} tf_info;
+
+typedef struct tf_flags {
+    int dry_run, verbose, quiet, no_cache;
+} tf_flags;
+
+/* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2
+ * with one line in err: "fusefile.lua:12: ..." / "no fusefile.lua or tasks/ found
+ * in /x or any parent directory". */
+int tf_open(tf_host **out, const char *fusefile, strbuf *err);
+void tf_close(tf_host *h);
+
+/* Tasks sorted by name. */
+size_t tf_count(const tf_host *h);
+const tf_info *tf_get(const tf_host *h, size_t i);
+const tf_info *tf_find(const tf_host *h, const char *name);
+
+/* -d: prints the task's name, description, where, and accepted arguments. */
+int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err);
+
+/* Runs one task with its CLI arguments. Returns 0, 1 (task failed), 2 (bad
+ * arguments or task-file error) or 130 (interrupted), err set on non-zero. */
+int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *err);
+
+#endif
