@@ -38,6 +38,8 @@ LIB_OBJ    = $(SHARED_OBJ) $(FUSE_OBJ) $(APPLY_OBJ)
 TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 # The payload is built with musl so it is small and static; its objects live apart.
+# Debian's yajl.pc says includedir=/usr/include/yajl, others /usr/include: the
+# link must name the directory that holds yajl_gen.h either way.
 MUSL_DIR   = $(BUILD)/musl
 MUSL_OBJ   = $(addprefix $(MUSL_DIR)/,$(SHARED_SRC:.c=.o) $(APPLY_SRC:.c=.o) src/apply/main.o)
 MUSL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Os -ffunction-sections \
@@ -69,7 +71,7 @@ $(BUILD)/payload.o: src/payload.S $(BUILD)/fuse-apply
 
 $(MUSL_DIR)/include/yajl:
 	@mkdir -p $(MUSL_DIR)/include
-	ln -sfn $(shell pkg-config --variable=includedir yajl)/yajl $@
+	ln -sfn $(patsubst %/yajl/yajl,%/yajl,$(shell pkg-config --variable=includedir yajl)/yajl) $@
 
 $(MUSL_DIR)/%.o: %.c | $(MUSL_DIR)/include/yajl
 	@mkdir -p $(dir $@)
