@@ -1,1 +1,290 @@
+/* bundle.c -- an ordered, validated list of resources, and its JSON form. */
 #include "bundle.h"
+
+#include "fvjson.h"
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void bundle_init(bundle *b)
+{
+    b->items = NULL;
+    b->n = b->cap = 0;
+}
+
+void bundle_free(bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        fv_free(b->items[i].fields);
+        free(b->items[i].where);
+        free(b->items[i].ident);
+    }
+    free(b->items);
+    bundle_init(b);
+}
+
+/* The name part of a cached identity: "File[/x]" -> "/x" (length in *len). */
+static const char *bundle_res_name(const bundle_res *r, size_t *len)
+{
+    size_t skip = strlen(r->type->name) + 1;
+    *len = strlen(r->ident) - skip - 1;
+    return r->ident + skip;
+}
+
+long bundle_find(const bundle *b, const char *ref)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->items[i].ident, ref) == 0)
+            return (long)i;
+    size_t rlen = strlen(ref);
+    for (size_t i = 0; i < b->n; i++) {
+        size_t len;
+        const char *name = bundle_res_name(&b->items[i], &len);
+        if (len == rlen && memcmp(name, ref, len) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+static int bundle_check_watches(const bundle *b, const fv *fields, const char *ident, strbuf *err)
+{
+    const fv *w = fv_get(fields, "watches");
+    if (!w || w->kind != FV_LIST)
+        return 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (bundle_find(b, w->items[i]->str) >= 0)
+            continue;
+        sb_addf(err, "%s: watches ", ident);
+        rt_quote(err, w->items[i]->str, w->items[i]->len);
+        sb_adds(err, ", which is not an earlier resource");
+        return -1;
+    }
+    return 0;
+}
+
+/* Drops JSON nulls: validation took them as absent, and providers should
+ * not have to tell the two apart. */
+static void bundle_drop_nulls(fv *fields)
+{
+    for (size_t i = fields->n; i-- > 0;)
+        if (fields->items[i]->kind == FV_NULL)
+            fv_del(fields, fields->keys[i]);
+}
+
+int bundle_add(bundle *b, const rt_type *t, fv *fields, const char *where, strbuf *err)
+{
+    if (rt_validate(t, fields, err) < 0)
+        return -1;
+    strbuf ident = STRBUF_INIT;
+    rt_ident(t, fields, &ident);
+    long dup = -1;
+    for (size_t i = 0; i < b->n && dup < 0; i++)
+        if (strcmp(b->items[i].ident, sb_str(&ident)) == 0)
+            dup = (long)i;
+    if (dup >= 0) {
+        sb_addf(err, "duplicate resource %s", sb_str(&ident));
+        if (b->items[dup].where)
+            sb_addf(err, "\nfirst defined at %s", b->items[dup].where);
+        sb_release(&ident);
+        return -1;
+    }
+    if (bundle_check_watches(b, fields, sb_str(&ident), err) < 0) {
+        sb_release(&ident);
+        return -1;
+    }
+    if (fields->kind != FV_MAP) {
+        /* An empty list passed validation only if nothing is required. */
+        fv_free(fields);
+        fields = fv_map();
+    }
+    bundle_drop_nulls(fields);
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 16;
+        b->items = xrealloc(b->items, b->cap * sizeof *b->items);
+    }
+    bundle_res *r = &b->items[b->n++];
+    r->type = t;
+    r->fields = fields;
+    r->where = where ? xstrdup(where) : NULL;
+    r->ident = sb_detach(&ident, NULL);
+    return 0;
+}
+
+/* A shell is a container made only to present existing values in another
+ * order or wrapping: it owns its arrays and keys, not its items. */
+static void bundle_shell_free(fv *s)
+{
+    for (size_t i = 0; s->keys && i < s->n; i++)
+        free(s->keys[i]);
+    free(s->keys);
+    free(s->items);
+    free(s);
+}
+
+/* Holds what a dump view allocated, to free it afterwards. */
+typedef struct bundle_view {
+    fv **shells;
+    size_t nshells, cap;
+    fv *redacted; /* one "<sensitive>" string, shared by every redacted resource */
+} bundle_view;
+
+static fv *bundle_view_shell(bundle_view *w, fv *s)
+{
+    if (w->nshells == w->cap) {
+        w->cap = w->cap ? w->cap * 2 : 16;
+        w->shells = xrealloc(w->shells, w->cap * sizeof *w->shells);
+    }
+    w->shells[w->nshells++] = s;
+    return s;
+}
+
+static void bundle_view_free(bundle_view *w)
+{
+    for (size_t i = 0; i < w->nshells; i++)
+        bundle_shell_free(w->shells[i]);
+    free(w->shells);
+    fv_free(w->redacted);
+}
+
+static int bundle_is_sensitive(const bundle_res *r)
+{
+    const fv *s = fv_get(r->fields, "sensitive");
+    return s && s->kind == FV_BOOL && s->b;
+}
+
+/* {"Type": {fields in table order}}, borrowing the values of r. */
+static fv *bundle_res_view(bundle_view *w, const bundle_res *r, unsigned flags)
+{
+    fv *fields = bundle_view_shell(w, fv_map());
+    int redact = (flags & BUNDLE_REDACT) && bundle_is_sensitive(r);
+    for (const rt_field *f = r->type->fields; f->name; f++) {
+        fv *v = fv_get(r->fields, f->name);
+        if (!v || v->kind == FV_NULL)
+            continue;
+        if (redact && (f->flags & RT_SENSITIVE)) {
+            if (!w->redacted)
+                w->redacted = fv_strz("<sensitive>");
+            v = w->redacted;
+        }
+        fv_set(fields, f->name, v);
+    }
+    fv *res = bundle_view_shell(w, fv_map());
+    fv_set(res, r->type->name, fields);
+    return res;
+}
+
+static int bundle_write(const fv *v, strbuf *out, unsigned flags)
+{
+    strbuf err = STRBUF_INIT;
+    int rc = fvj_write(v, out, (flags & BUNDLE_PRETTY) ? FVJ_PRETTY : 0, &err);
+    sb_release(&err);
+    return rc;
+}
+
+int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags)
+{
+    bundle_view w = {0};
+    fv *res = bundle_res_view(&w, r, flags);
+    int rc = bundle_write(res, out, flags);
+    bundle_view_free(&w);
+    return rc;
+}
+
+int bundle_dump(const bundle *b, strbuf *out, unsigned flags)
+{
+    bundle_view w = {0};
+    fv *version = fv_num(1);
+    fv *list = bundle_view_shell(&w, fv_list());
+    for (size_t i = 0; i < b->n; i++)
+        fv_push(list, bundle_res_view(&w, &b->items[i], flags));
+    fv *root = bundle_view_shell(&w, fv_map());
+    fv_set(root, "version", version);
+    fv_set(root, "resources", list);
+    int rc = bundle_write(root, out, flags);
+    bundle_view_free(&w);
+    fv_free(version);
+    return rc;
+}
+
+/* Loading */
+
+/* The list of resources in any of the three accepted forms, or NULL. */
+static const fv *bundle_resources(const fv *root, strbuf *err)
+{
+    if (root->kind == FV_LIST)
+        return root;
+    if (root->kind == FV_MAP && fv_get(root, "resources")) {
+        const fv *ver = fv_get(root, "version");
+        if (ver && !(ver->kind == FV_NUM && ver->num == 1)) {
+            sb_adds(err, "bad bundle: unsupported version");
+            if (ver->kind == FV_NUM)
+                sb_addf(err, " %g", ver->num);
+            sb_adds(err, "\nthis fuse-apply reads version 1");
+            return NULL;
+        }
+        const fv *res = fv_get(root, "resources");
+        if (res->kind == FV_LIST || (res->kind == FV_MAP && res->n == 0))
+            return res;
+        sb_adds(err, "bad bundle: \"resources\" must be a list");
+        return NULL;
+    }
+    sb_adds(err, "bad bundle: expected {\"version\": 1, \"resources\": [...]}, "
+                 "a list of resources or one resource");
+    return NULL;
+}
+
+static int bundle_load_one(bundle *b, fv *res, size_t index, strbuf *err)
+{
+    if (res->kind != FV_MAP || res->n != 1) {
+        sb_addf(err, "resource %zu: expected an object like {\"File\": {...}}", index);
+        return -1;
+    }
+    const rt_type *t = rt_find(res->keys[0]);
+    if (!t) {
+        sb_addf(err, "resource %zu: unknown type ", index);
+        rt_quote(err, res->keys[0], strlen(res->keys[0]));
+        sb_adds(err, "\naccepted: ");
+        for (size_t i = 0; rt_types[i]; i++)
+            sb_addf(err, "%s%s", i ? ", " : "", rt_types[i]->name);
+        return -1;
+    }
+    fv *fields = res->items[0];
+    strbuf why = STRBUF_INIT;
+    if (bundle_add(b, t, fields, NULL, &why) < 0) {
+        /* rt_validate says "File: ..."; here the prefix names the resource. */
+        const char *m = sb_str(&why);
+        size_t tl = strlen(t->name);
+        if (strncmp(m, t->name, tl) == 0 && m[tl] == ':' && m[tl + 1] == ' ')
+            m += tl + 2;
+        sb_addf(err, "resource %zu (%s): %s", index, t->name, m);
+        sb_release(&why);
+        return -1;
+    }
+    sb_release(&why);
+    res->items[0] = fv_null(); /* the bundle owns the fields now */
+    return 0;
+}
+
+int bundle_load(bundle *b, const char *json, size_t len, strbuf *err)
+{
+    strbuf why = STRBUF_INIT;
+    fv *root = fvj_parse(json, len, &why);
+    if (!root) {
+        sb_addf(err, "bad bundle JSON: %s", sb_str(&why));
+        sb_release(&why);
+        return -1;
+    }
+    sb_release(&why);
+    int rc = 0;
+    if (root->kind == FV_MAP && root->n == 1 && rt_find(root->keys[0])) {
+        rc = bundle_load_one(b, root, 1, err);
+    } else {
+        const fv *list = bundle_resources(root, err);
+        rc = list ? 0 : -1;
+        for (size_t i = 0; list && i < list->n && rc == 0; i++)
+            rc = bundle_load_one(b, list->items[i], i + 1, err);
+    }
+    fv_free(root);
+    return rc;
+}

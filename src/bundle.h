@@ -14,6 +14,7 @@ typedef struct bundle_res {
     const rt_type *type;
     fv *fields;  /* FV_MAP, validated */
     char *where; /* "fusefile.lua:12" where it was yielded, or NULL (not serialised) */
+    char *ident; /* "File[/x]", computed once by bundle_add (bundles can be large) */
 } bundle_res;
 
 typedef struct bundle {
@@ -23,8 +24,8 @@ typedef struct bundle {
 } bundle;
 
 enum {
-    BUNDLE_PRETTY = 1,  /* indented JSON for people */
-    BUNDLE_REDACT = 2   /* sensitive contents replaced by "<sensitive>" */
+    BUNDLE_PRETTY = 1, /* indented JSON for people */
+    BUNDLE_REDACT = 2  /* sensitive contents replaced by "<sensitive>" */
 };
 
 void bundle_init(bundle *b);

@@ -19,4 +19,12 @@ int fvj_write(const fv *v, strbuf *out, unsigned flags, strbuf *err);
  * hostile document cannot exhaust the stack. */
 fv *fvj_parse(const char *json, size_t len, strbuf *err);
 
+/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code
+ * points past U+10FFFF). NUL bytes count as valid here. */
+int fvj_utf8_valid(const char *s, size_t len);
+/* Base64 (RFC 4648, padded) of len bytes, appended to out. */
+void fvj_base64_encode(const unsigned char *data, size_t len, strbuf *out);
+/* Decodes padded base64 into out; returns -1 on a malformed input. */
+int fvj_base64_decode(const char *s, size_t len, strbuf *out);
+
 #endif

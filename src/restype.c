@@ -1,1 +1,535 @@
+/* restype.c -- the one table of resource types, and validation against it.
+ *
+ * The fields follow fuselage's docs/resources.rst (DESIGN §4). Every message
+ * starts with the type name, so the caller only adds where it came from. */
 #include "restype.h"
+
+#include "fvjson.h"
+
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Every type also takes these two, last, so the table order is the JSON order. */
+#define RT_COMMON                                                                                  \
+    {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},                                    \
+    {                                                                                              \
+        NULL, 0, 0, NULL                                                                           \
+    }
+
+static int rt_file_check(const fv *fields, strbuf *err);
+static int rt_execute_check(const fv *fields, strbuf *err);
+static int rt_line_check(const fv *fields, strbuf *err);
+static int rt_checkout_check(const fv *fields, strbuf *err);
+
+static const rt_field rt_package_fields[] = {
+    {"name", RT_STRS, RT_REQUIRED, NULL},
+    {"version", RT_STR, 0, NULL},
+    {"purge", RT_BOOL, 0, NULL},
+    RT_COMMON,
+};
+static const char *const rt_package_policies[] = {"install", "uninstall", NULL};
+
+static const rt_field rt_file_fields[] = {
+    {"name", RT_PATH, RT_REQUIRED, NULL},
+    {"contents", RT_STR, RT_SENSITIVE | RT_BINARY, NULL},
+    {"source", RT_STR, 0, NULL},
+    {"owner", RT_ID, 0, NULL},
+    {"group", RT_ID, 0, NULL},
+    {"mode", RT_MODE, 0, NULL},
+    {"sensitive", RT_BOOL, 0, NULL},
+    RT_COMMON,
+};
+static const char *const rt_apply_remove[] = {"apply", "remove", NULL};
+
+static const rt_field rt_directory_fields[] = {
+    {"name", RT_PATH, RT_REQUIRED, NULL}, {"owner", RT_ID, 0, NULL},     {"group", RT_ID, 0, NULL},
+    {"mode", RT_MODE, 0, "0755"},         {"parents", RT_BOOL, 0, NULL}, RT_COMMON,
+};
+static const char *const rt_directory_policies[] = {"apply", "remove", "remove-recursive", NULL};
+
+static const rt_field rt_link_fields[] = {
+    {"name", RT_PATH, RT_REQUIRED, NULL},
+    {"to", RT_STR, RT_REQUIRED, NULL},
+    {"owner", RT_ID, 0, NULL},
+    {"group", RT_ID, 0, NULL},
+    RT_COMMON,
+};
+
+static const rt_field rt_execute_fields[] = {
+    {"name", RT_STR, RT_REQUIRED, NULL},
+    {"command", RT_STR, 0, NULL},
+    {"commands", RT_LIST, 0, NULL},
+    {"cwd", RT_PATH, 0, NULL},
+    {"environment", RT_MAP, 0, NULL},
+    {"returncode", RT_INT, 0, "0"},
+    {"user", RT_ID, 0, NULL},
+    {"group", RT_ID, 0, NULL},
+    {"umask", RT_MODE, 0, NULL},
+    {"unless", RT_STR, 0, NULL},
+    {"creates", RT_PATH, 0, NULL},
+    {"touch", RT_PATH, 0, NULL},
+    RT_COMMON,
+};
+static const char *const rt_execute_policies[] = {"execute", NULL};
+
+static const rt_field rt_user_fields[] = {
+    {"name", RT_STR, RT_REQUIRED, NULL},
+    {"fullname", RT_STR, 0, NULL},
+    {"home", RT_PATH, 0, NULL},
+    {"uid", RT_INT, 0, NULL},
+    {"gid", RT_INT, 0, NULL},
+    {"group", RT_STR, 0, NULL},
+    {"groups", RT_LIST, 0, NULL},
+    {"append", RT_BOOL, 0, NULL},
+    {"system", RT_BOOL, 0, NULL},
+    {"shell", RT_STR, 0, NULL},
+    {"password", RT_STR, 0, NULL},
+    {"disabled_password", RT_BOOL, 0, NULL},
+    {"disabled_login", RT_BOOL, 0, NULL},
+    RT_COMMON,
+};
+
+static const rt_field rt_group_fields[] = {
+    {"name", RT_STR, RT_REQUIRED, NULL},
+    {"gid", RT_INT, 0, NULL},
+    {"system", RT_BOOL, 0, NULL},
+    {"password", RT_STR, 0, NULL},
+    RT_COMMON,
+};
+
+static const rt_field rt_line_fields[] = {
+    {"name", RT_PATH, RT_REQUIRED, NULL},
+    {"line", RT_STR, 0, NULL},
+    {"match", RT_STR, 0, NULL},
+    RT_COMMON,
+};
+
+static const rt_field rt_checkout_fields[] = {
+    {"name", RT_PATH, RT_REQUIRED, NULL},
+    {"repository", RT_STR, RT_REQUIRED, NULL},
+    {"branch", RT_STR, 0, NULL},
+    {"tag", RT_STR, 0, NULL},
+    {"revision", RT_STR, 0, NULL},
+    {"scm", RT_STR, 0, "git"},
+    {"user", RT_ID, 0, NULL},
+    {"group", RT_ID, 0, NULL},
+    {"mode", RT_MODE, 0, NULL},
+    RT_COMMON,
+};
+static const char *const rt_checkout_policies[] = {"sync", NULL};
+
+static const rt_type rt_package = {"Package", rt_package_fields, rt_package_policies, NULL};
+static const rt_type rt_file = {"File", rt_file_fields, rt_apply_remove, rt_file_check};
+static const rt_type rt_directory = {"Directory", rt_directory_fields, rt_directory_policies, NULL};
+static const rt_type rt_link = {"Link", rt_link_fields, rt_apply_remove, NULL};
+static const rt_type rt_execute = {"Execute", rt_execute_fields, rt_execute_policies,
+                                   rt_execute_check};
+static const rt_type rt_user = {"User", rt_user_fields, rt_apply_remove, NULL};
+static const rt_type rt_group = {"Group", rt_group_fields, rt_apply_remove, NULL};
+static const rt_type rt_line = {"Line", rt_line_fields, rt_apply_remove, rt_line_check};
+static const rt_type rt_checkout = {"Checkout", rt_checkout_fields, rt_checkout_policies,
+                                    rt_checkout_check};
+
+const rt_type *const rt_types[] = {&rt_package, &rt_file,  &rt_directory, &rt_link,     &rt_execute,
+                                   &rt_user,    &rt_group, &rt_line,      &rt_checkout, NULL};
+
+const rt_type *rt_find(const char *name)
+{
+    for (size_t i = 0; rt_types[i]; i++)
+        if (strcmp(rt_types[i]->name, name) == 0)
+            return rt_types[i];
+    return NULL;
+}
+
+const rt_field *rt_field_find(const rt_type *t, const char *name)
+{
+    for (const rt_field *f = t->fields; f->name; f++)
+        if (strcmp(f->name, name) == 0)
+            return f;
+    return NULL;
+}
+
+const char *rt_kind_name(rt_kind k)
+{
+    switch (k) {
+    case RT_STR:
+        return "a string";
+    case RT_PATH:
+        return "an absolute path";
+    case RT_STRS:
+    case RT_ANY_STR:
+        return "a string or a list of strings";
+    case RT_LIST:
+        return "a list of strings";
+    case RT_MAP:
+        return "a table of strings";
+    case RT_BOOL:
+        return "a boolean";
+    case RT_INT:
+        return "an integer";
+    case RT_ID:
+        return "a string or an integer";
+    case RT_MODE:
+        return "an octal string";
+    }
+    return "a value";
+}
+
+/* "a boolean", "a table", "nil": the article belongs to the message. */
+static void rt_add_value_kind(strbuf *sb, const fv *v)
+{
+    if (v->kind == FV_NULL)
+        sb_adds(sb, "nil");
+    else
+        sb_addf(sb, "a %s", fv_kind_name(v->kind));
+}
+
+void rt_quote(strbuf *out, const char *s, size_t len)
+{
+    /* Values quoted in messages come from users and may be long or binary:
+     * keep a message one readable line. */
+    enum { MAX = 60 };
+    sb_addc(out, '"');
+    for (size_t i = 0; i < len && i < MAX; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\')
+            sb_addf(out, "\\%c", c);
+        else if (c < 0x20 || c == 0x7f)
+            sb_addf(out, "\\x%02x", c);
+        else
+            sb_addc(out, c);
+    }
+    if (len > MAX)
+        sb_adds(out, "...");
+    sb_addc(out, '"');
+}
+
+static int rt_fail(strbuf *err, const rt_type *t, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int rt_fail(strbuf *err, const rt_type *t, const char *fmt, ...)
+{
+    va_list ap;
+    sb_addf(err, "%s: ", t->name);
+    va_start(ap, fmt);
+    sb_vaddf(err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int rt_wrong_kind(strbuf *err, const rt_type *t, const char *field, rt_kind k, const fv *v)
+{
+    rt_fail(err, t, "%s must be %s, not ", field, rt_kind_name(k));
+    rt_add_value_kind(err, v);
+    return -1;
+}
+
+/* An absent field and a JSON null are the same: nothing was given. */
+static int rt_has(const fv *fields, const char *key)
+{
+    const fv *v = fv_get(fields, key);
+    return v && v->kind != FV_NULL;
+}
+
+/* Checks a string that is not binary data: no NUL (it would silently cut
+ * the value short in every C API it reaches), and not empty when that makes
+ * no sense. label is the field name, or "name[2]" for a list item. */
+static int rt_check_text(const rt_type *t, const char *label, const fv *v, int allow_empty,
+                         strbuf *err)
+{
+    if (memchr(v->str, '\0', v->len))
+        return rt_fail(err, t, "%s must not contain a NUL byte", label);
+    if (!allow_empty && v->len == 0)
+        return rt_fail(err, t, "%s must not be empty", label);
+    return 0;
+}
+
+static int rt_is_list(const fv *v)
+{
+    /* An empty Lua table cannot say whether it is a list or a map. */
+    return v->kind == FV_LIST || (v->kind == FV_MAP && v->n == 0);
+}
+
+static int rt_check_list(const rt_type *t, const rt_field *f, const fv *v, strbuf *err)
+{
+    if (!rt_is_list(v))
+        return rt_wrong_kind(err, t, f->name, f->kind, v);
+    if (v->kind == FV_MAP)
+        return 0;
+    for (size_t i = 0; i < v->n; i++) {
+        char label[96];
+        snprintf(label, sizeof label, "%s[%zu]", f->name, i + 1);
+        const fv *it = v->items[i];
+        if (it->kind != FV_STR) {
+            rt_fail(err, t, "%s must be a string, not ", label);
+            rt_add_value_kind(err, it);
+            return -1;
+        }
+        if (rt_check_text(t, label, it, 0, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int rt_check_map(const rt_type *t, const rt_field *f, const fv *v, strbuf *err)
+{
+    if (v->kind == FV_LIST && v->n == 0)
+        return 0;
+    if (v->kind != FV_MAP)
+        return rt_wrong_kind(err, t, f->name, f->kind, v);
+    for (size_t i = 0; i < v->n; i++) {
+        const char *k = v->keys[i];
+        const fv *it = v->items[i];
+        /* Keys go into JSON and into the environment: UTF-8, no '='. */
+        if (!*k || strchr(k, '=') || !fvj_utf8_valid(k, strlen(k))) {
+            rt_fail(err, t, "%s has a bad key ", f->name);
+            rt_quote(err, k, strlen(k));
+            return -1;
+        }
+        if (it->kind != FV_STR) {
+            rt_fail(err, t, "%s.%s must be a string, not ", f->name, k);
+            rt_add_value_kind(err, it);
+            return -1;
+        }
+        if (memchr(it->str, '\0', it->len))
+            return rt_fail(err, t, "%s.%s must not contain a NUL byte", f->name, k);
+    }
+    return 0;
+}
+
+static int rt_octal_digits(const char *s, size_t len)
+{
+    if (len < 3 || len > 4)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if (s[i] < '0' || s[i] > '7')
+            return 0;
+    return 1;
+}
+
+static int rt_check_mode(const rt_type *t, const rt_field *f, const fv *v, strbuf *err)
+{
+    if (v->kind == FV_NUM) {
+        rt_fail(err, t, "%s must be an octal string like \"0644\"", f->name);
+        /* The likely mistake: mode = 0644 in Lua is the decimal number 644. */
+        if (fv_is_int(v) && v->num >= 0 && v->num < 1e4) {
+            long long n = (long long)v->num;
+            sb_addf(err,
+                    "\nLua has no octal literals: 0%lld is the number %lld; write %s = \"0%lld\"",
+                    n, n, f->name, n);
+        } else {
+            sb_addf(err, "\n%s is a number; write %s = \"0644\"", f->name, f->name);
+        }
+        return -1;
+    }
+    if (v->kind != FV_STR)
+        return rt_wrong_kind(err, t, f->name, f->kind, v);
+    if (!rt_octal_digits(v->str, v->len)) {
+        rt_fail(err, t, "%s must be an octal string like \"0644\"\nnot ", f->name);
+        rt_quote(err, v->str, v->len);
+        return -1;
+    }
+    return 0;
+}
+
+static int rt_check_field(const rt_type *t, const rt_field *f, const fv *v, strbuf *err)
+{
+    int required = (f->flags & RT_REQUIRED) != 0;
+    switch (f->kind) {
+    case RT_STR:
+        if (v->kind != FV_STR)
+            return rt_wrong_kind(err, t, f->name, f->kind, v);
+        if (f->flags & RT_BINARY)
+            return 0;
+        return rt_check_text(t, f->name, v, !required, err);
+    case RT_PATH:
+        if (v->kind != FV_STR)
+            return rt_wrong_kind(err, t, f->name, f->kind, v);
+        if (rt_check_text(t, f->name, v, 0, err) < 0)
+            return -1;
+        if (v->str[0] != '/') {
+            rt_fail(err, t, "%s must be an absolute path, not ", f->name);
+            rt_quote(err, v->str, v->len);
+            return -1;
+        }
+        return 0;
+    case RT_STRS:
+    case RT_ANY_STR:
+        if (v->kind == FV_STR)
+            return rt_check_text(t, f->name, v, 0, err);
+        if (!rt_is_list(v))
+            return rt_wrong_kind(err, t, f->name, f->kind, v);
+        if (v->n == 0)
+            return rt_fail(err, t, "%s must not be empty", f->name);
+        return rt_check_list(t, f, v, err);
+    case RT_LIST:
+        return rt_check_list(t, f, v, err);
+    case RT_MAP:
+        return rt_check_map(t, f, v, err);
+    case RT_BOOL:
+        return v->kind == FV_BOOL ? 0 : rt_wrong_kind(err, t, f->name, f->kind, v);
+    case RT_INT:
+        if (v->kind == FV_NUM && !fv_is_int(v))
+            return rt_fail(err, t, "%s must be an integer, not %g", f->name, v->num);
+        return v->kind == FV_NUM ? 0 : rt_wrong_kind(err, t, f->name, f->kind, v);
+    case RT_ID:
+        if (v->kind == FV_STR)
+            return rt_check_text(t, f->name, v, 0, err);
+        if (fv_is_int(v) && v->num >= 0)
+            return 0;
+        if (v->kind == FV_NUM)
+            return rt_fail(err, t, "%s must be a name or an id (0 or more), not %g", f->name,
+                           v->num);
+        return rt_wrong_kind(err, t, f->name, f->kind, v);
+    case RT_MODE:
+        return rt_check_mode(t, f, v, err);
+    }
+    return 0;
+}
+
+static void rt_add_list(strbuf *out, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        sb_addf(out, "%s%s", i ? ", " : "", names[i]);
+}
+
+static int rt_check_policy(const rt_type *t, const fv *fields, strbuf *err)
+{
+    const fv *v = fv_get(fields, "policy");
+    if (!v || v->kind == FV_NULL)
+        return 0;
+    for (size_t i = 0; t->policies[i]; i++)
+        if (strlen(t->policies[i]) == v->len && memcmp(t->policies[i], v->str, v->len) == 0)
+            return 0;
+    rt_fail(err, t, "unknown policy ");
+    rt_quote(err, v->str, v->len);
+    sb_adds(err, " (accepted: ");
+    rt_add_list(err, t->policies);
+    sb_adds(err, ")");
+    return -1;
+}
+
+int rt_validate(const rt_type *t, const fv *fields, strbuf *err)
+{
+    if (!fields || fields->kind != FV_MAP) {
+        /* An empty Lua table arrives as an empty list: it lacks the required fields. */
+        if (fields && rt_is_list(fields) && fields->n == 0)
+            return rt_fail(err, t, "%s is required", t->fields[0].name);
+        rt_fail(err, t, "fields must be a table, not ");
+        if (fields)
+            rt_add_value_kind(err, fields);
+        else
+            sb_adds(err, "nil");
+        return -1;
+    }
+    for (size_t i = 0; i < fields->n; i++) {
+        const rt_field *f = rt_field_find(t, fields->keys[i]);
+        if (!f) {
+            rt_fail(err, t, "unknown field ");
+            rt_quote(err, fields->keys[i], strlen(fields->keys[i]));
+            sb_adds(err, "\naccepted: ");
+            for (const rt_field *a = t->fields; a->name; a++)
+                sb_addf(err, "%s%s", a == t->fields ? "" : ", ", a->name);
+            return -1;
+        }
+        if (fields->items[i]->kind == FV_NULL)
+            continue;
+        if (rt_check_field(t, f, fields->items[i], err) < 0)
+            return -1;
+    }
+    for (const rt_field *f = t->fields; f->name; f++)
+        if ((f->flags & RT_REQUIRED) && !rt_has(fields, f->name))
+            return rt_fail(err, t, "%s is required", f->name);
+    if (rt_check_policy(t, fields, err) < 0)
+        return -1;
+    return t->check ? t->check(fields, err) : 0;
+}
+
+const char *rt_policy(const rt_type *t, const fv *fields)
+{
+    const char *p = fv_gets(fields, "policy");
+    return p ? p : t->policies[0];
+}
+
+const char *rt_default(const rt_type *t, const char *field)
+{
+    if (strcmp(field, "policy") == 0)
+        return t->policies[0];
+    const rt_field *f = rt_field_find(t, field);
+    return f ? f->dflt : NULL;
+}
+
+void rt_name(const fv *fields, strbuf *out)
+{
+    const fv *name = fv_get(fields, "name");
+    if (name && name->kind == FV_STR) {
+        sb_add(out, name->str, name->len);
+    } else if (name && name->kind == FV_LIST) {
+        for (size_t i = 0; i < name->n; i++) {
+            if (i)
+                sb_addc(out, ',');
+            if (name->items[i]->kind == FV_STR)
+                sb_add(out, name->items[i]->str, name->items[i]->len);
+        }
+    } else {
+        sb_addc(out, '?');
+    }
+}
+
+void rt_ident(const rt_type *t, const fv *fields, strbuf *out)
+{
+    sb_addf(out, "%s[", t->name);
+    rt_name(fields, out);
+    sb_addc(out, ']');
+}
+
+/* Cross-field rules, one per type that has any. */
+
+static int rt_file_check(const fv *fields, strbuf *err)
+{
+    if (rt_has(fields, "contents") && rt_has(fields, "source"))
+        return rt_fail(err, &rt_file, "give contents or source, not both");
+    return 0;
+}
+
+static int rt_execute_check(const fv *fields, strbuf *err)
+{
+    int one = rt_has(fields, "command"), many = rt_has(fields, "commands");
+    if (one && many)
+        return rt_fail(err, &rt_execute, "give command or commands, not both");
+    if (!one && !many)
+        return rt_fail(err, &rt_execute, "give command or commands");
+    return 0;
+}
+
+static int rt_line_check(const fv *fields, strbuf *err)
+{
+    const char *match = fv_gets(fields, "match");
+    if (match) {
+        regex_t re;
+        int rc = regcomp(&re, match, REG_EXTENDED | REG_NOSUB);
+        if (rc != 0) {
+            char msg[256];
+            regerror(rc, &re, msg, sizeof msg);
+            rt_fail(err, &rt_line, "match is not a valid extended regular expression: %s", msg);
+            return -1;
+        }
+        regfree(&re);
+    }
+    if (strcmp(rt_policy(&rt_line, fields), "apply") == 0 && !rt_has(fields, "line"))
+        return rt_fail(err, &rt_line, "policy apply needs line");
+    return 0;
+}
+
+static int rt_checkout_check(const fv *fields, strbuf *err)
+{
+    const fv *scm = fv_get(fields, "scm");
+    if (scm && scm->kind == FV_STR && strcmp(scm->str, "git") != 0) {
+        rt_fail(err, &rt_checkout, "scm must be \"git\", not ");
+        rt_quote(err, scm->str, scm->len);
+        return -1;
+    }
+    return 0;
+}

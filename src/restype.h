@@ -24,8 +24,9 @@ typedef enum {
 } rt_kind;
 
 enum {
-    RT_REQUIRED = 1 << 0, /* must be present */
-    RT_SENSITIVE = 1 << 1 /* never printed (File.contents with sensitive = true) */
+    RT_REQUIRED = 1 << 0,  /* must be present */
+    RT_SENSITIVE = 1 << 1, /* never printed (File.contents with sensitive = true) */
+    RT_BINARY = 1 << 2     /* any bytes, NUL included (File.contents); other strings reject NUL */
 };
 
 typedef struct rt_field {
@@ -36,9 +37,9 @@ typedef struct rt_field {
 } rt_field;
 
 typedef struct rt_type {
-    const char *name;              /* "File" */
-    const rt_field *fields;        /* terminated by {NULL} */
-    const char *const *policies;   /* the default first, NULL-terminated */
+    const char *name;            /* "File" */
+    const rt_field *fields;      /* terminated by {NULL} */
+    const char *const *policies; /* the default first, NULL-terminated */
     /* Cross-field rules (both contents and source...); NULL or a message. */
     int (*check)(const fv *fields, strbuf *err);
 } rt_type;
@@ -65,5 +66,13 @@ const char *rt_default(const rt_type *t, const char *field);
 
 /* Appends the resource's identity, "File[/index.html]"; list names join with ",". */
 void rt_ident(const rt_type *t, const fv *fields, strbuf *out);
+/* Appends just the name part of the identity: "/index.html", "curl,git". */
+void rt_name(const fv *fields, strbuf *out);
+
+/* "a string", "an absolute path", ...: how messages name what a field takes. */
+const char *rt_kind_name(rt_kind k);
+/* Appends s in double quotes for a message: escapes quotes and control bytes,
+ * cuts after 60 bytes with "...", so a message stays one readable line. */
+void rt_quote(strbuf *out, const char *s, size_t len);
 
 #endif
