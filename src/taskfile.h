@@ -1,8 +1,8 @@
 /* taskfile.h -- the Lua host: loads task files and runs tasks (DESIGN §2).
  *
  * One lua_State holds every task file. Discovery walks up from the current
- * directory to the first one holding fusefile.lua or tasks/*.lua; fusefile.lua
- * loads first, then tasks/*.lua in name order, each in its own environment so
+ * directory to the first one holding fusefile.lua or tasks/NAME.lua; fusefile.lua
+ * loads first, then tasks/NAME.lua in name order, each in its own environment so
  * tasks of tasks/web.lua are named web.NAME. */
 #ifndef FUSE_TASKFILE_H
 #define FUSE_TASKFILE_H
