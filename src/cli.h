@@ -14,7 +14,9 @@
 
 typedef struct cli_kv {
     char *key;
-    char *value; /* unescaped, except that "\;" stays "\;" so lists can still split on ';' */
+    /* Unescaped, except that "\;" and "\\" stay as typed, so a list can
+     * still split on ';' (cli_split_list); cli_unescape gives a scalar's text. */
+    char *value;
 } cli_kv;
 
 typedef struct cli_task {
@@ -24,16 +26,16 @@ typedef struct cli_task {
 } cli_task;
 
 typedef struct cli_opts {
-    int list;      /* -l, --list */
-    int shortlist; /* --shortlist */
-    char *display; /* -d, --display TASK */
+    int list;       /* -l, --list */
+    int shortlist;  /* --shortlist */
+    char *display;  /* -d, --display TASK */
     char *fusefile; /* -f, --fusefile PATH */
-    int dry_run;   /* -n, --dry-run */
-    int no_cache;  /* --no-cache */
-    int verbose;   /* -v */
-    int quiet;     /* -q */
-    int version;   /* --version */
-    int help;      /* -h, --help */
+    int dry_run;    /* -n, --dry-run */
+    int no_cache;   /* --no-cache */
+    int verbose;    /* -v */
+    int quiet;      /* -q */
+    int version;    /* --version */
+    int help;       /* -h, --help */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;
@@ -42,8 +44,12 @@ typedef struct cli_opts {
 int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err);
 /* Parses one "TASK:k=v,..." word. Returns 0 or 2 (err set). */
 int cli_parse_task(const char *word, cli_task *t, strbuf *err);
-/* Splits a list value on unescaped ';' and unescapes "\;" in each item. */
+/* Splits a list value on unescaped ';' and unescapes "\;" and "\\" in each
+ * item. An empty value has no items; "a;" has two, the second empty. */
 void cli_split_list(const char *value, void (*each)(const char *item, void *ud), void *ud);
+/* A value as plain text, for options that are not lists: "\;" -> ";",
+ * "\\" -> "\". Returns a new string. */
+char *cli_unescape(const char *value);
 void cli_task_free(cli_task *t);
 void cli_opts_free(cli_opts *o);
 

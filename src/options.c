@@ -1,0 +1,504 @@
+/* options.c -- the options of docker_container and task (DESIGN §2).
+ *
+ * One table names every option, its type, and whether it belongs to
+ * docker_container only and can be set from the command line. The same type
+ * drives both paths: checking what a task file declared (Lua values) and
+ * converting what the user typed (strings in the fabric grammar). */
+#include "options.h"
+
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define OPT_DEFAULT_IMAGE "debian:bookworm"
+
+typedef enum {
+    OT_STR,    /* string, as is */
+    OT_MAP,    /* table string -> string; CLI: A=1;B=2 */
+    OT_LIST,   /* list of strings; CLI: /a;/b */
+    OT_PORTS,  /* list of ports; CLI: 8000;53/udp */
+    OT_WORDS,  /* exec-form list or shell-form string; CLI: shell words */
+    OT_BOOL,   /* boolean; CLI: true/false, yes/no, 1/0 */
+    OT_PARAMS, /* table name -> default */
+} opt_type;
+
+typedef struct opt_def {
+    const char *key;
+    opt_type type;
+    int container_only; /* plain tasks accept only description and params */
+    int from_cli;       /* can be overridden as TASK:key=value */
+} opt_def;
+
+/* Sorted by key, so the accepted list in messages comes out in order. */
+static const opt_def opt_table[] = {
+    {"cmd", OT_WORDS, 1, 1},      {"description", OT_STR, 0, 0}, {"entrypoint", OT_WORDS, 1, 1},
+    {"env", OT_MAP, 1, 1},        {"from_image", OT_STR, 1, 1},  {"labels", OT_MAP, 1, 1},
+    {"maintainer", OT_STR, 1, 1}, {"no_cache", OT_BOOL, 1, 1},   {"params", OT_PARAMS, 0, 0},
+    {"ports", OT_PORTS, 1, 1},    {"tag", OT_STR, 1, 1},         {"user", OT_STR, 1, 1},
+    {"volumes", OT_LIST, 1, 1},   {"workdir", OT_STR, 1, 1},
+};
+
+#define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])
+
+/* The option named key that this kind of task has, or NULL. */
+static const opt_def *opt_find(const char *key, int is_container)
+{
+    for (size_t i = 0; i < OPT_COUNT; i++)
+        if (strcmp(opt_table[i].key, key) == 0)
+            return opt_table[i].container_only && !is_container ? NULL : &opt_table[i];
+    return NULL;
+}
+
+static const char *opt_kind_name(int is_container)
+{
+    return is_container ? "docker_container" : "task";
+}
+
+/* An empty Lua table converts to an empty list or map depending on the Lua
+ * host's guess; both mean "no entries". */
+static int opt_is_empty(const fv *v)
+{
+    return (v->kind == FV_LIST || v->kind == FV_MAP) && v->n == 0;
+}
+
+static int opt_is_map(const fv *v)
+{
+    return v->kind == FV_MAP || opt_is_empty(v);
+}
+
+static int opt_is_list(const fv *v)
+{
+    return v->kind == FV_LIST || opt_is_empty(v);
+}
+
+/* ---- ports ---- */
+
+/* Checks "8000", "53/udp": digits 1-65535, optionally /tcp, /udp or /sctp.
+ * Returns 0, or -1 with the reason appended to err. */
+static int opt_port_str(const char *s, strbuf *err)
+{
+    const char *p = s;
+    long n = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+        n = n > 65535 ? n : n * 10 + (*p - '0'); /* stop growing once too big */
+    int digits = p > s && (*p == '\0' || *p == '/');
+    if (digits && (n < 1 || n > 65535)) {
+        sb_addf(err, "%.*s is not a port number (1-65535)", (int)(p - s), s);
+        return -1;
+    }
+    if (!digits || (*p == '/' && strcmp(p, "/tcp") != 0 && strcmp(p, "/udp") != 0 &&
+                    strcmp(p, "/sctp") != 0)) {
+        sb_addf(err, "\"%s\" is not a port like 8000 or \"53/udp\" (tcp, udp, sctp)", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int opt_port_num(double num, strbuf *err)
+{
+    fv tmp = {.kind = FV_NUM, .num = num};
+    if (!fv_is_int(&tmp) || num < 1 || num > 65535) {
+        sb_addf(err, "%g is not a port number (1-65535)", num);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- checking declared options ---- */
+
+static int opt_all_strings(const fv *v, int want_map)
+{
+    if (want_map ? !opt_is_map(v) : !opt_is_list(v))
+        return 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->items[i]->kind != FV_STR)
+            return 0;
+    return 1;
+}
+
+static int opt_check_ports(const fv *v, const char *kind, strbuf *err)
+{
+    if (!opt_is_list(v)) {
+        sb_addf(err, "%s: ports must be a list of numbers or strings like \"53/udp\"", kind);
+        return -1;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const fv *p = v->items[i];
+        if (p->kind != FV_NUM && p->kind != FV_STR) {
+            sb_addf(err, "%s: ports must be a list of numbers or strings like \"53/udp\"", kind);
+            return -1;
+        }
+        strbuf why = STRBUF_INIT;
+        int rc = p->kind == FV_NUM ? opt_port_num(p->num, &why) : opt_port_str(p->str, &why);
+        if (rc != 0)
+            sb_addf(err, "%s: ports: %s", kind, sb_str(&why));
+        sb_release(&why);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int opt_check_params(const fv *v, int is_container, const char *kind, strbuf *err)
+{
+    if (!opt_is_map(v)) {
+        sb_addf(err, "%s: params must be a table of names to defaults, like { version = \"1.0\" }",
+                kind);
+        return -1;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        fv_kind k = v->items[i]->kind;
+        if (k != FV_STR && k != FV_NUM && k != FV_BOOL) {
+            sb_addf(err, "%s: params.%s must default to a string, number or boolean", kind,
+                    v->keys[i]);
+            return -1;
+        }
+        /* A param named like an option would make TASK:tag=x ambiguous. */
+        if (opt_find(v->keys[i], is_container)) {
+            sb_addf(err, "%s: param \"%s\" has the name of an option", kind, v->keys[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf *err)
+{
+    const char *kind = opt_kind_name(is_container);
+    switch (d->type) {
+    case OT_STR:
+        if (v->kind == FV_STR)
+            return 0;
+        sb_addf(err, "%s: %s must be a string", kind, d->key);
+        return -1;
+    case OT_MAP:
+        if (opt_all_strings(v, 1))
+            return 0;
+        sb_addf(err, "%s: %s must be a table of strings, like { KEY = \"value\" }", kind, d->key);
+        return -1;
+    case OT_LIST:
+        if (opt_all_strings(v, 0))
+            return 0;
+        sb_addf(err, "%s: %s must be a list of strings", kind, d->key);
+        return -1;
+    case OT_PORTS:
+        return opt_check_ports(v, kind, err);
+    case OT_WORDS:
+        if (v->kind == FV_STR || opt_all_strings(v, 0))
+            return 0;
+        sb_addf(err, "%s: %s must be a list of strings (exec form) or a string (shell form)", kind,
+                d->key);
+        return -1;
+    case OT_BOOL:
+        if (v->kind == FV_BOOL)
+            return 0;
+        sb_addf(err, "%s: %s must be true or false", kind, d->key);
+        return -1;
+    case OT_PARAMS:
+        return opt_check_params(v, is_container, kind, err);
+    }
+    return -1;
+}
+
+int opt_check_decl(const fv *decl, int is_container, strbuf *err)
+{
+    const char *kind = opt_kind_name(is_container);
+    if (!decl || opt_is_empty(decl))
+        return 0;
+    if (decl->kind != FV_MAP) {
+        sb_addf(err, "%s: options must be a table like { tag = \"name\" }", kind);
+        return -1;
+    }
+    for (size_t i = 0; i < decl->n; i++) {
+        const opt_def *d = opt_find(decl->keys[i], is_container);
+        if (!d) {
+            sb_addf(err, "%s: unknown option \"%s\"", kind, decl->keys[i]);
+            return -1;
+        }
+        if (opt_check_one(d, decl->items[i], is_container, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the accepted keys ---- */
+
+static const fv *opt_params(const fv *decl)
+{
+    const fv *p = decl && decl->kind == FV_MAP ? fv_get(decl, "params") : NULL;
+    return p && p->kind == FV_MAP ? p : NULL;
+}
+
+static int opt_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+void opt_accepted(const fv *decl, int is_container, strbuf *out)
+{
+    const fv *params = opt_params(decl);
+    size_t n = 0, max = OPT_COUNT + (params ? params->n : 0);
+    const char **names = xcalloc(max + 1, sizeof *names);
+    for (size_t i = 0; i < OPT_COUNT; i++)
+        if (opt_table[i].from_cli && (is_container || !opt_table[i].container_only))
+            names[n++] = opt_table[i].key;
+    for (size_t i = 0; params && i < params->n; i++)
+        names[n++] = params->keys[i];
+    qsort(names, n, sizeof *names, opt_cmp_str);
+    for (size_t i = 0; i < n; i++)
+        sb_addf(out, "%s%s", i ? ", " : "", names[i]);
+    if (n == 0)
+        sb_adds(out, "none");
+    free(names);
+}
+
+/* ---- converting CLI strings ---- */
+
+/* Collects list items from cli_split_list, remembering the first bad one. */
+typedef struct opt_items {
+    const opt_def *def;
+    fv *out;
+    strbuf *err;
+    int failed;
+} opt_items;
+
+static void opt_map_item(const char *item, void *ud)
+{
+    opt_items *it = ud;
+    const char *eq = strchr(item, '=');
+    if (it->failed)
+        return;
+    if (!eq || eq == item) {
+        sb_addf(it->err, "%s: \"%s\" is not KEY=VALUE", it->def->key, item);
+        it->failed = 1;
+        return;
+    }
+    char *key = xmemdup(item, (size_t)(eq - item));
+    fv_set(it->out, key, fv_strz(eq + 1));
+    free(key);
+}
+
+static void opt_list_item(const char *item, void *ud)
+{
+    opt_items *it = ud;
+    if (it->failed)
+        return;
+    if (*item == '\0') {
+        sb_addf(it->err, "%s: empty item in list", it->def->key);
+        it->failed = 1;
+        return;
+    }
+    fv_push(it->out, fv_strz(item));
+}
+
+static void opt_port_item(const char *item, void *ud)
+{
+    opt_items *it = ud;
+    if (it->failed)
+        return;
+    strbuf why = STRBUF_INIT;
+    if (opt_port_str(item, &why) != 0) {
+        sb_addf(it->err, "%s: %s", it->def->key, sb_str(&why));
+        it->failed = 1;
+    } else if (strchr(item, '/')) {
+        fv_push(it->out, fv_strz(item));
+    } else {
+        fv_push(it->out, fv_num(strtol(item, NULL, 10)));
+    }
+    sb_release(&why);
+}
+
+static fv *opt_split(const opt_def *d, const char *value, strbuf *err)
+{
+    opt_items it = {d, d->type == OT_MAP ? fv_map() : fv_list(), err, 0};
+    void (*each)(const char *, void *) = d->type == OT_MAP     ? opt_map_item
+                                         : d->type == OT_PORTS ? opt_port_item
+                                                               : opt_list_item;
+    cli_split_list(value, each, &it);
+    if (it.failed) {
+        fv_free(it.out);
+        return NULL;
+    }
+    return it.out;
+}
+
+/* Inside "...", a backslash escapes only what POSIX sh lets it escape there;
+ * elsewhere it stays a backslash. */
+static const char *opt_dquote(const char *s, strbuf *word)
+{
+    for (; *s && *s != '"'; s++) {
+        if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+            s++;
+        sb_addc(word, *s);
+    }
+    return *s ? s : NULL;
+}
+
+static int opt_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n';
+}
+
+/* Splits s into words with POSIX-ish quoting: '...', "...", backslash. Appends
+ * each word to list. Returns 0, or -1 with the reason appended to err. */
+static int opt_shell_words(const char *s, fv *list, strbuf *err)
+{
+    strbuf word = STRBUF_INIT;
+    int in_word = 0; /* '' is a word too, so emptiness alone does not say */
+    int rc = -1;
+    for (;; s++) {
+        if (*s == '\0' || opt_is_space(*s)) {
+            if (in_word)
+                fv_push(list, fv_str(sb_str(&word), word.len));
+            sb_reset(&word);
+            in_word = 0;
+            if (*s == '\0') {
+                rc = 0;
+                break;
+            }
+            continue;
+        }
+        in_word = 1;
+        if (*s == '\'') {
+            const char *end = strchr(s + 1, '\'');
+            if (!end) {
+                sb_adds(err, "unterminated ' quote");
+                break;
+            }
+            sb_add(&word, s + 1, (size_t)(end - s - 1));
+            s = end;
+        } else if (*s == '"') {
+            s = opt_dquote(s + 1, &word);
+            if (!s) {
+                sb_adds(err, "unterminated \" quote");
+                break;
+            }
+        } else if (*s == '\\') {
+            if (s[1] == '\0') {
+                sb_adds(err, "trailing backslash");
+                break;
+            }
+            sb_addc(&word, *++s);
+        } else {
+            sb_addc(&word, *s);
+        }
+    }
+    sb_release(&word);
+    return rc;
+}
+
+static fv *opt_words(const opt_def *d, const char *value, strbuf *err)
+{
+    char *text = cli_unescape(value);
+    fv *list = fv_list();
+    strbuf why = STRBUF_INIT;
+    if (opt_shell_words(text, list, &why) != 0) {
+        sb_addf(err, "%s: %s in \"%s\"", d->key, sb_str(&why), text);
+        fv_free(list);
+        list = NULL;
+    }
+    sb_release(&why);
+    free(text);
+    return list;
+}
+
+static fv *opt_bool(const opt_def *d, const char *value, strbuf *err)
+{
+    static const char *const yes[] = {"true", "yes", "1", "on"};
+    static const char *const no[] = {"false", "no", "0", "off"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(value, yes[i]) == 0)
+            return fv_bool(1);
+        if (strcasecmp(value, no[i]) == 0)
+            return fv_bool(0);
+    }
+    sb_addf(err, "%s: \"%s\" is not a boolean (true/false, yes/no, 1/0)", d->key, value);
+    return NULL;
+}
+
+static fv *opt_convert(const opt_def *d, const char *value, strbuf *err)
+{
+    switch (d->type) {
+    case OT_MAP:
+    case OT_LIST:
+    case OT_PORTS:
+        return opt_split(d, value, err);
+    case OT_WORDS:
+        return opt_words(d, value, err);
+    case OT_BOOL:
+        return opt_bool(d, value, err);
+    case OT_STR:
+    case OT_PARAMS:
+        break;
+    }
+    char *text = cli_unescape(value);
+    fv *v = fv_strz(text);
+    free(text);
+    return v;
+}
+
+/* The option a CLI key may set: an option that exists for this kind and is
+ * not declaration-only. */
+static const opt_def *opt_cli_def(const char *key, int is_container)
+{
+    const opt_def *d = opt_find(key, is_container);
+    return d && d->from_cli ? d : NULL;
+}
+
+/* Fails, listing every key that is neither a CLI option nor a param (fabric
+ * names them all at once, so one retry fixes them all). */
+static int opt_check_keys(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err)
+{
+    const fv *params = opt_params(decl);
+    strbuf bad = STRBUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (opt_cli_def(kv[i].key, is_container) || fv_get(params, kv[i].key))
+            continue;
+        sb_addf(&bad, "%s%s", bad.len ? ", " : "", kv[i].key);
+    }
+    int rc = bad.len ? -1 : 0;
+    if (rc != 0) {
+        sb_addf(err, "the following parameters were not understood: %s (accepted: ", sb_str(&bad));
+        opt_accepted(decl, is_container, err);
+        sb_addc(err, ')');
+    }
+    sb_release(&bad);
+    return rc;
+}
+
+/* The declared options (without the params table, whose entries are spread
+ * into the result) and the params' defaults. */
+static fv *opt_defaults(const fv *decl, int is_container)
+{
+    fv *out = fv_map();
+    if (is_container)
+        fv_set(out, "from_image", fv_strz(OPT_DEFAULT_IMAGE));
+    for (size_t i = 0; decl && decl->kind == FV_MAP && i < decl->n; i++)
+        if (strcmp(decl->keys[i], "params") != 0)
+            fv_set(out, decl->keys[i], fv_copy(decl->items[i]));
+    const fv *params = opt_params(decl);
+    for (size_t i = 0; params && i < params->n; i++)
+        fv_set(out, params->keys[i], fv_copy(params->items[i]));
+    return out;
+}
+
+fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err)
+{
+    if (opt_check_keys(decl, is_container, kv, n, err) != 0)
+        return NULL;
+    fv *out = opt_defaults(decl, is_container);
+    for (size_t i = 0; i < n; i++) {
+        const opt_def *d = opt_cli_def(kv[i].key, is_container);
+        static const opt_def param = {"param", OT_STR, 0, 1};
+        fv *v = opt_convert(d ? d : &param, kv[i].value, err);
+        if (!v) {
+            fv_free(out);
+            return NULL;
+        }
+        fv_set(out, kv[i].key, v);
+    }
+    fv_sort_keys(out);
+    return out;
+}
