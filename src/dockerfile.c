@@ -1,0 +1,536 @@
+/* dockerfile.c -- the generated Dockerfile (DESIGN §6).
+ *
+ * Quoting rules of Docker's parser, checked against the engine:
+ *   - RUN, CMD, ENTRYPOINT in JSON (exec) form: plain JSON strings, no
+ *     variable expansion, no shell.
+ *   - ENV, LABEL, USER, WORKDIR take double-quoted words; inside them the
+ *     Dockerfile lexer expands $VAR and treats \ as an escape, so \ $ " are
+ *     escaped with a backslash. A newline cannot be written at all.
+ *   - VOLUME in JSON form still goes through the lexer word by word (quotes
+ *     and escapes), so \ $ " ' are backslash-escaped before JSON-encoding.
+ */
+#include "dockerfile.h"
+
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DF_APPLY "/.fuse/fuse-apply"
+/* A Dockerfile line longer than 64 KiB is rejected by Docker's scanner. */
+#define DF_LINE_MAX (60 * 1024)
+
+int df_utf8_ok(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    while (p < end) {
+        unsigned c = *p++;
+        size_t more;
+        unsigned min;
+        if (c == 0)
+            return 0;
+        if (c < 0x80)
+            continue;
+        if ((c & 0xE0) == 0xC0)
+            more = 1, min = 0x80, c &= 0x1F;
+        else if ((c & 0xF0) == 0xE0)
+            more = 2, min = 0x800, c &= 0x0F;
+        else if ((c & 0xF8) == 0xF0)
+            more = 3, min = 0x10000, c &= 0x07;
+        else
+            return 0;
+        if ((size_t)(end - p) < more)
+            return 0;
+        for (size_t i = 0; i < more; i++, p++) {
+            if ((*p & 0xC0) != 0x80)
+                return 0;
+            c = (c << 6) | (*p & 0x3F);
+        }
+        /* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+            return 0;
+    }
+    return 1;
+}
+
+void df_json_str(strbuf *out, const char *s, size_t len)
+{
+    sb_addc(out, '"');
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            sb_adds(out, "\\\"");
+            break;
+        case '\\':
+            sb_adds(out, "\\\\");
+            break;
+        case '\n':
+            sb_adds(out, "\\n");
+            break;
+        case '\r':
+            sb_adds(out, "\\r");
+            break;
+        case '\t':
+            sb_adds(out, "\\t");
+            break;
+        default:
+            if (c < 0x20 || c == 0x7F)
+                sb_addf(out, "\\u%04x", c);
+            else
+                sb_addc(out, c);
+        }
+    }
+    sb_addc(out, '"');
+}
+
+/* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
+static void df_escape(strbuf *out, const char *s, size_t len, const char *set)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] && strchr(set, s[i]))
+            sb_addc(out, '\\');
+        sb_addc(out, s[i]);
+    }
+}
+
+/* A value that must fit on one Dockerfile line, as readable UTF-8 text. */
+static int df_check_text(const char *what, const char *s, size_t len, strbuf *err)
+{
+    if (!df_utf8_ok(s, len)) {
+        sb_addf(err, "%s is not valid UTF-8 text", what);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\n' || s[i] == '\r') {
+            sb_addf(err, "%s contains a line break, which a Dockerfile cannot hold", what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Appends "s" for ENV, LABEL, USER, WORKDIR. */
+static int df_quoted(strbuf *out, const char *what, const fv *v, strbuf *err)
+{
+    if (!v || v->kind != FV_STR) {
+        sb_addf(err, "%s must be a string", what);
+        return -1;
+    }
+    if (df_check_text(what, v->str, v->len, err) < 0)
+        return -1;
+    sb_addc(out, '"');
+    df_escape(out, v->str, v->len, "\\$\"");
+    sb_addc(out, '"');
+    return 0;
+}
+
+/* The generator's state: the Dockerfile and its instruction -> resource map. */
+typedef struct df_gen {
+    dockerfile *d;
+    size_t cap_steps, cap_blobs;
+} df_gen;
+
+/* Records that the instruction about to be written belongs to resource res. */
+static void df_step(df_gen *g, long res)
+{
+    dockerfile *d = g->d;
+    if (d->nsteps == g->cap_steps) {
+        g->cap_steps = g->cap_steps ? 2 * g->cap_steps : 16;
+        d->step_res = xrealloc(d->step_res, g->cap_steps * sizeof *d->step_res);
+    }
+    d->step_res[d->nsteps++] = res;
+}
+
+static df_blob *df_add_blob(df_gen *g)
+{
+    dockerfile *d = g->d;
+    if (d->nblobs == g->cap_blobs) {
+        g->cap_blobs = g->cap_blobs ? 2 * g->cap_blobs : 4;
+        d->blobs = xrealloc(d->blobs, g->cap_blobs * sizeof *d->blobs);
+    }
+    df_blob *bl = &d->blobs[d->nblobs++];
+    memset(bl, 0, sizeof *bl);
+    return bl;
+}
+
+static int df_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Keys of a map, sorted, so the Dockerfile does not depend on table order. */
+static const char **df_sorted_keys(const fv *map)
+{
+    const char **keys = xcalloc(map->n + 1, sizeof *keys);
+    for (size_t i = 0; i < map->n; i++)
+        keys[i] = map->keys[i];
+    qsort(keys, map->n, sizeof *keys, df_cmp_str);
+    return keys;
+}
+
+static int df_env_key_ok(const char *k)
+{
+    if (!*k)
+        return 0;
+    for (; *k; k++) {
+        unsigned char c = (unsigned char)*k;
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int df_env(df_gen *g, const fv *env, strbuf *err)
+{
+    if (!env || env->kind != FV_MAP || env->n == 0)
+        return 0;
+    const char **keys = df_sorted_keys(env);
+    strbuf *t = &g->d->text;
+    strbuf what = STRBUF_INIT;
+    int rc = 0;
+    df_step(g, -1);
+    sb_adds(t, "ENV");
+    for (size_t i = 0; i < env->n && rc == 0; i++) {
+        if (!df_env_key_ok(keys[i])) {
+            sb_addf(err, "env: \"%s\" is not a valid variable name (letters, digits, _ . -)",
+                    keys[i]);
+            rc = -1;
+            break;
+        }
+        sb_reset(&what);
+        sb_addf(&what, "env: value of %s", keys[i]);
+        sb_addf(t, " %s=", keys[i]);
+        rc = df_quoted(t, sb_str(&what), fv_get(env, keys[i]), err);
+    }
+    sb_addc(t, '\n');
+    sb_release(&what);
+    free(keys);
+    return rc;
+}
+
+static int df_labels(df_gen *g, const fv *opts, strbuf *err)
+{
+    const fv *maint = fv_get(opts, "maintainer");
+    const fv *labels = fv_get(opts, "labels");
+    int have_labels = labels && labels->kind == FV_MAP && labels->n > 0;
+    if (!maint && !have_labels)
+        return 0;
+    strbuf *t = &g->d->text;
+    int rc = 0;
+    df_step(g, -1);
+    sb_adds(t, "LABEL");
+    if (maint) {
+        sb_adds(t, " maintainer=");
+        rc = df_quoted(t, "maintainer", maint, err);
+    }
+    if (have_labels && rc == 0) {
+        const char **keys = df_sorted_keys(labels);
+        strbuf what = STRBUF_INIT;
+        for (size_t i = 0; i < labels->n && rc == 0; i++) {
+            fv key = {.kind = FV_STR, .str = (char *)keys[i], .len = strlen(keys[i])};
+            sb_addc(t, ' ');
+            rc = df_quoted(t, "labels: a key", &key, err);
+            if (rc == 0) {
+                sb_reset(&what);
+                sb_addf(&what, "labels: value of %s", keys[i]);
+                sb_addc(t, '=');
+                rc = df_quoted(t, sb_str(&what), fv_get(labels, keys[i]), err);
+            }
+        }
+        sb_release(&what);
+        free(keys);
+    }
+    sb_addc(t, '\n');
+    return rc;
+}
+
+static int df_volumes(df_gen *g, const fv *vols, strbuf *err)
+{
+    if (!vols)
+        return 0;
+    if (vols->kind != FV_LIST) {
+        sb_adds(err, "volumes must be a list of strings");
+        return -1;
+    }
+    if (vols->n == 0)
+        return 0;
+    strbuf *t = &g->d->text;
+    strbuf word = STRBUF_INIT;
+    int rc = 0;
+    df_step(g, -1);
+    sb_adds(t, "VOLUME [");
+    for (size_t i = 0; i < vols->n && rc == 0; i++) {
+        const fv *v = vols->items[i];
+        if (v->kind != FV_STR || v->len == 0) {
+            sb_adds(err, "volumes must be a list of non-empty strings");
+            rc = -1;
+            break;
+        }
+        if ((rc = df_check_text("volumes: an entry", v->str, v->len, err)) < 0)
+            break;
+        sb_reset(&word);
+        df_escape(&word, v->str, v->len, "\\$\"'");
+        if (i)
+            sb_addc(t, ',');
+        df_json_str(t, word.buf, word.len);
+    }
+    sb_adds(t, "]\n");
+    sb_release(&word);
+    return rc;
+}
+
+/* "8000", "53/udp", "8000-8010/tcp". */
+static int df_port_ok(const char *s)
+{
+    const char *p = s;
+    size_t digits = strspn(p, "0123456789");
+    if (digits == 0 || digits > 5)
+        return 0;
+    p += digits;
+    if (*p == '-') {
+        digits = strspn(++p, "0123456789");
+        if (digits == 0 || digits > 5)
+            return 0;
+        p += digits;
+    }
+    if (*p == '\0')
+        return 1;
+    return !strcmp(p, "/tcp") || !strcmp(p, "/udp") || !strcmp(p, "/sctp");
+}
+
+static int df_ports(df_gen *g, const fv *ports, strbuf *err)
+{
+    if (!ports)
+        return 0;
+    const char *bad = "ports must be a list of port numbers or strings like \"53/udp\"";
+    if (ports->kind != FV_LIST) {
+        sb_adds(err, bad);
+        return -1;
+    }
+    if (ports->n == 0)
+        return 0;
+    strbuf *t = &g->d->text;
+    df_step(g, -1);
+    sb_adds(t, "EXPOSE");
+    for (size_t i = 0; i < ports->n; i++) {
+        const fv *p = ports->items[i];
+        if (fv_is_int(p) && p->num >= 1 && p->num <= 65535) {
+            sb_addf(t, " %lld", (long long)p->num);
+        } else if (p->kind == FV_STR && df_port_ok(p->str)) {
+            sb_addf(t, " %s", p->str);
+        } else {
+            sb_adds(err, bad);
+            return -1;
+        }
+    }
+    sb_addc(t, '\n');
+    return 0;
+}
+
+/* CMD / ENTRYPOINT: a list is the exec form; a string is run by /bin/sh -c. */
+static int df_exec(df_gen *g, const char *instr, const char *key, const fv *v, strbuf *err)
+{
+    if (!v)
+        return 0;
+    strbuf *t = &g->d->text;
+    if (v->kind == FV_STR) {
+        if (!df_utf8_ok(v->str, v->len)) {
+            sb_addf(err, "%s is not valid UTF-8 text", key);
+            return -1;
+        }
+        df_step(g, -1);
+        sb_addf(t, "%s [\"/bin/sh\",\"-c\",", instr);
+        df_json_str(t, v->str, v->len);
+        sb_adds(t, "]\n");
+        return 0;
+    }
+    if (v->kind != FV_LIST) {
+        sb_addf(err, "%s must be a list of strings (exec form) or a string (shell form)", key);
+        return -1;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const fv *w = v->items[i];
+        if (w->kind != FV_STR || !df_utf8_ok(w->str, w->len)) {
+            sb_addf(err, "%s must be a list of strings (exec form) or a string (shell form)", key);
+            return -1;
+        }
+    }
+    df_step(g, -1);
+    sb_addf(t, "%s [", instr);
+    for (size_t i = 0; i < v->n; i++) {
+        if (i)
+            sb_addc(t, ',');
+        df_json_str(t, v->items[i]->str, v->items[i]->len);
+    }
+    sb_adds(t, "]\n");
+    return 0;
+}
+
+static int df_single(df_gen *g, const char *instr, const char *key, const fv *v, strbuf *err)
+{
+    if (!v)
+        return 0;
+    if (v->kind == FV_STR && v->len == 0) {
+        sb_addf(err, "%s must not be empty", key);
+        return -1;
+    }
+    strbuf *t = &g->d->text;
+    df_step(g, -1);
+    sb_addf(t, "%s ", instr);
+    if (df_quoted(t, key, v, err) < 0)
+        return -1;
+    sb_addc(t, '\n');
+    return 0;
+}
+
+static int df_from(df_gen *g, const fv *opts, strbuf *err)
+{
+    const fv *v = fv_get(opts, "from_image");
+    const char *img = "debian:bookworm";
+    if (v) {
+        if (v->kind != FV_STR || v->len == 0) {
+            sb_adds(err, "from_image must be a non-empty string");
+            return -1;
+        }
+        img = v->str;
+        /* Image references are plain names; anything else would be read
+         * as a second word, a build argument or a line break. */
+        size_t ok = 0, printable = 1;
+        for (size_t i = 0; i < v->len; i++) {
+            unsigned char c = (unsigned char)img[i];
+            ok += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                  (c && strchr("._-:/@", c));
+            printable &= c >= 0x20 && c != 0x7F;
+        }
+        if (ok != v->len) {
+            if (printable)
+                sb_addf(err, "from_image: \"%s\" is not a valid image reference", img);
+            else
+                sb_adds(err, "from_image is not a valid image reference (it holds control "
+                             "characters)");
+            return -1;
+        }
+    }
+    df_step(g, -1);
+    sb_addf(&g->d->text, "FROM %s\n", img);
+    return 0;
+}
+
+/* A File's data goes into the context as a blob when a Dockerfile line is
+ * the wrong place for it: too large, binary, secret (it would show in
+ * `docker history`), or already a file on disk. */
+static int df_needs_blob(const bundle_res *r)
+{
+    if (strcmp(r->type->name, "File") != 0)
+        return 0;
+    if (fv_get(r->fields, "source"))
+        return 1;
+    const fv *c = fv_get(r->fields, "contents");
+    if (!c || c->kind != FV_STR)
+        return 0;
+    const fv *s = fv_get(r->fields, "sensitive");
+    if (s && s->kind == FV_BOOL && s->b)
+        return 1;
+    return c->len > DF_INLINE_MAX || !df_utf8_ok(c->str, c->len);
+}
+
+/* One resource: its blob COPY when it has one, then its RUN. */
+static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
+{
+    const bundle_res *r = &b->items[i];
+    strbuf *t = &g->d->text;
+    strbuf json = STRBUF_INIT;
+    int rc = 0;
+
+    if (df_needs_blob(r)) {
+        df_blob *bl = df_add_blob(g);
+        strbuf name = STRBUF_INIT;
+        sb_addf(&name, ".fuse/blobs/%zu", i + 1);
+        const fv *src = fv_get(r->fields, "source");
+        if (src) {
+            bl->path = xstrdup(src->str);
+        } else {
+            const fv *c = fv_get(r->fields, "contents");
+            bl->data = c->str;
+            bl->len = c->len;
+        }
+        /* The resource that reaches fuse-apply names the copied blob. */
+        bundle_res copy = {.type = r->type, .fields = fv_copy(r->fields)};
+        fv_del(copy.fields, "contents");
+        strbuf in_image = STRBUF_INIT;
+        sb_addf(&in_image, "/%s", sb_str(&name));
+        fv_set(copy.fields, "source", fv_strz(sb_str(&in_image)));
+        sb_release(&in_image);
+        rc = bundle_res_dump(&copy, &json, 0);
+        fv_free(copy.fields);
+        df_step(g, (long)i);
+        sb_addf(t, "COPY %s /%s\n", sb_str(&name), sb_str(&name));
+        bl->name = sb_detach(&name, NULL);
+    } else {
+        rc = bundle_res_dump(r, &json, 0);
+    }
+    if (rc < 0) {
+        sb_addf(err, "resource %zu (%s): cannot write its JSON", i + 1, r->type->name);
+        sb_release(&json);
+        return -1;
+    }
+    size_t start = t->len;
+    df_step(g, (long)i);
+    sb_adds(t,
+            "RUN [\"" DF_APPLY "\",\"--no-changes-ok\",\"--state\",\"/.fuse/state\",\"--json\",");
+    df_json_str(t, json.buf, json.len);
+    sb_adds(t, "]\n");
+    sb_release(&json);
+    if (t->len - start > DF_LINE_MAX) {
+        strbuf id = STRBUF_INIT;
+        rt_ident(r->type, r->fields, &id);
+        sb_addf(err, "%s is too large for one build step (more than %d KiB of JSON)", sb_str(&id),
+                DF_LINE_MAX / 1024);
+        sb_release(&id);
+        return -1;
+    }
+    return 0;
+}
+
+int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
+{
+    df_gen g = {d, 0, 0};
+    memset(d, 0, sizeof *d);
+    if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
+        goto fail;
+    df_step(&g, -1);
+    sb_adds(&d->text, "COPY fuse-apply " DF_APPLY "\n");
+    for (size_t i = 0; i < b->n; i++)
+        if (df_resource(&g, b, i, err) < 0)
+            goto fail;
+    df_step(&g, -1);
+    sb_adds(&d->text, "RUN [\"" DF_APPLY "\",\"--cleanup\",\"/.fuse\"]\n");
+    /* Metadata comes after the steps: VOLUME because Docker discards what
+     * later steps write under a volume, and LABEL, USER... because a change
+     * there then keeps every cached resource step. */
+    if (df_volumes(&g, fv_get(opts, "volumes"), err) < 0 ||
+        df_ports(&g, fv_get(opts, "ports"), err) < 0 || df_labels(&g, opts, err) < 0 ||
+        df_single(&g, "USER", "user", fv_get(opts, "user"), err) < 0 ||
+        df_single(&g, "WORKDIR", "workdir", fv_get(opts, "workdir"), err) < 0 ||
+        df_exec(&g, "ENTRYPOINT", "entrypoint", fv_get(opts, "entrypoint"), err) < 0 ||
+        df_exec(&g, "CMD", "cmd", fv_get(opts, "cmd"), err) < 0)
+        goto fail;
+    return 0;
+fail:
+    df_free(d);
+    return -1;
+}
+
+void df_free(dockerfile *d)
+{
+    sb_release(&d->text);
+    for (size_t i = 0; i < d->nblobs; i++) {
+        free(d->blobs[i].name);
+        free(d->blobs[i].path);
+    }
+    free(d->blobs);
+    free(d->step_res);
+    memset(d, 0, sizeof *d);
+}

@@ -1,0 +1,58 @@
+/* dockerfile.h -- the generated Dockerfile of a docker_container task.
+ *
+ * One instruction per resource (DESIGN §6), so Docker's layer cache reuses
+ * every unchanged prefix:
+ *
+ *   FROM debian:bookworm
+ *   ENV A="1" B="2"
+ *   COPY fuse-apply /.fuse/fuse-apply
+ *   RUN ["/.fuse/fuse-apply","--no-changes-ok","--state","/.fuse/state","--json","{...}"]
+ *   COPY .fuse/blobs/2 /.fuse/blobs/2          (only for a File whose data is a blob)
+ *   RUN [... "{\"File\":{\"name\":\"/x\",\"source\":\"/.fuse/blobs/2\"}}"]
+ *   RUN ["/.fuse/fuse-apply","--cleanup","/.fuse"]
+ *   VOLUME, EXPOSE, LABEL, USER, WORKDIR, ENTRYPOINT, CMD
+ *
+ * Exec form everywhere; every value is escaped for the instruction that
+ * holds it, so no resource field or option is ever interpreted by a shell or
+ * by Dockerfile variable expansion. */
+#ifndef FUSE_DOCKERFILE_H
+#define FUSE_DOCKERFILE_H
+
+#include "bundle.h"
+#include "fv.h"
+#include "strbuf.h"
+
+/* File contents above this size travel as a context blob, not inline. */
+#define DF_INLINE_MAX (16 * 1024)
+
+/* A file of the build context besides the Dockerfile and fuse-apply: the
+ * data of one File resource, either in memory (borrowed from the bundle) or
+ * on disk (File.source, streamed when the context is sent). */
+typedef struct df_blob {
+    char *name;       /* ".fuse/blobs/3" (context path; in the image under "/") */
+    const char *data; /* borrowed in-memory contents, or NULL */
+    size_t len;
+    char *path; /* absolute path on the host, or NULL */
+} df_blob;
+
+typedef struct dockerfile {
+    strbuf text;    /* the Dockerfile */
+    df_blob *blobs; /* in step order */
+    size_t nblobs;
+    long *step_res; /* instruction index (0-based) -> resource index, or -1 */
+    size_t nsteps;  /* number of instructions */
+} dockerfile;
+
+/* Generates the Dockerfile of opts (the FV_MAP of DESIGN §2 options) and b.
+ * Returns 0, or -1 with one line in err naming the option or resource whose
+ * value a Dockerfile cannot hold (a newline in an ENV value...). */
+int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
+void df_free(dockerfile *d);
+
+/* Appends s (len bytes) as a JSON string literal. s must be valid UTF-8
+ * without NUL (see df_utf8_ok). */
+void df_json_str(strbuf *out, const char *s, size_t len);
+/* 1 when s is valid UTF-8 without NUL bytes. */
+int df_utf8_ok(const char *s, size_t len);
+
+#endif

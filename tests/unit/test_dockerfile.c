@@ -1,0 +1,371 @@
+/* test_dockerfile.c -- the generated Dockerfile: order, quoting, blobs, step map. */
+#include "dockerfile.h"
+#include "fvjson.h"
+#include "mem.h"
+#include "testutil.h"
+
+#include <string.h>
+
+static bundle B;
+static fv *O;
+static dockerfile D;
+static strbuf E;
+
+static void setup(void)
+{
+    bundle_init(&B);
+    O = fv_map();
+    fv_set(O, "from_image", fv_strz("debian:bookworm"));
+    sb_init(&E);
+    memset(&D, 0, sizeof D);
+}
+
+static void teardown(void)
+{
+    df_free(&D);
+    fv_free(O);
+    bundle_free(&B);
+    sb_release(&E);
+}
+
+static void add(const char *type, fv *fields)
+{
+    strbuf err = STRBUF_INIT;
+    int rc = bundle_add(&B, rt_find(type), fields, NULL, &err);
+    ck_assert_msg(rc == 0, "bundle_add: %s", sb_str(&err));
+    sb_release(&err);
+}
+
+static void add_file(const char *name, const char *contents, size_t len)
+{
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz(name));
+    fv_set(f, "contents", fv_str(contents, len));
+    add("File", f);
+}
+
+static fv *strlist(const char *a, const char *b, const char *c)
+{
+    fv *l = fv_list();
+    const char *s[] = {a, b, c};
+    for (int i = 0; i < 3; i++)
+        if (s[i])
+            fv_push(l, fv_strz(s[i]));
+    return l;
+}
+
+static void gen_ok(void)
+{
+    int rc = df_generate(O, &B, &D, &E);
+    ck_assert_msg(rc == 0, "df_generate: %s", sb_str(&E));
+}
+
+static void gen_fails(const char *msg)
+{
+    ck_assert_int_eq(df_generate(O, &B, &D, &E), -1);
+    ck_assert_str_eq(sb_str(&E), msg);
+}
+
+/* The JSON argument of the RUN on line `line` (1-based), decoded. */
+static fv *run_json(const char *text, int line)
+{
+    const char *p = text;
+    for (int i = 1; i < line; i++)
+        p = strchr(p, '\n') + 1;
+    const char *end = strchr(p, '\n');
+    ck_assert_msg(!strncmp(p, "RUN [", 5), "line %d is not a RUN: %.40s", line, p);
+    strbuf err = STRBUF_INIT;
+    fv *arr = fvj_parse(p + 4, (size_t)(end - p - 4), &err);
+    ck_assert_msg(arr != NULL, "RUN line is not JSON: %s", sb_str(&err));
+    ck_assert_int_eq(arr->kind, FV_LIST);
+    ck_assert_uint_eq(arr->n, 6);
+    ck_assert_str_eq(arr->items[4]->str, "--json");
+    fv *res = fvj_parse(arr->items[5]->str, arr->items[5]->len, &err);
+    ck_assert_msg(res != NULL, "resource is not JSON: %s", sb_str(&err));
+    fv_free(arr);
+    sb_release(&err);
+    return res;
+}
+
+START_TEST(test_hello)
+{
+    fv *p = fv_map();
+    fv_set(p, "name", fv_strz("python3"));
+    add("Package", p);
+    add_file("/index.html", "HELLO WORLD!", 12);
+    fv *ports = fv_list();
+    fv_push(ports, fv_num(8000));
+    fv_set(O, "ports", ports);
+    fv_set(O, "cmd", strlist("python3", "-m", "http.server"));
+    gen_ok();
+    ck_assert_str_eq(
+        sb_str(&D.text),
+        "FROM debian:bookworm\n"
+        "COPY fuse-apply /.fuse/fuse-apply\n"
+        "RUN "
+        "[\"/.fuse/fuse-apply\",\"--no-changes-ok\",\"--state\",\"/.fuse/state\",\"--json\","
+        "\"{\\\"Package\\\":{\\\"name\\\":\\\"python3\\\"}}\"]\n"
+        "RUN "
+        "[\"/.fuse/fuse-apply\",\"--no-changes-ok\",\"--state\",\"/.fuse/state\",\"--json\","
+        "\"{\\\"File\\\":{\\\"name\\\":\\\"/index.html\\\",\\\"contents\\\":\\\"HELLO "
+        "WORLD!\\\"}}\"]\n"
+        "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
+        "EXPOSE 8000\n"
+        "CMD [\"python3\",\"-m\",\"http.server\"]\n");
+    ck_assert_uint_eq(D.nsteps, 7);
+    long want[] = {-1, -1, 0, 1, -1, -1, -1};
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_int_eq(D.step_res[i], want[i]);
+    ck_assert_uint_eq(D.nblobs, 0);
+}
+END_TEST
+
+START_TEST(test_all_options_in_order)
+{
+    fv *env = fv_map();
+    fv_set(env, "ZED", fv_strz("last"));
+    fv_set(env, "A", fv_strz("x$y\\z\"q'w"));
+    fv_set(O, "env", env);
+    fv_set(O, "volumes", strlist("/data", "/a\"b'c $d\\e", NULL));
+    fv *ports = fv_list();
+    fv_push(ports, fv_num(8000));
+    fv_push(ports, fv_num(8001));
+    fv_push(ports, fv_strz("53/udp"));
+    fv_set(O, "ports", ports);
+    fv_set(O, "maintainer", fv_strz("Me <me@example.com>"));
+    fv *labels = fv_map();
+    fv_set(labels, "z.last", fv_strz("2"));
+    fv_set(labels, "a.first", fv_strz("$1"));
+    fv_set(O, "labels", labels);
+    fv_set(O, "user", fv_strz("nobody"));
+    fv_set(O, "workdir", fv_strz("/srv/my app"));
+    fv_set(O, "entrypoint", strlist("/bin/tini", "--", NULL));
+    fv_set(O, "cmd", fv_strz("echo \"$HOME\" && exit 0"));
+    gen_ok();
+    ck_assert_str_eq(sb_str(&D.text),
+                     "FROM debian:bookworm\n"
+                     "ENV A=\"x\\$y\\\\z\\\"q'w\" ZED=\"last\"\n"
+                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
+                     "VOLUME [\"/data\",\"/a\\\\\\\"b\\\\'c \\\\$d\\\\\\\\e\"]\n"
+                     "EXPOSE 8000 8001 53/udp\n"
+                     "LABEL maintainer=\"Me <me@example.com>\" \"a.first\"=\"\\$1\" "
+                     "\"z.last\"=\"2\"\n"
+                     "USER \"nobody\"\n"
+                     "WORKDIR \"/srv/my app\"\n"
+                     "ENTRYPOINT [\"/bin/tini\",\"--\"]\n"
+                     "CMD [\"/bin/sh\",\"-c\",\"echo \\\"$HOME\\\" && exit 0\"]\n");
+}
+END_TEST
+
+START_TEST(test_default_from_image)
+{
+    fv_del(O, "from_image");
+    gen_ok();
+    ck_assert(!strncmp(sb_str(&D.text), "FROM debian:bookworm\n", 21));
+}
+END_TEST
+
+START_TEST(test_env_newline_rejected)
+{
+    fv *env = fv_map();
+    fv_set(env, "A", fv_strz("one\ntwo"));
+    fv_set(O, "env", env);
+    gen_fails("env: value of A contains a line break, which a Dockerfile cannot hold");
+}
+END_TEST
+
+START_TEST(test_env_bad_name)
+{
+    fv *env = fv_map();
+    fv_set(env, "A B", fv_strz("1"));
+    fv_set(O, "env", env);
+    gen_fails("env: \"A B\" is not a valid variable name (letters, digits, _ . -)");
+}
+END_TEST
+
+START_TEST(test_bad_port)
+{
+    fv *ports = fv_list();
+    fv_push(ports, fv_strz("80; rm -rf /"));
+    fv_set(O, "ports", ports);
+    gen_fails("ports must be a list of port numbers or strings like \"53/udp\"");
+}
+END_TEST
+
+START_TEST(test_port_out_of_range)
+{
+    fv *ports = fv_list();
+    fv_push(ports, fv_num(70000));
+    fv_set(O, "ports", ports);
+    gen_fails("ports must be a list of port numbers or strings like \"53/udp\"");
+}
+END_TEST
+
+START_TEST(test_bad_from_image)
+{
+    fv_set(O, "from_image", fv_strz("debian bookworm"));
+    gen_fails("from_image: \"debian bookworm\" is not a valid image reference");
+}
+END_TEST
+
+START_TEST(test_from_image_line_break)
+{
+    fv_set(O, "from_image", fv_strz("debian\nRUN evil"));
+    gen_fails("from_image is not a valid image reference (it holds control characters)");
+}
+END_TEST
+
+/* Contents that look like Dockerfile syntax stay inside one JSON string. */
+START_TEST(test_injection_stays_in_json)
+{
+    const char *evil = "\"]\nRUN [\"/bin/sh\",\"-c\",\"touch /pwned\"]\n$HOME `id` \\";
+    add_file("/etc/evil", evil, strlen(evil));
+    gen_ok();
+    int lines = 0;
+    for (const char *p = sb_str(&D.text); *p; p++)
+        lines += *p == '\n';
+    ck_assert_int_eq(lines, 4); /* FROM, COPY, RUN, RUN cleanup */
+    fv *res = run_json(sb_str(&D.text), 3);
+    ck_assert_str_eq(fv_gets(fv_get(res, "File"), "contents"), evil);
+    fv_free(res);
+}
+END_TEST
+
+static void check_blob(const char *contents, size_t len, int sensitive)
+{
+    add_file("/first", "small", 5);
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz("/secret"));
+    fv_set(f, "contents", fv_str(contents, len));
+    if (sensitive)
+        fv_set(f, "sensitive", fv_bool(1));
+    add("File", f);
+    gen_ok();
+    ck_assert_uint_eq(D.nblobs, 1);
+    ck_assert_str_eq(D.blobs[0].name, ".fuse/blobs/2");
+    ck_assert_ptr_null(D.blobs[0].path);
+    ck_assert_uint_eq(D.blobs[0].len, len);
+    ck_assert(!memcmp(D.blobs[0].data, contents, len));
+    const char *t = sb_str(&D.text);
+    const char *copy = strstr(t, "\nCOPY .fuse/blobs/2 /.fuse/blobs/2\nRUN [");
+    ck_assert_ptr_nonnull(copy);
+    /* COPY is line 4, its RUN line 5; both belong to resource 1. */
+    ck_assert_int_eq(D.step_res[3], 1);
+    ck_assert_int_eq(D.step_res[4], 1);
+    fv *res = run_json(t, 5);
+    const fv *ff = fv_get(res, "File");
+    ck_assert_ptr_null(fv_get(ff, "contents"));
+    ck_assert_str_eq(fv_gets(ff, "source"), "/.fuse/blobs/2");
+    ck_assert_str_eq(fv_gets(ff, "name"), "/secret");
+    fv_free(res);
+}
+
+START_TEST(test_sensitive_is_blob)
+{
+    const char *secret = "hunter2-password";
+    check_blob(secret, strlen(secret), 1);
+    ck_assert_ptr_null(strstr(sb_str(&D.text), "hunter2"));
+}
+END_TEST
+
+START_TEST(test_binary_is_blob)
+{
+    check_blob("\x00\xff\xfe binary", 10, 0);
+}
+END_TEST
+
+START_TEST(test_large_is_blob)
+{
+    size_t n = DF_INLINE_MAX + 1;
+    char *big = xmalloc(n);
+    memset(big, 'x', n);
+    check_blob(big, n, 0);
+    free(big);
+}
+END_TEST
+
+START_TEST(test_at_limit_is_inline)
+{
+    size_t n = DF_INLINE_MAX;
+    char *big = xmalloc(n);
+    memset(big, 'y', n);
+    add_file("/big", big, n);
+    gen_ok();
+    ck_assert_uint_eq(D.nblobs, 0);
+    free(big);
+}
+END_TEST
+
+START_TEST(test_source_is_blob)
+{
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz("/etc/app.conf"));
+    fv_set(f, "source", fv_strz("/home/me/project/app.conf"));
+    add("File", f);
+    gen_ok();
+    ck_assert_uint_eq(D.nblobs, 1);
+    ck_assert_str_eq(D.blobs[0].path, "/home/me/project/app.conf");
+    ck_assert_ptr_null(D.blobs[0].data);
+    fv *res = run_json(sb_str(&D.text), 4);
+    ck_assert_str_eq(fv_gets(fv_get(res, "File"), "source"), "/.fuse/blobs/1");
+    fv_free(res);
+    ck_assert_ptr_null(strstr(sb_str(&D.text), "/home/me"));
+}
+END_TEST
+
+START_TEST(test_json_str_escapes)
+{
+    strbuf s = STRBUF_INIT;
+    df_json_str(&s, "a\"b\\c\n\t\x01\x7f", 9);
+    ck_assert_str_eq(sb_str(&s), "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+    sb_release(&s);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+    ck_assert(df_utf8_ok("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
+    ck_assert(!df_utf8_ok("\xc3", 1));         /* truncated */
+    ck_assert(!df_utf8_ok("\xc0\xaf", 2));     /* overlong */
+    ck_assert(!df_utf8_ok("\xed\xa0\x80", 3)); /* surrogate */
+    ck_assert(!df_utf8_ok("a\0b", 3));         /* NUL */
+    ck_assert(!df_utf8_ok("\xff", 1));
+}
+END_TEST
+
+START_TEST(test_cmd_not_utf8)
+{
+    fv_set(O, "cmd", fv_str("\xff", 1));
+    gen_fails("cmd is not valid UTF-8 text");
+}
+END_TEST
+
+Suite *dockerfile_suite(void)
+{
+    Suite *s = suite_create("dockerfile");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_hello);
+    tcase_add_test(tc, test_all_options_in_order);
+    tcase_add_test(tc, test_default_from_image);
+    tcase_add_test(tc, test_env_newline_rejected);
+    tcase_add_test(tc, test_env_bad_name);
+    tcase_add_test(tc, test_bad_port);
+    tcase_add_test(tc, test_port_out_of_range);
+    tcase_add_test(tc, test_bad_from_image);
+    tcase_add_test(tc, test_from_image_line_break);
+    tcase_add_test(tc, test_injection_stays_in_json);
+    tcase_add_test(tc, test_sensitive_is_blob);
+    tcase_add_test(tc, test_binary_is_blob);
+    tcase_add_test(tc, test_large_is_blob);
+    tcase_add_test(tc, test_at_limit_is_inline);
+    tcase_add_test(tc, test_source_is_blob);
+    tcase_add_test(tc, test_json_str_escapes);
+    tcase_add_test(tc, test_utf8);
+    tcase_add_test(tc, test_cmd_not_utf8);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(dockerfile_suite)
