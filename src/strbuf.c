@@ -22,6 +22,8 @@ void sb_grow(strbuf *sb, size_t extra)
         n *= 2;
     sb->buf = xrealloc(sb->buf, n);
     sb->alloc = n;
+    /* A fresh buffer must read as "" too (sb_str, sb_detach of an empty sb). */
+    sb->buf[sb->len] = '\0';
 }
 
 void sb_add(strbuf *sb, const void *data, size_t len)
