@@ -1,0 +1,425 @@
+/* test_options.c -- the option table: declared options checked, CLI strings
+ * converted to their types, unknown keys named with the accepted ones. */
+#include "options.h"
+
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Parses "task:k=v,..." into t (the grammar's own tests are in test_cli.c). */
+static void args(cli_task *t, const char *word)
+{
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(cli_parse_task(word, t, &err), 0);
+    sb_release(&err);
+}
+
+/* The merged args of word against decl, or NULL with err set. */
+static fv *merge(const fv *decl, int is_container, const char *word, strbuf *err)
+{
+    cli_task t;
+    args(&t, word);
+    fv *out = opt_merge(decl, is_container, t.args, t.nargs, err);
+    cli_task_free(&t);
+    return out;
+}
+
+static void merge_err(const fv *decl, int is_container, const char *word, const char *want)
+{
+    strbuf err = STRBUF_INIT;
+    fv *out = merge(decl, is_container, word, &err);
+    ck_assert_ptr_null(out);
+    ck_assert_str_eq(sb_str(&err), want);
+    sb_release(&err);
+}
+
+static void decl_err(const fv *decl, int is_container, const char *want)
+{
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(opt_check_decl(decl, is_container, &err), -1);
+    ck_assert_str_eq(sb_str(&err), want);
+    sb_release(&err);
+}
+
+/* A declaration {key = val}. */
+static fv *decl1(const char *key, fv *val)
+{
+    fv *d = fv_map();
+    fv_set(d, key, val);
+    return d;
+}
+
+static fv *strlist(int n, ...)
+{
+    fv *l = fv_list();
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        fv_push(l, fv_strz(va_arg(ap, const char *)));
+    va_end(ap);
+    return l;
+}
+
+/* The seed's app_server with a version param. */
+static fv *app_server(void)
+{
+    fv *d = fv_map();
+    fv_set(d, "description", fv_strz("Static page served by Python"));
+    fv_set(d, "tag", fv_strz("myproject:appserver"));
+    fv *ports = fv_list();
+    fv_push(ports, fv_num(8000));
+    fv_set(d, "ports", ports);
+    fv_set(d, "cmd", strlist(4, "python3", "-m", "http.server", "8000"));
+    fv *params = fv_map();
+    fv_set(params, "version", fv_strz("1.0"));
+    fv_set(d, "params", params);
+    return d;
+}
+
+START_TEST(decl_ok)
+{
+    strbuf err = STRBUF_INIT;
+    fv *d = app_server();
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    ck_assert_int_eq(opt_check_decl(NULL, 1, &err), 0);
+    /* an empty Lua table may arrive as a list or a map */
+    d = decl1("env", fv_list());
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    d = decl1("volumes", fv_map());
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    d = decl1("cmd", fv_strz("python3 -m http.server"));
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    fv *ports = fv_list();
+    fv_push(ports, fv_num(53));
+    fv_push(ports, fv_strz("53/udp"));
+    fv_push(ports, fv_strz("8080"));
+    fv_push(ports, fv_strz("132/sctp"));
+    d = decl1("ports", ports);
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    d = decl1("description", fv_strz("host task"));
+    fv *params = fv_map();
+    fv_set(params, "n", fv_num(3));
+    fv_set(params, "tag", fv_bool(1)); /* not an option of a plain task */
+    fv_set(d, "params", params);
+    ck_assert_int_eq(opt_check_decl(d, 0, &err), 0);
+    fv_free(d);
+    ck_assert_uint_eq(err.len, 0);
+}
+END_TEST
+
+START_TEST(decl_errors)
+{
+    fv *d;
+    d = decl1("prots", fv_list());
+    decl_err(d, 1, "docker_container: unknown option \"prots\"");
+    fv_free(d);
+    d = decl1("tag", fv_strz("x"));
+    decl_err(d, 0, "task: unknown option \"tag\"");
+    fv_free(d);
+    d = decl1("ports", fv_strz("8000"));
+    decl_err(d, 1, "docker_container: ports must be a list of numbers or strings like \"53/udp\"");
+    fv_free(d);
+    fv *ports = fv_list();
+    fv_push(ports, fv_bool(1));
+    d = decl1("ports", ports);
+    decl_err(d, 1, "docker_container: ports must be a list of numbers or strings like \"53/udp\"");
+    fv_free(d);
+    ports = fv_list();
+    fv_push(ports, fv_num(70000));
+    d = decl1("ports", ports);
+    decl_err(d, 1, "docker_container: ports: 70000 is not a port number (1-65535)");
+    fv_free(d);
+    ports = fv_list();
+    fv_push(ports, fv_num(80.5));
+    d = decl1("ports", ports);
+    decl_err(d, 1, "docker_container: ports: 80.5 is not a port number (1-65535)");
+    fv_free(d);
+    ports = fv_list();
+    fv_push(ports, fv_strz("53/xdp"));
+    d = decl1("ports", ports);
+    decl_err(d, 1,
+             "docker_container: ports: \"53/xdp\" is not a port like 8000 or \"53/udp\" (tcp, udp, "
+             "sctp)");
+    fv_free(d);
+    d = decl1("tag", fv_num(1));
+    decl_err(d, 1, "docker_container: tag must be a string");
+    fv_free(d);
+    fv *env = fv_map();
+    fv_set(env, "PORT", fv_num(8000));
+    d = decl1("env", env);
+    decl_err(d, 1, "docker_container: env must be a table of strings, like { KEY = \"value\" }");
+    fv_free(d);
+    d = decl1("labels", strlist(1, "a"));
+    decl_err(d, 1, "docker_container: labels must be a table of strings, like { KEY = \"value\" }");
+    fv_free(d);
+    d = decl1("volumes", fv_strz("/data"));
+    decl_err(d, 1, "docker_container: volumes must be a list of strings");
+    fv_free(d);
+    d = decl1("entrypoint", fv_num(1));
+    decl_err(d, 1,
+             "docker_container: entrypoint must be a list of strings (exec form) or a string "
+             "(shell form)");
+    fv_free(d);
+    d = decl1("no_cache", fv_strz("yes"));
+    decl_err(d, 1, "docker_container: no_cache must be true or false");
+    fv_free(d);
+    d = decl1("params", strlist(1, "version"));
+    decl_err(d, 1,
+             "docker_container: params must be a table of names to defaults, like { version = "
+             "\"1.0\" }");
+    fv_free(d);
+    fv *params = fv_map();
+    fv_set(params, "tag", fv_strz("x"));
+    d = decl1("params", params);
+    decl_err(d, 1, "docker_container: param \"tag\" has the name of an option");
+    fv_free(d);
+    params = fv_map();
+    fv_set(params, "list", fv_list());
+    d = decl1("params", params);
+    decl_err(d, 0, "task: params.list must default to a string, number or boolean");
+    fv_free(d);
+    d = strlist(1, "x");
+    decl_err(d, 1, "docker_container: options must be a table like { tag = \"name\" }");
+    fv_free(d);
+}
+END_TEST
+
+START_TEST(merge_defaults)
+{
+    strbuf err = STRBUF_INIT;
+    fv *d = app_server();
+    fv *a = merge(d, 1, "app_server", &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_str_eq(fv_gets(a, "from_image"), "debian:bookworm");
+    ck_assert_str_eq(fv_gets(a, "tag"), "myproject:appserver");
+    ck_assert_str_eq(fv_gets(a, "version"), "1.0");
+    ck_assert_ptr_null(fv_get(a, "params"));
+    ck_assert_ptr_null(fv_get(a, "env")); /* unset stays unset */
+    ck_assert_uint_eq(fv_get(a, "cmd")->n, 4);
+    /* sorted keys */
+    for (size_t i = 1; i < a->n; i++)
+        ck_assert_int_lt(strcmp(a->keys[i - 1], a->keys[i]), 0);
+    fv_free(a);
+    fv_free(d);
+    /* no declaration at all */
+    a = merge(NULL, 1, "t", &err);
+    ck_assert_uint_eq(a->n, 1);
+    ck_assert_str_eq(fv_gets(a, "from_image"), "debian:bookworm");
+    fv_free(a);
+    /* a plain task gets no from_image */
+    a = merge(NULL, 0, "t", &err);
+    ck_assert_uint_eq(a->n, 0);
+    fv_free(a);
+    ck_assert_uint_eq(err.len, 0);
+}
+END_TEST
+
+START_TEST(merge_types)
+{
+    strbuf err = STRBUF_INIT;
+    fv *d = app_server();
+    fv *a = merge(d, 1,
+                  "app_server:tag=mytag,env=A=1;B=x=y,labels=a=1;b=,volumes=/a;/b\\;c,"
+                  "ports=8000;53/udp;8001/tcp,no_cache=yes,version=2\\;3,from_image=busybox,"
+                  "maintainer=Me <me@x>,user=www,workdir=/srv",
+                  &err);
+    ck_assert_msg(a != NULL, "%s", sb_str(&err));
+    ck_assert_str_eq(fv_gets(a, "tag"), "mytag");
+    fv *env = fv_get(a, "env");
+    ck_assert_int_eq(env->kind, FV_MAP);
+    ck_assert_uint_eq(env->n, 2);
+    ck_assert_str_eq(fv_gets(env, "A"), "1");
+    ck_assert_str_eq(fv_gets(env, "B"), "x=y");
+    fv *labels = fv_get(a, "labels");
+    ck_assert_str_eq(fv_gets(labels, "a"), "1");
+    ck_assert_str_eq(fv_gets(labels, "b"), "");
+    fv *vol = fv_get(a, "volumes");
+    ck_assert_int_eq(vol->kind, FV_LIST);
+    ck_assert_uint_eq(vol->n, 2);
+    ck_assert_str_eq(vol->items[0]->str, "/a");
+    ck_assert_str_eq(vol->items[1]->str, "/b;c");
+    fv *ports = fv_get(a, "ports");
+    ck_assert_uint_eq(ports->n, 3);
+    ck_assert_int_eq(ports->items[0]->kind, FV_NUM);
+    ck_assert(fv_is_int(ports->items[0]) && ports->items[0]->num == 8000);
+    ck_assert_str_eq(ports->items[1]->str, "53/udp");
+    ck_assert_str_eq(ports->items[2]->str, "8001/tcp");
+    ck_assert_int_eq(fv_get(a, "no_cache")->kind, FV_BOOL);
+    ck_assert_int_eq(fv_get(a, "no_cache")->b, 1);
+    /* params stay strings, escapes resolved */
+    ck_assert_str_eq(fv_gets(a, "version"), "2;3");
+    ck_assert_str_eq(fv_gets(a, "from_image"), "busybox");
+    ck_assert_str_eq(fv_gets(a, "maintainer"), "Me <me@x>");
+    ck_assert_str_eq(fv_gets(a, "user"), "www");
+    ck_assert_str_eq(fv_gets(a, "workdir"), "/srv");
+    fv_free(a);
+
+    static const char *const yes[] = {"true", "YES", "1", "on"};
+    static const char *const no[] = {"false", "No", "0", "off"};
+    for (int i = 0; i < 4; i++) {
+        char word[64];
+        snprintf(word, sizeof word, "t:no_cache=%s", yes[i]);
+        a = merge(d, 1, word, &err);
+        ck_assert_int_eq(fv_get(a, "no_cache")->b, 1);
+        fv_free(a);
+        snprintf(word, sizeof word, "t:no_cache=%s", no[i]);
+        a = merge(d, 1, word, &err);
+        ck_assert_int_eq(fv_get(a, "no_cache")->kind, FV_BOOL);
+        ck_assert_int_eq(fv_get(a, "no_cache")->b, 0);
+        fv_free(a);
+    }
+    /* an empty list value empties the list */
+    a = merge(d, 1, "t:ports=", &err);
+    ck_assert_uint_eq(fv_get(a, "ports")->n, 0);
+    fv_free(a);
+    /* a string value keeps its semicolons */
+    a = merge(d, 1, "t:tag=a;b\\;c\\\\d", &err);
+    ck_assert_str_eq(fv_gets(a, "tag"), "a;b;c\\d");
+    fv_free(a);
+    fv_free(d);
+    ck_assert_uint_eq(err.len, 0);
+}
+END_TEST
+
+/* The cmd of word as "[w1][w2]...", or the error. */
+static const char *words(strbuf *out, const char *word)
+{
+    strbuf err = STRBUF_INIT;
+    sb_reset(out);
+    fv *a = merge(NULL, 1, word, &err);
+    if (!a) {
+        sb_addf(out, "error: %s", sb_str(&err));
+    } else {
+        fv *cmd = fv_get(a, "cmd") ? fv_get(a, "cmd") : fv_get(a, "entrypoint");
+        ck_assert_int_eq(cmd->kind, FV_LIST);
+        for (size_t i = 0; i < cmd->n; i++)
+            sb_addf(out, "[%s]", cmd->items[i]->str);
+    }
+    fv_free(a);
+    sb_release(&err);
+    return sb_str(out);
+}
+
+START_TEST(merge_shell_words)
+{
+    strbuf sb = STRBUF_INIT;
+    ck_assert_str_eq(words(&sb, "t:cmd=python3 -m http.server 8000"),
+                     "[python3][-m][http.server][8000]");
+    ck_assert_str_eq(words(&sb, "t:cmd=  a\tb  "), "[a][b]");
+    ck_assert_str_eq(words(&sb, "t:cmd="), "");
+    ck_assert_str_eq(words(&sb, "t:cmd=sh -c 'echo a;b \"c\"'"), "[sh][-c][echo a;b \"c\"]");
+    ck_assert_str_eq(words(&sb, "t:entrypoint=echo \"a b\" \"x\\\\\\\\y\" ''"),
+                     "[echo][a b][x\\y][]");
+    ck_assert_str_eq(words(&sb, "t:cmd=a\\\\ b c"), "[a b][c]");
+    ck_assert_str_eq(words(&sb, "t:cmd=a'b c'd"), "[ab cd]");
+    ck_assert_str_eq(words(&sb, "t:cmd=\"a\\\\n\""), "[a\\n]");
+    ck_assert_str_eq(words(&sb, "t:cmd=echo 'a b"),
+                     "error: cmd: unterminated ' quote in \"echo 'a b\"");
+    ck_assert_str_eq(words(&sb, "t:cmd=echo \"a"),
+                     "error: cmd: unterminated \" quote in \"echo \"a\"");
+    ck_assert_str_eq(words(&sb, "t:entrypoint=a\\\\"),
+                     "error: entrypoint: trailing backslash in \"a\\\"");
+    sb_release(&sb);
+}
+END_TEST
+
+START_TEST(merge_errors)
+{
+    fv *d = app_server();
+    merge_err(d, 1, "app_server:nosuch=1",
+              "the following parameters were not understood: nosuch (accepted: cmd, entrypoint, "
+              "env, from_image, labels, maintainer, no_cache, ports, tag, user, version, volumes, "
+              "workdir)");
+    merge_err(d, 1, "app_server:tag=x,zz=1,description=d",
+              "the following parameters were not understood: zz, description (accepted: cmd, "
+              "entrypoint, env, from_image, labels, maintainer, no_cache, ports, tag, user, "
+              "version, volumes, workdir)");
+    merge_err(NULL, 0, "t:tag=x",
+              "the following parameters were not understood: tag (accepted: none)");
+    merge_err(d, 1, "t:ports=80x",
+              "ports: \"80x\" is not a port like 8000 or \"53/udp\" (tcp, udp, sctp)");
+    merge_err(d, 1, "t:ports=8000;70000", "ports: 70000 is not a port number (1-65535)");
+    merge_err(d, 1, "t:ports=0", "ports: 0 is not a port number (1-65535)");
+    merge_err(d, 1, "t:ports=99999999999999999999",
+              "ports: 99999999999999999999 is not a port number (1-65535)");
+    merge_err(d, 1, "t:ports=53/xdp",
+              "ports: \"53/xdp\" is not a port like 8000 or \"53/udp\" (tcp, udp, sctp)");
+    merge_err(d, 1, "t:ports=8000;",
+              "ports: \"\" is not a port like 8000 or \"53/udp\" (tcp, udp, sctp)");
+    merge_err(d, 1, "t:ports=/udp",
+              "ports: \"/udp\" is not a port like 8000 or \"53/udp\" (tcp, udp, sctp)");
+    merge_err(d, 1, "t:env=A=1;B", "env: \"B\" is not KEY=VALUE");
+    merge_err(d, 1, "t:labels==x", "labels: \"=x\" is not KEY=VALUE");
+    merge_err(d, 1, "t:volumes=/a;;/b", "volumes: empty item in list");
+    merge_err(d, 1, "t:no_cache=maybe",
+              "no_cache: \"maybe\" is not a boolean (true/false, yes/no, 1/0)");
+    fv_free(d);
+}
+END_TEST
+
+START_TEST(accepted)
+{
+    strbuf sb = STRBUF_INIT;
+    opt_accepted(NULL, 1, &sb);
+    ck_assert_str_eq(sb_str(&sb), "cmd, entrypoint, env, from_image, labels, maintainer, no_cache, "
+                                  "ports, tag, user, volumes, workdir");
+    sb_reset(&sb);
+    fv *params = fv_map();
+    fv_set(params, "zeta", fv_strz("1"));
+    fv_set(params, "alpha", fv_strz("2"));
+    fv *d = decl1("params", params);
+    opt_accepted(d, 0, &sb);
+    ck_assert_str_eq(sb_str(&sb), "alpha, zeta");
+    fv_free(d);
+    sb_release(&sb);
+}
+END_TEST
+
+START_TEST(task_params)
+{
+    strbuf err = STRBUF_INIT;
+    fv *params = fv_map();
+    fv_set(params, "n", fv_num(3));
+    fv_set(params, "who", fv_strz("world"));
+    fv *d = decl1("params", params);
+    fv_set(d, "description", fv_strz("greets"));
+    fv *a = merge(d, 0, "hello:who=you", &err);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_null(fv_get(a, "from_image"));
+    ck_assert_str_eq(fv_gets(a, "who"), "you");
+    /* an unset param keeps its default and its type */
+    ck_assert_int_eq(fv_get(a, "n")->kind, FV_NUM);
+    fv_free(a);
+    /* a param given on the CLI is a string, whatever its default */
+    a = merge(d, 0, "hello:n=5", &err);
+    ck_assert_str_eq(fv_gets(a, "n"), "5");
+    fv_free(a);
+    fv_free(d);
+    ck_assert_uint_eq(err.len, 0);
+}
+END_TEST
+
+Suite *options_suite(void)
+{
+    Suite *s = suite_create("options");
+    TCase *tc = tcase_create("options");
+    tcase_add_test(tc, decl_ok);
+    tcase_add_test(tc, decl_errors);
+    tcase_add_test(tc, merge_defaults);
+    tcase_add_test(tc, merge_types);
+    tcase_add_test(tc, merge_shell_words);
+    tcase_add_test(tc, merge_errors);
+    tcase_add_test(tc, accepted);
+    tcase_add_test(tc, task_params);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(options_suite)
