@@ -13,14 +13,21 @@
 typedef struct dk_client dk_client;
 
 /* Connects lazily: creates the client from the environment. Returns NULL with
- * a one-line message in err for a malformed DOCKER_HOST or TLS setting. */
+ * a one-line message in err for a malformed DOCKER_HOST, TLS setting or
+ * DOCKER_API_VERSION. The first call also runs curl_global_init() (once per
+ * process; curl_global_cleanup() runs at exit). */
 dk_client *dk_open(strbuf *err);
 void dk_close(dk_client *c);
+/* DOCKER_HOST as used, e.g. "unix:///var/run/docker.sock", for messages. */
+const char *dk_host(const dk_client *c);
 
 /* GET /version once and settles the API version: the lower of the server's
- * and ours, or DOCKER_API_VERSION. Errors name the cause in one line:
- * "cannot connect to the Docker daemon at unix:///var/run/docker.sock: is it running?",
- * "permission denied on /var/run/docker.sock", "Docker API version 1.12 is too old (need 1.24)". */
+ * and ours (1.41), or DOCKER_API_VERSION without any request. Errors name the
+ * cause in one line:
+ * "cannot connect to the Docker daemon at unix:///var/run/docker.sock: is the docker daemon
+ * running?", "permission denied while connecting to the Docker daemon socket at
+ * unix:///var/run/docker.sock", "Docker API version 1.12 is too old (need 1.24 or newer)", "Docker:
+ * <daemon's message>". dk_build() calls it when it was not called before. */
 int dk_negotiate(dk_client *c, strbuf *err);
 const char *dk_api_version(const dk_client *c);
 
@@ -30,7 +37,7 @@ typedef size_t (*dk_read_fn)(char *buf, size_t len, void *ud);
 /* Called once per complete JSON message of the build's response stream,
  * with the raw object text and the parsed fields of interest. */
 typedef struct dk_msg {
-    const char *json;   /* the whole object, as received */
+    const char *json; /* the whole object, as received */
     size_t json_len;
     const char *stream; /* "stream" or NULL */
     const char *status; /* "status" or NULL */
@@ -42,13 +49,20 @@ typedef void (*dk_msg_fn)(const dk_msg *m, void *ud);
 /* POST /build?<query> with a tar body streamed from read (chunked, bounded
  * memory), passing each response message to on_msg. query is already
  * URL-encoded ("t=a%3Ab&nocache=1&rm=1&forcerm=1"). Returns 0 when the
- * stream ended without an error message, -1 otherwise (err set), and
- * -2 when interrupted by dk_interrupt(). */
+ * stream ended without an error message, -1 otherwise, and -2 when
+ * interrupted by dk_interrupt(). On -1 err holds one line: Docker's own
+ * error message of the stream as is (e.g. "The command '/bin/sh -c false'
+ * returned a non-zero code: 1"), "Docker: <message>" for an HTTP error,
+ * "reading the build context failed" when read returned (size_t)-1 (the
+ * reader knows why), or a connection error. */
 int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
              void *msg_ud, strbuf *err);
 
-/* Async-signal-safe: makes a running transfer stop at the next callback. */
+/* Async-signal-safe: makes a running transfer stop at the next callback
+ * (within a second); the connection closes, so Docker cancels the build.
+ * It stays set, so a build started later stops at once, until reset. */
 void dk_interrupt(void);
+void dk_interrupt_reset(void);
 
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);

@@ -1,0 +1,593 @@
+/* docker.c -- the Docker Engine API client: one libcurl easy handle, reused
+ * for every request so the connection to the daemon is kept open (a new
+ * connection costs a round trip on a local engine). */
+#include "docker.h"
+
+#include "dkstream.h"
+#include "mem.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yajl/yajl_tree.h>
+
+#ifndef FUSE_VERSION
+#define FUSE_VERSION "dev"
+#endif
+
+#define DK_DEFAULT_HOST "unix:///var/run/docker.sock"
+/* The API version fuse is written against (Docker 20.10), and the oldest it
+ * accepts: /build's query parameters of 1.24 are all fuse uses. */
+#define DK_OUR_API "1.41"
+#define DK_MIN_API 1024 /* 1.24, as dk_vnum() encodes it */
+/* Error bodies and /version answers are small; more is not worth keeping. */
+#define DK_MAX_BODY (1u << 20)
+
+struct dk_client {
+    CURL *curl;
+    char *host; /* DOCKER_HOST as the user knows it, for messages */
+    char *sock; /* the unix socket path, or NULL for tcp:// */
+    char *base; /* "http://localhost" or "http[s]://host:port" */
+    int tls;
+    char *ca, *cert, *key; /* TLS files, NULL when not used */
+    char version[16];      /* the settled API version, "" until then */
+    char errbuf[CURL_ERROR_SIZE];
+};
+
+/* Set from a signal handler, read by the transfer callbacks. */
+static volatile sig_atomic_t dk_stop;
+
+void dk_interrupt(void)
+{
+    dk_stop = 1;
+}
+
+void dk_interrupt_reset(void)
+{
+    dk_stop = 0;
+}
+
+/* libcurl's global state is set up here, once per process, on the first
+ * dk_open(): only this module uses libcurl, and fuse makes its clients from
+ * the main thread. The cleanup runs at exit, after every client is closed. */
+static int dk_global_init(strbuf *err)
+{
+    static int done;
+    if (done)
+        return 0;
+    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (rc != CURLE_OK) {
+        sb_addf(err, "cannot initialize libcurl: %s", curl_easy_strerror(rc));
+        return -1;
+    }
+    atexit(curl_global_cleanup);
+    done = 1;
+    return 0;
+}
+
+/* "1.41" -> 1041; -1 unless it is exactly digits.digits. */
+static int dk_vnum(const char *s)
+{
+    int maj = 0, min = 0, n = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9' && n < 4; p++, n++)
+        maj = maj * 10 + (*p - '0');
+    if (n == 0 || *p++ != '.')
+        return -1;
+    for (n = 0; *p >= '0' && *p <= '9' && n < 3; p++, n++)
+        min = min * 10 + (*p - '0');
+    if (n == 0 || *p)
+        return -1;
+    return maj * 1000 + min;
+}
+
+static void dk_vstr(char *out, size_t size, int v)
+{
+    snprintf(out, size, "%d.%d", v / 1000, v % 1000);
+}
+
+static int dk_host_error(const char *host, strbuf *err)
+{
+    sb_addf(err, "DOCKER_HOST=%s: expected unix:///path/to/socket or tcp://host:port", host);
+    return -1;
+}
+
+/* tcp://host[:port][/]: host may be [v6]; the port defaults as the docker CLI's. */
+static int dk_parse_tcp(dk_client *c, const char *host, const char *rest, strbuf *err)
+{
+    size_t len = strlen(rest);
+    if (len && rest[len - 1] == '/')
+        len--;
+    char *hp = xmemdup(rest, len);
+    char *port = NULL;
+    int bad = hp[0] == '\0' || strpbrk(hp, "/?#@ \t") != NULL;
+    if (!bad && hp[0] == '[') {
+        char *close = strchr(hp, ']');
+        bad = !close || close == hp + 1 || (close[1] && close[1] != ':');
+        if (!bad && close[1] == ':')
+            port = close + 2;
+        if (!bad && port)
+            close[1] = '\0';
+    } else if (!bad) {
+        port = strchr(hp, ':');
+        if (port)
+            *port++ = '\0';
+        bad = hp[0] == '\0' || (port && strchr(port, ':'));
+    }
+    long pnum = c->tls ? 2376 : 2375;
+    if (!bad && port) {
+        char *end;
+        errno = 0;
+        pnum = strtol(port, &end, 10);
+        bad = !*port || *end || errno || pnum < 1 || pnum > 65535 || *port == '+' || *port == '-';
+    }
+    if (bad) {
+        free(hp);
+        return dk_host_error(host, err);
+    }
+    strbuf b = STRBUF_INIT;
+    sb_addf(&b, "%s://%s:%ld", c->tls ? "https" : "http", hp, pnum);
+    c->base = sb_detach(&b, NULL);
+    free(hp);
+    return 0;
+}
+
+/* The TLS files of DOCKER_CERT_PATH (default ~/.docker): each one that
+ * exists is used; a client certificate needs its key. */
+static int dk_tls_files(dk_client *c, strbuf *err)
+{
+    const char *dir = getenv("DOCKER_CERT_PATH");
+    strbuf d = STRBUF_INIT;
+    struct stat st;
+    if (dir && *dir) {
+        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            sb_addf(err, "DOCKER_CERT_PATH=%s: not a directory", dir);
+            return -1;
+        }
+        sb_adds(&d, dir);
+    } else if (getenv("HOME")) {
+        sb_addf(&d, "%s/.docker", getenv("HOME"));
+    } else {
+        return 0;
+    }
+    char **slot[3] = {&c->ca, &c->cert, &c->key};
+    const char *name[3] = {"ca.pem", "cert.pem", "key.pem"};
+    for (int i = 0; i < 3; i++) {
+        strbuf f = STRBUF_INIT;
+        sb_addf(&f, "%s/%s", d.buf, name[i]);
+        if (stat(f.buf, &st) == 0)
+            *slot[i] = sb_detach(&f, NULL);
+        sb_release(&f);
+    }
+    int rc = 0;
+    if (!c->cert != !c->key) {
+        sb_addf(err, "%s: %s without %s", d.buf, c->cert ? "cert.pem" : "key.pem",
+                c->cert ? "key.pem" : "cert.pem");
+        rc = -1;
+    }
+    sb_release(&d);
+    return rc;
+}
+
+static int dk_parse_env(dk_client *c, strbuf *err)
+{
+    const char *host = getenv("DOCKER_HOST");
+    if (!host || !*host)
+        host = DK_DEFAULT_HOST;
+    c->host = xstrdup(host);
+    const char *tv = getenv("DOCKER_TLS_VERIFY"), *cp = getenv("DOCKER_CERT_PATH");
+    if (strncmp(host, "unix://", 7) == 0) {
+        if (!host[7])
+            return dk_host_error(host, err);
+        c->sock = xstrdup(host + 7);
+        c->base = xstrdup("http://localhost");
+    } else if (strncmp(host, "tcp://", 6) == 0) {
+        c->tls = (tv && *tv) || (cp && *cp);
+        if (dk_parse_tcp(c, host, host + 6, err) != 0)
+            return -1;
+        if (c->tls && dk_tls_files(c, err) != 0)
+            return -1;
+    } else if (strstr(host, "://")) {
+        sb_addf(err, "DOCKER_HOST=%s: unsupported scheme (fuse speaks unix:// and tcp://)", host);
+        return -1;
+    } else {
+        return dk_host_error(host, err);
+    }
+    const char *av = getenv("DOCKER_API_VERSION");
+    if (av && *av) {
+        int v = dk_vnum(av);
+        if (v < 0) {
+            sb_addf(err, "DOCKER_API_VERSION=%s: expected a version like %s", av, DK_OUR_API);
+            return -1;
+        }
+        if (v < DK_MIN_API) {
+            sb_addf(err, "DOCKER_API_VERSION=%s is too old (need 1.24 or newer)", av);
+            return -1;
+        }
+        dk_vstr(c->version, sizeof c->version, v);
+    }
+    return 0;
+}
+
+dk_client *dk_open(strbuf *err)
+{
+    if (dk_global_init(err) != 0)
+        return NULL;
+    dk_client *c = xcalloc(1, sizeof *c);
+    if (dk_parse_env(c, err) != 0) {
+        dk_close(c);
+        return NULL;
+    }
+    c->curl = curl_easy_init();
+    if (!c->curl) {
+        sb_adds(err, "cannot initialize libcurl");
+        dk_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dk_close(dk_client *c)
+{
+    if (!c)
+        return;
+    if (c->curl)
+        curl_easy_cleanup(c->curl);
+    free(c->host);
+    free(c->sock);
+    free(c->base);
+    free(c->ca);
+    free(c->cert);
+    free(c->key);
+    free(c);
+}
+
+const char *dk_api_version(const dk_client *c)
+{
+    return c->version[0] ? c->version : NULL;
+}
+
+const char *dk_host(const dk_client *c)
+{
+    return c->host;
+}
+
+/* One request's state, shared with the curl callbacks. */
+typedef struct dk_xfer {
+    dk_client *c;
+    dk_read_fn read; /* the request body, or NULL */
+    void *read_ud;
+    int read_failed;
+    dks *stream; /* a 200 answer's body goes here when set */
+    int stream_failed;
+    strbuf stream_err;
+    strbuf body; /* else here, up to DK_MAX_BODY */
+    long status;
+} dk_xfer;
+
+static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
+{
+    dk_xfer *x = ud;
+    size_t len = size * n;
+    if (dk_stop)
+        return 0;
+    /* The headers are in: the status decides where the body goes. */
+    if (!x->status && curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
+        x->status = 0;
+    if (x->stream && x->status == 200) {
+        if (dks_feed(x->stream, p, len, &x->stream_err) != 0) {
+            x->stream_failed = 1;
+            return 0;
+        }
+        return len;
+    }
+    if (x->body.len < DK_MAX_BODY)
+        sb_add(&x->body, p, len < DK_MAX_BODY - x->body.len ? len : DK_MAX_BODY - x->body.len);
+    return len;
+}
+
+static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
+{
+    dk_xfer *x = ud;
+    if (dk_stop)
+        return CURL_READFUNC_ABORT;
+    size_t got = x->read(buf, size * n, x->read_ud);
+    if (got == (size_t)-1 || got > size * n) {
+        x->read_failed = 1;
+        return CURL_READFUNC_ABORT;
+    }
+    return got;
+}
+
+/* Called by curl at least once a second, and as data moves: the place where
+ * a SIGINT (dk_interrupt) ends the transfer. */
+static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
+    return dk_stop ? 1 : 0;
+}
+
+/* The options of every request; curl_easy_reset() keeps the connection. */
+static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs)
+{
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    c->errbuf[0] = '\0';
+    strbuf url = STRBUF_INIT;
+    sb_addf(&url, "%s%s", c->base, path);
+    CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, url.buf);
+    sb_release(&url); /* curl copies strings */
+#define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : curl_easy_setopt(h, opt, val))
+    DK_SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    DK_SET(CURLOPT_USERAGENT, "fuse/" FUSE_VERSION);
+    DK_SET(CURLOPT_WRITEFUNCTION, dk_on_write);
+    DK_SET(CURLOPT_WRITEDATA, x);
+    DK_SET(CURLOPT_NOPROGRESS, 0L);
+    DK_SET(CURLOPT_XFERINFOFUNCTION, dk_on_progress);
+    DK_SET(CURLOPT_XFERINFODATA, x);
+    DK_SET(CURLOPT_CONNECTTIMEOUT, 30L);
+    DK_SET(CURLOPT_TCP_KEEPALIVE, 1L);
+    if (c->sock)
+        DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->sock);
+    if (c->tls) {
+        DK_SET(CURLOPT_SSL_VERIFYPEER, 1L);
+        DK_SET(CURLOPT_SSL_VERIFYHOST, 2L);
+        if (c->ca)
+            DK_SET(CURLOPT_CAINFO, c->ca);
+        if (c->cert)
+            DK_SET(CURLOPT_SSLCERT, c->cert);
+        if (c->key)
+            DK_SET(CURLOPT_SSLKEY, c->key);
+    }
+    if (x->read) {
+        /* POST with a read callback and no size: with the header below, curl
+         * sends the body chunked as the callback produces it. */
+        DK_SET(CURLOPT_POST, 1L);
+        DK_SET(CURLOPT_READFUNCTION, dk_on_read);
+        DK_SET(CURLOPT_READDATA, x);
+    }
+    if (hdrs)
+        DK_SET(CURLOPT_HTTPHEADER, hdrs);
+#undef DK_SET
+    return rc;
+}
+
+/* A failed transfer, in the words of DESIGN and the docker CLI. */
+static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
+{
+    const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+    long oserr = 0;
+    if (curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr) != CURLE_OK)
+        oserr = 0;
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+        if (oserr == EACCES || oserr == EPERM)
+            sb_addf(err, "permission denied while connecting to the Docker daemon socket at %s",
+                    c->host);
+        else
+            sb_addf(err, "cannot connect to the Docker daemon at %s: is the docker daemon running?",
+                    c->host);
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_OPERATION_TIMEDOUT:
+        sb_addf(err, "cannot connect to the Docker daemon at %s: %s", c->host, detail);
+        break;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CACERT_BADFILE:
+        sb_addf(err, "TLS with the Docker daemon at %s failed: %s", c->host, detail);
+        break;
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        sb_addf(err, "lost the connection to the Docker daemon at %s: %s", c->host, detail);
+        break;
+    default:
+        sb_addf(err, "request to the Docker daemon at %s failed: %s", c->host, detail);
+    }
+}
+
+/* Runs one request. 0 when an answer came (x->status says which), -1 with
+ * err set, -2 when interrupted. */
+static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs,
+                      strbuf *err)
+{
+    CURLcode rc = dk_setup(c, path, x, hdrs);
+    if (rc != CURLE_OK) {
+        sb_addf(err, "cannot set up the Docker request: %s", curl_easy_strerror(rc));
+        return -1;
+    }
+    rc = curl_easy_perform(c->curl);
+    if (dk_stop) {
+        sb_adds(err, "interrupted");
+        return -2;
+    }
+    if (x->stream_failed) {
+        sb_add(err, x->stream_err.buf, x->stream_err.len);
+        return -1;
+    }
+    if (x->read_failed) {
+        sb_adds(err, "reading the build context failed");
+        return -1;
+    }
+    if (rc == CURLE_OK || x->status == 0) {
+        if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
+            x->status = 0;
+    }
+    /* Docker may refuse a request before reading its body and close the
+     * connection: the send then fails, but its answer is what matters. */
+    if (rc != CURLE_OK && !(x->status >= 400 && x->body.len > 0)) {
+        dk_curl_error(c, rc, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* "Docker: <message>" from an error answer's {"message": "..."}. */
+static void dk_http_error(const dk_xfer *x, strbuf *err)
+{
+    char ebuf[128];
+    yajl_val root = x->body.len ? yajl_tree_parse(x->body.buf, ebuf, sizeof ebuf) : NULL;
+    const char *msgpath[] = {"message", NULL};
+    yajl_val m = root ? yajl_tree_get(root, msgpath, yajl_t_string) : NULL;
+    if (m) {
+        const char *s = YAJL_GET_STRING(m);
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+            n--;
+        sb_addf(err, "Docker: %.*s", (int)n, s);
+    } else if (x->body.len) {
+        size_t n = strcspn(x->body.buf, "\r\n");
+        sb_addf(err, "Docker: HTTP %ld: %.*s", x->status, (int)(n > 200 ? 200 : n), x->body.buf);
+    } else {
+        sb_addf(err, "Docker: HTTP %ld", x->status);
+    }
+    yajl_tree_free(root);
+}
+
+static void dk_xfer_release(dk_xfer *x)
+{
+    sb_release(&x->body);
+    sb_release(&x->stream_err);
+    dks_free(x->stream);
+}
+
+/* Settles the version from /version's ApiVersion and MinAPIVersion. */
+static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
+{
+    char ebuf[128];
+    yajl_val root = yajl_tree_parse(sb_str(body), ebuf, sizeof ebuf);
+    const char *apath[] = {"ApiVersion", NULL}, *mpath[] = {"MinAPIVersion", NULL};
+    yajl_val a = root ? yajl_tree_get(root, apath, yajl_t_string) : NULL;
+    yajl_val m = root ? yajl_tree_get(root, mpath, yajl_t_string) : NULL;
+    int server = a ? dk_vnum(YAJL_GET_STRING(a)) : -1;
+    int min = m ? dk_vnum(YAJL_GET_STRING(m)) : -1;
+    int ours = dk_vnum(DK_OUR_API), rc = -1;
+    if (!root)
+        sb_addf(err, "bad JSON from Docker's /version: %s", ebuf);
+    else if (server < 0)
+        sb_adds(err, "bad answer from Docker's /version: no ApiVersion");
+    else if (server < DK_MIN_API)
+        sb_addf(err, "Docker API version %s is too old (need 1.24 or newer)", YAJL_GET_STRING(a));
+    else if (min > ours)
+        sb_addf(err, "the Docker daemon needs API version %s or newer; fuse speaks %s",
+                YAJL_GET_STRING(m), DK_OUR_API);
+    else {
+        dk_vstr(c->version, sizeof c->version, server < ours ? server : ours);
+        rc = 0;
+    }
+    yajl_tree_free(root);
+    return rc;
+}
+
+int dk_negotiate(dk_client *c, strbuf *err)
+{
+    if (c->version[0])
+        return 0; /* DOCKER_API_VERSION, or settled before */
+    dk_xfer x = {.c = c};
+    int rc = dk_perform(c, "/version", &x, NULL, err);
+    if (rc == 0 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = dk_settle(c, &x.body, err);
+    dk_xfer_release(&x);
+    return rc;
+}
+
+/* Passes messages on, keeping the first error Docker reported. */
+typedef struct dk_build_ctx {
+    dk_msg_fn on_msg;
+    void *ud;
+    strbuf error;
+    int failed;
+} dk_build_ctx;
+
+static void dk_build_msg(const dk_msg *m, void *ud)
+{
+    dk_build_ctx *b = ud;
+    if (m->error && !b->failed) {
+        size_t n = strlen(m->error);
+        while (n && (m->error[n - 1] == '\n' || m->error[n - 1] == ' '))
+            n--;
+        sb_add(&b->error, m->error, n);
+        b->failed = 1;
+    }
+    if (b->on_msg)
+        b->on_msg(m, b->ud);
+}
+
+static struct curl_slist *dk_build_headers(void)
+{
+    /* Chunked: the context's size is unknown until it is written. No
+     * "Expect: 100-continue": the body goes right away, without waiting
+     * for the daemon's go-ahead. */
+    const char *h[] = {"Content-Type: application/x-tar", "Transfer-Encoding: chunked", "Expect:"};
+    struct curl_slist *list = NULL;
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
+        struct curl_slist *n = curl_slist_append(list, h[i]);
+        if (!n) {
+            curl_slist_free_all(list);
+            return NULL;
+        }
+        list = n;
+    }
+    return list;
+}
+
+int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
+             void *msg_ud, strbuf *err)
+{
+    if (dk_negotiate(c, err) != 0)
+        return -1;
+    struct curl_slist *hdrs = dk_build_headers();
+    if (!hdrs) {
+        sb_adds(err, "cannot set up the Docker request: out of memory");
+        return -1;
+    }
+    dk_build_ctx b = {.on_msg = on_msg, .ud = msg_ud, .error = STRBUF_INIT};
+    dk_xfer x = {.c = c, .read = read, .read_ud = read_ud};
+    x.stream = dks_new(dk_build_msg, &b);
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/build%s%s", c->version, query && *query ? "?" : "", query ? query : "");
+    int rc = x.stream ? dk_perform(c, path.buf, &x, hdrs, err) : -1;
+    if (!x.stream)
+        sb_adds(err, "cannot set up the JSON parser");
+    if (rc == 0 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    }
+    if (rc == 0 && dks_finish(x.stream, err) != 0)
+        rc = -1;
+    if (rc == 0 && b.failed) {
+        sb_add(err, b.error.buf, b.error.len);
+        rc = -1;
+    }
+    sb_release(&path);
+    sb_release(&b.error);
+    dk_xfer_release(&x);
+    curl_slist_free_all(hdrs);
+    return rc;
+}
+
+void dk_urlencode(strbuf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~", *p)) {
+            sb_addc(out, *p);
+        } else {
+            sb_addc(out, '%');
+            sb_addc(out, hex[*p >> 4]);
+            sb_addc(out, hex[*p & 15]);
+        }
+    }
+}
