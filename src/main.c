@@ -1,6 +1,188 @@
+/* main.c -- the fuse command: parse the command line, load the task files,
+ * list, display or run tasks (DESIGN §3).
+ *
+ * Exit status: 0 success, 1 a task failed, 2 usage or task-file error,
+ * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
+#include "cli.h"
+#include "docker.h"
+#include "strbuf.h"
+#include "taskfile.h"
+
+#include <archive.h>
+#include <curl/curl.h>
+#include <lua.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <string.h>
+#include <yajl/yajl_version.h>
+
+#define FUSE_USAGE "usage: fuse [OPTIONS] TASK[:KEY=VALUE[,KEY=VALUE...]] [TASK[:...] ...]\n"
+
+static volatile sig_atomic_t fuse_interrupted;
+
+/* SIGINT must not kill fuse mid-transfer: the Docker client stops at its next
+ * callback, the daemon cancels the build, and the old tag stays in place.
+ * SA_RESETHAND lets a second ^C end fuse at once if something hangs. */
+static void fuse_on_sigint(int sig)
 {
-    puts("fuse " FUSE_VERSION);
+    (void)sig;
+    fuse_interrupted = 1;
+    dk_interrupt();
+}
+
+static void fuse_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = fuse_on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+/* Prints err as "fuse: first line", then any detail lines as they are. */
+static void fuse_error(const strbuf *err)
+{
+    const char *msg = err->len ? sb_str(err) : "failed (no message)";
+    const char *nl = strchr(msg, '\n');
+    int first = nl ? (int)(nl - msg) : (int)strlen(msg);
+    fprintf(stderr, "fuse: %.*s\n", first, msg);
+    if (nl && nl[1])
+        fprintf(stderr, "%s%s", nl + 1, msg[strlen(msg) - 1] == '\n' ? "" : "\n");
+}
+
+static void fuse_help(void)
+{
+    fputs(FUSE_USAGE "Build container images from Lua task files (fusefile.lua, tasks/*.lua).\n"
+                     "\n"
+                     "Options:\n"
+                     "  -l, --list            list the tasks with their descriptions\n"
+                     "      --shortlist       list task names only, one per line\n"
+                     "  -d, --display TASK    show a task: description, file, accepted arguments\n"
+                     "  -f, --fusefile PATH   load this task file instead of searching upwards\n"
+                     "  -n, --dry-run         print the Dockerfile and the bundle; touch nothing\n"
+                     "      --no-cache        build without Docker's layer cache\n"
+                     "  -v, --verbose         show the full build output\n"
+                     "  -q, --quiet           show errors only\n"
+                     "      --version         print the versions of fuse and its libraries\n"
+                     "  -h, --help            print this help\n"
+                     "\n"
+                     "Task arguments: ',' separates, the first '=' splits key and value, ';'\n"
+                     "separates list items; \\, \\= \\; \\\\ escape. Example:\n"
+                     "  fuse app_server:tag=mytag,ports=8000;53/udp\n"
+                     "\n"
+                     "See fuse(1), fusefile(5), fuse-resources(7).\n",
+          stdout);
+}
+
+static void fuse_version(void)
+{
+    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    int yv = yajl_version();
+    printf("fuse %s\n", FUSE_VERSION);
+    printf("%s, libcurl %s, yajl %d.%d.%d, %s\n", LUA_RELEASE, cv ? cv->version : "?", yv / 10000,
+           yv / 100 % 100, yv % 100, archive_version_details());
+}
+
+/* fabric's -l layout: names padded to one column, the description after. */
+static void fuse_list(const tf_host *h)
+{
+    size_t n = tf_count(h), width = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(tf_get(h, i)->name);
+        width = len > width ? len : width;
+    }
+    printf("Available tasks:\n\n");
+    for (size_t i = 0; i < n; i++) {
+        const tf_info *t = tf_get(h, i);
+        const char *d = t->description;
+        if (d && *d) {
+            /* Only the first line: the list must stay one line per task. */
+            int dlen = (int)strcspn(d, "\n");
+            printf("    %-*s    %.*s\n", (int)width, t->name, dlen, d);
+        } else {
+            printf("    %s\n", t->name);
+        }
+    }
+}
+
+static void fuse_shortlist(const tf_host *h)
+{
+    for (size_t i = 0, n = tf_count(h); i < n; i++)
+        printf("%s\n", tf_get(h, i)->name);
+}
+
+/* Looks every task up before running the first one, so a typo in the last
+ * task word does not surface only after a long build. */
+static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
+{
+    for (size_t i = 0; i < o->ntasks; i++) {
+        if (!tf_find(h, o->tasks[i].name)) {
+            sb_addf(err, "no task named \"%s\"\ntry 'fuse -l' to list the tasks\n",
+                    o->tasks[i].name);
+            return 2;
+        }
+    }
     return 0;
+}
+
+static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
+{
+    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache};
+    int rc = fuse_check_tasks(h, o, err);
+    for (size_t i = 0; rc == 0 && i < o->ntasks && !fuse_interrupted; i++) {
+        rc = tf_run(h, &o->tasks[i], &f, stdout, err);
+        fflush(stdout);
+    }
+    if (fuse_interrupted) {
+        if (err->len == 0)
+            sb_adds(err, "interrupted");
+        return 130;
+    }
+    return rc;
+}
+
+static int fuse_main(const cli_opts *o, strbuf *err)
+{
+    if (o->help) {
+        fuse_help();
+        return 0;
+    }
+    if (o->version) {
+        fuse_version();
+        return 0;
+    }
+    tf_host *h = NULL;
+    int rc = tf_open(&h, o->fusefile, err);
+    if (rc != 0)
+        return rc;
+    if (o->list)
+        fuse_list(h);
+    else if (o->shortlist)
+        fuse_shortlist(h);
+    else if (o->display)
+        rc = tf_display(h, o->display, stdout, err);
+    else
+        rc = fuse_run(h, o, err);
+    tf_close(h);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o;
+    strbuf err = STRBUF_INIT;
+    int rc = cli_parse(argc, argv, &o, &err);
+    if (rc != 0) {
+        fuse_error(&err);
+        fputs("try 'fuse --help'\n", stderr);
+    } else {
+        fuse_signals();
+        rc = fuse_main(&o, &err);
+        if (rc != 0)
+            fuse_error(&err);
+    }
+    cli_opts_free(&o);
+    sb_release(&err);
+    return rc;
 }
