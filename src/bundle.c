@@ -234,24 +234,12 @@ static const fv *bundle_resources(const fv *root, strbuf *err)
     return NULL;
 }
 
-static int bundle_load_one(bundle *b, fv *res, size_t index, strbuf *err)
+/* Validates and adds the fields in *slot as resource number index; on
+ * success the bundle owns them and *slot is left holding a null. */
+static int bundle_load_fields(bundle *b, const rt_type *t, fv **slot, size_t index, strbuf *err)
 {
-    if (res->kind != FV_MAP || res->n != 1) {
-        sb_addf(err, "resource %zu: expected an object like {\"File\": {...}}", index);
-        return -1;
-    }
-    const rt_type *t = rt_find(res->keys[0]);
-    if (!t) {
-        sb_addf(err, "resource %zu: unknown type ", index);
-        rt_quote(err, res->keys[0], strlen(res->keys[0]));
-        sb_adds(err, "\naccepted: ");
-        for (size_t i = 0; rt_types[i]; i++)
-            sb_addf(err, "%s%s", i ? ", " : "", rt_types[i]->name);
-        return -1;
-    }
-    fv *fields = res->items[0];
     strbuf why = STRBUF_INIT;
-    if (bundle_add(b, t, fields, NULL, &why) < 0) {
+    if (bundle_add(b, t, *slot, NULL, &why) < 0) {
         /* rt_validate says "File: ..."; here the prefix names the resource. */
         const char *m = sb_str(&why);
         size_t tl = strlen(t->name);
@@ -262,7 +250,33 @@ static int bundle_load_one(bundle *b, fv *res, size_t index, strbuf *err)
         return -1;
     }
     sb_release(&why);
-    res->items[0] = fv_null(); /* the bundle owns the fields now */
+    *slot = fv_null();
+    return 0;
+}
+
+/* One {"Type": {...}} entry; fuselage also allows {"Type": [{...}, ...]}.
+ * *index counts resources, 1-based, across the whole bundle. */
+static int bundle_load_entry(bundle *b, fv *res, size_t *index, strbuf *err)
+{
+    if (res->kind != FV_MAP || res->n != 1) {
+        sb_addf(err, "resource %zu: expected an object like {\"File\": {...}}", *index + 1);
+        return -1;
+    }
+    const rt_type *t = rt_find(res->keys[0]);
+    if (!t) {
+        sb_addf(err, "resource %zu: unknown type ", *index + 1);
+        rt_quote(err, res->keys[0], strlen(res->keys[0]));
+        sb_adds(err, "\naccepted: ");
+        for (size_t i = 0; rt_types[i]; i++)
+            sb_addf(err, "%s%s", i ? ", " : "", rt_types[i]->name);
+        return -1;
+    }
+    fv *body = res->items[0];
+    if (body->kind != FV_LIST)
+        return bundle_load_fields(b, t, &res->items[0], ++*index, err);
+    for (size_t i = 0; i < body->n; i++)
+        if (bundle_load_fields(b, t, &body->items[i], ++*index, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -277,13 +291,14 @@ int bundle_load(bundle *b, const char *json, size_t len, strbuf *err)
     }
     sb_release(&why);
     int rc = 0;
+    size_t index = 0;
     if (root->kind == FV_MAP && root->n == 1 && rt_find(root->keys[0])) {
-        rc = bundle_load_one(b, root, 1, err);
+        rc = bundle_load_entry(b, root, &index, err);
     } else {
         const fv *list = bundle_resources(root, err);
         rc = list ? 0 : -1;
         for (size_t i = 0; list && i < list->n && rc == 0; i++)
-            rc = bundle_load_one(b, list->items[i], i + 1, err);
+            rc = bundle_load_entry(b, list->items[i], &index, err);
     }
     fv_free(root);
     return rc;
