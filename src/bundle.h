@@ -14,7 +14,8 @@ typedef struct bundle_res {
     const rt_type *type;
     fv *fields;  /* FV_MAP, validated */
     char *where; /* "fusefile.lua:12" where it was yielded, or NULL (not serialised) */
-    char *ident; /* "File[/x]", computed once by bundle_add (bundles can be large) */
+    char *ident; /* "File[/x]", set by bundle_add (bundles can be large); bundle_res_dump
+                    needs only type and fields, so a hand-made copy may leave it NULL */
 } bundle_res;
 
 typedef struct bundle {
@@ -43,8 +44,11 @@ int bundle_dump(const bundle *b, strbuf *out, unsigned flags);
 int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags);
 
 /* Reads a bundle: the full form above, a bare list of resources, or one
- * resource {"Type": {...}}. Every resource is validated; an error names it:
- * "resource 3 (File): mode must be an octal string like \"0644\"". */
+ * resource {"Type": {...}}; fuselage's {"Type": [{...}, {...}]} (several of a
+ * type) too. JSON nulls count as absent fields and are dropped. Every
+ * resource is validated; an error names it (1-based):
+ * "resource 3 (File): mode must be an octal string like \"0644\"".
+ * On error b may hold the resources before the bad one: bundle_free it. */
 int bundle_load(bundle *b, const char *json, size_t len, strbuf *err);
 
 /* Finds a resource by identity ("File[/x]") or by bare name; -1 when absent. */

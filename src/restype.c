@@ -314,13 +314,18 @@ static int rt_check_mode(const rt_type *t, const rt_field *f, const fv *v, strbu
     if (v->kind == FV_NUM) {
         rt_fail(err, t, "%s must be an octal string like \"0644\"", f->name);
         /* The likely mistake: mode = 0644 in Lua is the decimal number 644. */
-        if (fv_is_int(v) && v->num >= 0 && v->num < 1e4) {
+        char digits[32] = "";
+        if (fv_is_int(v) && v->num >= 0 && v->num < 1e4)
+            snprintf(digits, sizeof digits, "%lld", (long long)v->num);
+        if (strlen(digits) >= 2 && strspn(digits, "01234567") == strlen(digits)) {
             long long n = (long long)v->num;
             sb_addf(err,
                     "\nLua has no octal literals: 0%lld is the number %lld; write %s = \"0%lld\"",
                     n, n, f->name, n);
         } else {
-            sb_addf(err, "\n%s is a number; write %s = \"0644\"", f->name, f->name);
+            sb_addf(err,
+                    "\n%s is a number; write it as a string of octal digits, like %s = \"0644\"",
+                    f->name, f->name);
         }
         return -1;
     }

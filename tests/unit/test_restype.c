@@ -209,6 +209,14 @@ START_TEST(test_mode)
     ck_assert_str_eq(check("Execute", "{\"name\": \"x\", \"command\": \"x\", \"umask\": 22}"),
                      "Execute: umask must be an octal string like \"0644\"\n"
                      "Lua has no octal literals: 022 is the number 22; write umask = \"022\"");
+    ck_assert_str_eq(
+        check("File", "{\"name\": \"/x\", \"mode\": 999}"),
+        "File: mode must be an octal string like \"0644\"\n"
+        "mode is a number; write it as a string of octal digits, like mode = \"0644\"");
+    ck_assert_str_eq(
+        check("File", "{\"name\": \"/x\", \"mode\": 0}"),
+        "File: mode must be an octal string like \"0644\"\n"
+        "mode is a number; write it as a string of octal digits, like mode = \"0644\"");
     const char *bad[] = {"\"0999\"", "\"64\"", "\"12345\"", "\"rw-r--r--\"", "\"\""};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         char json[128];
