@@ -1,16 +1,327 @@
-/* build.c -- placeholder until the Docker build lands (issue 4). */
+/* build.c -- from a docker_container task's options and bundle to an image.
+ *
+ * dockerfile.c writes the Dockerfile and says which file data travels as
+ * context blobs; context.c turns those into a tar stream pulled by the
+ * Docker client as it sends POST /build. Here we glue them together and
+ * turn Docker's response stream into progress: Docker numbers its steps by
+ * instruction ("Step 5/9 : RUN [...]"), the Dockerfile's step map turns
+ * that into the resource ("[2/3] File /index.html"). */
 #include "build.h"
+
+#include "context.h"
+#include "docker.h"
+#include "dockerfile.h"
+#include "mem.h"
+#include "payload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Payload output kept per step for the error report: the tail is what
+ * explains a failure, so older output is dropped beyond this. */
+#define BUILD_OUT_KEEP (64 * 1024)
+
+typedef struct build_prog {
+    const bundle *b;
+    const dockerfile *d;
+    const build_flags *f;
+    FILE *out;
+    strbuf line;      /* an incomplete line of Docker's "stream" text */
+    long step;        /* Docker's current instruction, 0-based; -1 before the first */
+    long nsteps;      /* M of "Step N/M" */
+    long shown;       /* resource last announced, or -1 */
+    strbuf step_text; /* the current instruction as Docker printed it */
+    strbuf step_out;  /* what the current step printed (the payload's output) */
+    strbuf error;     /* Docker's error message, if any */
+    strbuf image_id;  /* "sha256:..." */
+} build_prog;
+
+/* "File[/index.html]" -> "File /index.html", for progress lines. */
+static void build_res_label(const bundle_res *r, strbuf *out)
+{
+    strbuf id = STRBUF_INIT;
+    if (r->ident)
+        sb_adds(&id, r->ident);
+    else
+        rt_ident(r->type, r->fields, &id);
+    size_t tn = strlen(r->type->name);
+    if (id.len > tn + 1 && id.buf[tn] == '[' && id.buf[id.len - 1] == ']') {
+        sb_addf(out, "%s ", r->type->name);
+        sb_add(out, id.buf + tn + 1, id.len - tn - 2);
+    } else {
+        sb_add(out, id.buf, id.len);
+    }
+    sb_release(&id);
+}
+
+static void build_res_ident(const bundle_res *r, strbuf *out)
+{
+    if (r->ident)
+        sb_adds(out, r->ident);
+    else
+        rt_ident(r->type, r->fields, out);
+}
+
+/* The resource of Docker's current step, or -1 for FROM, ENV, CMD... */
+static long build_cur_res(const build_prog *p)
+{
+    if (p->step < 0 || (size_t)p->step >= p->d->nsteps)
+        return -1;
+    return p->d->step_res[p->step];
+}
+
+static void build_step_begins(build_prog *p, long n, long m, const char *text)
+{
+    p->step = n - 1;
+    p->nsteps = m;
+    sb_reset(&p->step_text);
+    sb_adds(&p->step_text, text);
+    sb_reset(&p->step_out);
+    long res = build_cur_res(p);
+    /* A blob's COPY and its RUN are one resource: announce it once. */
+    if (res < 0 || res == p->shown)
+        return;
+    p->shown = res;
+    if (p->f->quiet || p->f->verbose)
+        return;
+    strbuf label = STRBUF_INIT;
+    build_res_label(&p->b->items[res], &label);
+    fprintf(p->out, "[%ld/%zu] %s\n", res + 1, p->b->n, sb_str(&label));
+    fflush(p->out);
+    sb_release(&label);
+}
+
+static int build_starts_with(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* One complete line of Docker's stream text (without its newline). */
+static void build_line(build_prog *p, const char *s)
+{
+    long n, m;
+    int off = 0;
+    if (sscanf(s, "Step %ld/%ld :%n", &n, &m, &off) == 2 && off > 0) {
+        build_step_begins(p, n, m, s[off] == ' ' ? s + off + 1 : s + off);
+        return;
+    }
+    const char *id = NULL;
+    if (build_starts_with(s, "Successfully built "))
+        id = s + strlen("Successfully built ");
+    if (id && p->image_id.len == 0)
+        sb_adds(&p->image_id, id);
+    /* Docker's own bookkeeping is not the step's output. */
+    if (id || build_starts_with(s, " ---> ") || build_starts_with(s, "Removing intermediate") ||
+        build_starts_with(s, "Successfully tagged "))
+        return;
+    if (p->step_out.len > 2 * BUILD_OUT_KEEP)
+        sb_consume(&p->step_out, p->step_out.len - BUILD_OUT_KEEP);
+    sb_adds(&p->step_out, s);
+    sb_addc(&p->step_out, '\n');
+}
+
+static void build_stream(build_prog *p, const char *s)
+{
+    sb_adds(&p->line, s);
+    char *nl;
+    while ((nl = memchr(p->line.buf, '\n', p->line.len)) != NULL) {
+        *nl = '\0';
+        if (nl > p->line.buf && nl[-1] == '\r')
+            nl[-1] = '\0';
+        build_line(p, p->line.buf);
+        sb_consume(&p->line, (size_t)(nl - p->line.buf) + 1);
+    }
+}
+
+/* The dk_msg_fn of the build: progress, the image ID, the error. */
+static void build_on_msg(const dk_msg *m, void *ud)
+{
+    build_prog *p = ud;
+    if (p->f->on_chunk)
+        p->f->on_chunk(m->json, m->json_len, p->f->ud);
+    if (m->stream) {
+        if (p->f->verbose) {
+            fputs(m->stream, p->out);
+            fflush(p->out);
+        }
+        build_stream(p, m->stream);
+    }
+    if (m->status && p->f->verbose)
+        fprintf(p->out, "%s\n", m->status);
+    if (m->aux_id && p->image_id.len == 0)
+        sb_adds(&p->image_id, m->aux_id);
+    if (m->error && p->error.len == 0)
+        sb_adds(&p->error, m->error);
+}
+
+/* Docker's message for a failed RUN repeats the whole command, which is the
+ * resource's JSON; the exit code is the part worth keeping. */
+static void build_short_error(const char *msg, strbuf *out)
+{
+    const char *code = strstr(msg, "' returned a non-zero code: ");
+    if (build_starts_with(msg, "The command '") && code)
+        sb_addf(out, "fuse-apply returned a non-zero code: %s",
+                code + strlen("' returned a non-zero code: "));
+    else
+        sb_adds(out, msg);
+}
+
+/* "build failed at [3/5] Execute[false]: ...", then the step's output. */
+static void build_failure(build_prog *p, const char *msg, strbuf *err)
+{
+    if (p->line.len) /* a last line without its newline */
+        build_stream(p, "\n");
+    long res = build_cur_res(p);
+    sb_adds(err, "build failed");
+    if (res >= 0) {
+        sb_addf(err, " at [%ld/%zu] ", res + 1, p->b->n);
+        build_res_ident(&p->b->items[res], err);
+    } else if (p->step >= 0) {
+        sb_addf(err, " at step %ld/%ld (%s)", p->step + 1, p->nsteps, sb_str(&p->step_text));
+    }
+    sb_adds(err, ": ");
+    build_short_error(msg, err);
+    if (res >= 0 && p->step_out.len) {
+        sb_addc(err, '\n');
+        sb_add(err, p->step_out.buf, p->step_out.len);
+        while (err->len && err->buf[err->len - 1] == '\n')
+            err->len--;
+        err->buf[err->len] = '\0';
+    }
+}
+
+static int build_no_cache(const fv *opts, const build_flags *f)
+{
+    const fv *v = fv_get(opts, "no_cache");
+    return f->no_cache || (v && v->kind == FV_BOOL && v->b);
+}
+
+/* rm/forcerm: no container is left behind, even by a failed step. The tag
+ * is given to Docker, which moves it only when the build succeeds. */
+static void build_query(const fv *opts, const build_flags *f, strbuf *q)
+{
+    sb_adds(q, "rm=1&forcerm=1");
+    const char *tag = fv_gets(opts, "tag");
+    if (tag && *tag) {
+        sb_adds(q, "&t=");
+        dk_urlencode(q, tag);
+    }
+    if (build_no_cache(opts, f))
+        sb_adds(q, "&nocache=1");
+}
+
+/* The context: Dockerfile, the payload and the blobs the Dockerfile copies. */
+static ctx *build_context(const dockerfile *d, strbuf *err)
+{
+    size_t n = 2 + d->nblobs;
+    ctx_entry *es = xcalloc(n, sizeof *es);
+    es[0] =
+        (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
+    es[1] = (ctx_entry){.name = "fuse-apply",
+                        .data = fuse_payload_start,
+                        .len = (size_t)(fuse_payload_end - fuse_payload_start),
+                        .mode = 0755};
+    for (size_t i = 0; i < d->nblobs; i++) {
+        const df_blob *bl = &d->blobs[i];
+        es[2 + i] = (ctx_entry){
+            .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = 0600};
+    }
+    ctx *c = ctx_new(es, n, err);
+    free(es);
+    return c;
+}
+
+static void build_prog_free(build_prog *p)
+{
+    sb_release(&p->line);
+    sb_release(&p->step_text);
+    sb_release(&p->step_out);
+    sb_release(&p->error);
+    sb_release(&p->image_id);
+}
+
+/* The last line: the image and its tag ("fuse: built sha256:0123456789ab as x:y"). */
+static void build_done(const build_prog *p, const fv *opts, FILE *out)
+{
+    const char *id = sb_str(&p->image_id);
+    const char *hex = build_starts_with(id, "sha256:") ? id + 7 : id;
+    const char *tag = fv_gets(opts, "tag");
+    fprintf(out, "fuse: built sha256:%.12s", hex);
+    if (tag && *tag)
+        fprintf(out, " as %s", tag);
+    fputc('\n', out);
+    fflush(out);
+}
+
+static int build_send(const fv *opts, const bundle *b, const dockerfile *d, const build_flags *f,
+                      FILE *out, strbuf *err)
+{
+    ctx *c = build_context(d, err);
+    if (!c)
+        return BUILD_FAILED;
+    dk_client *dk = dk_open(err);
+    if (!dk) {
+        ctx_free(c);
+        return BUILD_FAILED;
+    }
+    int rc = BUILD_FAILED;
+    build_prog p = {.b = b, .d = d, .f = f, .out = out, .step = -1, .shown = -1};
+    strbuf q = STRBUF_INIT, derr = STRBUF_INIT;
+    if (dk_negotiate(dk, err) < 0)
+        goto done;
+    build_query(opts, f, &q);
+    int r = dk_build(dk, sb_str(&q), ctx_read_fn, c, build_on_msg, &p, &derr);
+    if (r == -2) {
+        sb_adds(err, "interrupted; the build was cancelled");
+        rc = BUILD_INTERRUPTED;
+    } else if (*ctx_error(c)) {
+        sb_addf(err, "cannot send the build context: %s", ctx_error(c));
+    } else if (r < 0 || p.error.len) {
+        build_failure(&p, p.error.len ? sb_str(&p.error) : sb_str(&derr), err);
+    } else if (p.image_id.len == 0) {
+        sb_adds(err, "build failed: Docker did not report the image it built");
+    } else {
+        build_done(&p, opts, out);
+        rc = BUILD_OK;
+    }
+done:
+    build_prog_free(&p);
+    sb_release(&q);
+    sb_release(&derr);
+    dk_close(dk);
+    ctx_free(c);
+    return rc;
+}
 
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
-    (void)opts, (void)b, (void)f, (void)out;
-    sb_adds(err, "DockerBuilder: build is not yet implemented");
-    return BUILD_FAILED;
+    dockerfile d;
+    if (df_generate(opts, b, &d, err) < 0)
+        return BUILD_FAILED;
+    int rc = build_send(opts, b, &d, f, out, err);
+    df_free(&d);
+    return rc;
 }
 
 int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err)
 {
-    (void)opts, (void)b, (void)out;
-    sb_adds(err, "dry run is not yet implemented");
-    return BUILD_FAILED;
+    dockerfile d;
+    if (df_generate(opts, b, &d, err) < 0)
+        return BUILD_FAILED;
+    strbuf json = STRBUF_INIT;
+    int rc = BUILD_OK;
+    if (bundle_dump(b, &json, BUNDLE_PRETTY | BUNDLE_REDACT) < 0) {
+        sb_adds(err, "cannot write the bundle as JSON");
+        rc = BUILD_FAILED;
+    } else {
+        fwrite(d.text.buf, 1, d.text.len, out);
+        fputc('\n', out);
+        fwrite(json.buf, 1, json.len, out);
+        if (json.len && json.buf[json.len - 1] != '\n')
+            fputc('\n', out);
+        fflush(out);
+    }
+    sb_release(&json);
+    df_free(&d);
+    return rc;
 }
