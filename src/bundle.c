@@ -4,6 +4,7 @@
 #include "fvjson.h"
 #include "mem.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -234,11 +235,38 @@ static const fv *bundle_resources(const fv *root, strbuf *err)
     return NULL;
 }
 
+/* Bundles written by fuselage itself differ in two ways: its Octal
+ * arguments serialise as the mode's integer value (0644 -> 420), and
+ * Execute's environment is its "env" argument. In JSON (unlike a Lua task
+ * file) a number there cannot be a mistaken octal literal, so it is taken
+ * as the value and rewritten as the octal string the table wants. */
+static void bundle_from_fuselage(const rt_type *t, fv *fields)
+{
+    if (fields->kind != FV_MAP)
+        return;
+    for (size_t i = 0; i < fields->n; i++) {
+        const rt_field *f = rt_field_find(t, fields->keys[i]);
+        fv *v = fields->items[i];
+        if (f && f->kind == RT_MODE && fv_is_int(v) && v->num >= 0 && v->num <= 07777) {
+            char oct[8];
+            snprintf(oct, sizeof oct, "%04o", (unsigned)v->num);
+            fv_free(v);
+            fields->items[i] = fv_strz(oct);
+        }
+    }
+    if (strcmp(t->name, "Execute") == 0 && fv_get(fields, "env") &&
+        !fv_get(fields, "environment")) {
+        fv_set(fields, "environment", fv_copy(fv_get(fields, "env")));
+        fv_del(fields, "env");
+    }
+}
+
 /* Validates and adds the fields in *slot as resource number index; on
  * success the bundle owns them and *slot is left holding a null. */
 static int bundle_load_fields(bundle *b, const rt_type *t, fv **slot, size_t index, strbuf *err)
 {
     strbuf why = STRBUF_INIT;
+    bundle_from_fuselage(t, *slot);
     if (bundle_add(b, t, *slot, NULL, &why) < 0) {
         /* rt_validate says "File: ..."; here the prefix names the resource. */
         const char *m = sb_str(&why);

@@ -45,7 +45,9 @@ int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags);
 
 /* Reads a bundle: the full form above, a bare list of resources, or one
  * resource {"Type": {...}}; fuselage's {"Type": [{...}, {...}]} (several of a
- * type) too. JSON nulls count as absent fields and are dropped. Every
+ * type) too. JSON nulls count as absent fields and are dropped. As fuselage
+ * writes them, an integer mode/umask is the mode's value (420 is "0644") and
+ * Execute's "env" is environment. Every
  * resource is validated; an error names it (1-based):
  * "resource 3 (File): mode must be an octal string like \"0644\"".
  * On error b may hold the resources before the bad one: bundle_free it. */

@@ -260,6 +260,34 @@ START_TEST(test_load_fuselage)
 }
 END_TEST
 
+START_TEST(test_load_fuselage_quirks)
+{
+    /* fuselage writes Octal arguments as integers, Execute's environment as
+     * "env", and an unset policy as null */
+    const char *json = "{\"version\": 1, \"resources\": ["
+                       "{\"File\": {\"name\": \"/x\", \"owner\": \"root\", \"mode\": 420, "
+                       "\"policy\": null}}, "
+                       "{\"Execute\": {\"name\": \"e\", \"command\": \"env\", \"umask\": 18, "
+                       "\"env\": {\"FOO\": \"bar\"}}}]}";
+    bundle b;
+    bundle_init(&b);
+    strbuf err = STRBUF_INIT;
+    ck_assert_msg(bundle_load(&b, json, strlen(json), &err) == 0, "%s", sb_str(&err));
+    ck_assert_str_eq(fv_gets(b.items[0].fields, "mode"), "0644");
+    ck_assert_ptr_null(fv_get(b.items[0].fields, "policy"));
+    ck_assert_str_eq(rt_policy(b.items[0].type, b.items[0].fields), "apply");
+    ck_assert_str_eq(fv_gets(b.items[1].fields, "umask"), "0022");
+    ck_assert_str_eq(fv_gets(fv_get(b.items[1].fields, "environment"), "FOO"), "bar");
+    ck_assert_ptr_null(fv_get(b.items[1].fields, "env"));
+    sb_release(&err);
+    bundle_free(&b);
+    ck_assert_str_eq(load_err("[{\"File\": {\"name\": \"/x\", \"mode\": 4096}}]"),
+                     "resource 1 (File): mode must be an octal string like \"0644\"\n"
+                     "mode is a number; write it as a string of octal digits, like mode = "
+                     "\"0644\"");
+}
+END_TEST
+
 START_TEST(test_load_forms)
 {
     bundle b;
@@ -360,6 +388,7 @@ Suite *bundle_suite(void)
     tcase_add_test(tc, test_redact);
     tcase_add_test(tc, test_round_trip_binary);
     tcase_add_test(tc, test_load_fuselage);
+    tcase_add_test(tc, test_load_fuselage_quirks);
     tcase_add_test(tc, test_load_forms);
     tcase_add_test(tc, test_load_errors);
     tcase_add_test(tc, test_many);
