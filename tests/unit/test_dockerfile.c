@@ -1,4 +1,5 @@
 /* test_dockerfile.c -- the generated Dockerfile: order, quoting, blobs, step map. */
+#include "build.h"
 #include "dockerfile.h"
 #include "fvjson.h"
 #include "mem.h"
@@ -341,6 +342,50 @@ START_TEST(test_cmd_not_utf8)
 }
 END_TEST
 
+/* -n: the Dockerfile exactly as generated, then the bundle with secrets redacted. */
+START_TEST(test_dry_run)
+{
+    add_file("/index.html", "HELLO WORLD!", 12);
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz("/secret"));
+    fv_set(f, "contents", fv_strz("hunter2"));
+    fv_set(f, "sensitive", fv_bool(1));
+    add("File", f);
+    gen_ok();
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq(build_dry_run(O, &B, out, &E), BUILD_OK);
+    ck_assert_int_eq(fclose(out), 0);
+    ck_assert_uint_gt(len, D.text.len);
+    ck_assert(!memcmp(buf, D.text.buf, D.text.len));
+    ck_assert_ptr_null(strstr(buf, "hunter2"));
+    const char *json = buf + D.text.len + 1;
+    fv *v = fvj_parse(json, strlen(json), &E);
+    ck_assert_msg(v != NULL, "%s", sb_str(&E));
+    const fv *res = fv_get(v, "resources");
+    ck_assert_uint_eq(res->n, 2);
+    ck_assert_str_eq(fv_gets(fv_get(res->items[1], "File"), "contents"), "<sensitive>");
+    fv_free(v);
+    free(buf);
+}
+END_TEST
+
+START_TEST(test_dry_run_error)
+{
+    fv_set(O, "user", fv_strz("a\nb"));
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    ck_assert_int_eq(build_dry_run(O, &B, out, &E), BUILD_FAILED);
+    ck_assert_int_eq(fclose(out), 0);
+    ck_assert_uint_eq(len, 0);
+    ck_assert_str_eq(sb_str(&E), "user contains a line break, which a Dockerfile cannot hold");
+    free(buf);
+}
+END_TEST
+
 Suite *dockerfile_suite(void)
 {
     Suite *s = suite_create("dockerfile");
@@ -364,6 +409,8 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_json_str_escapes);
     tcase_add_test(tc, test_utf8);
     tcase_add_test(tc, test_cmd_not_utf8);
+    tcase_add_test(tc, test_dry_run);
+    tcase_add_test(tc, test_dry_run_error);
     suite_add_tcase(s, tc);
     return s;
 }
