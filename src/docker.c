@@ -545,8 +545,9 @@ static struct curl_slist *dk_build_headers(void)
 int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
              void *msg_ud, strbuf *err)
 {
-    if (dk_negotiate(c, err) != 0)
-        return -1;
+    int neg = dk_negotiate(c, err);
+    if (neg != 0)
+        return neg; /* -1, or -2 when interrupted */
     struct curl_slist *hdrs = dk_build_headers();
     if (!hdrs) {
         sb_adds(err, "cannot set up the Docker request: out of memory");

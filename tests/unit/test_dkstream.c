@@ -108,7 +108,8 @@ static void feed_cuts(recs *rs, const size_t *cuts, size_t ncuts)
 START_TEST(whole)
 {
     recs rs = {0};
-    feed_cuts(&rs, NULL, 0);
+    size_t none[1] = {0};
+    feed_cuts(&rs, none, 0);
     check_recs(&rs);
     recs_free(&rs);
 }

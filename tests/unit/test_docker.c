@@ -1,0 +1,989 @@
+/* test_docker.c -- the Docker client against a fake daemon and the real one.
+ *
+ * The fake daemon is a thread serving HTTP/1.1 on a unix socket in a temp
+ * directory (DOCKER_HOST=unix://that): it records what it received and
+ * answers as the test's scenario says. The real engine tests run when
+ * /var/run/docker.sock answers, and print a SKIP note otherwise. */
+#include "docker.h"
+#include "mem.h"
+#include "testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum scenario {
+    SC_OK,         /* 200, the stream in tiny HTTP chunks */
+    SC_ERRMSG,     /* 200, a stream ending with errorDetail */
+    SC_CUT,        /* 200, half the stream, then the connection closes */
+    SC_500,        /* 500 {"message": ...} after the whole body */
+    SC_EARLY,      /* 400 before reading the body, then drain it */
+    SC_HANG,       /* 200, one message, then waits for the client to go */
+    SC_VERSION_500 /* /version itself fails */
+};
+
+#define STREAM_OK                                                                                  \
+    "{\"stream\":\"Step 1/2 : FROM fuse-test/busybox\\n\"}\r\n"                                    \
+    "{\"stream\":\" ---\\u003e fc4aa6640cb5\\n\"}\n"                                               \
+    "{\"stream\":\"caf\\u00e9\\n\"}{\"aux\":{\"ID\":\"sha256:0123abcd\"}}\n"                       \
+    "{\"stream\":\"Successfully built 0123abcd\\n\"}\n"
+#define STREAM_ERR                                                                                 \
+    "{\"stream\":\"Step 1/2 : FROM fuse-test/busybox\\n\"}\r\n"                                    \
+    "{\"errorDetail\":{\"code\":1,\"message\":\"The command '/bin/sh -c false' returned a "        \
+    "non-zero code: 1\"},\"error\":\"The command '/bin/sh -c false' returned a non-zero code: "    \
+    "1\"}\r\n"
+
+typedef struct fake {
+    char dir[64], sock[128];
+    int lfd, stop[2];
+    pthread_t th;
+    const char *api, *min_api;
+    enum scenario sc;
+    /* What was received; read it after fake_stop(). */
+    int n_version, n_build, n_conn;
+    char build_path[1100];
+    int chunked, had_length, n_chunks, client_closed;
+    strbuf body;
+} fake;
+
+/* A buffered reader over one connection. */
+typedef struct conn {
+    int fd;
+    char buf[4096];
+    size_t pos, len;
+} conn;
+
+static int conn_fill(conn *c)
+{
+    if (c->pos < c->len)
+        return 1;
+    ssize_t n = recv(c->fd, c->buf, sizeof c->buf, 0);
+    if (n <= 0)
+        return 0;
+    c->pos = 0;
+    c->len = (size_t)n;
+    return 1;
+}
+
+/* One line without its CRLF; 0 at EOF. */
+static int conn_line(conn *c, strbuf *line)
+{
+    sb_reset(line);
+    for (;;) {
+        if (!conn_fill(c))
+            return 0;
+        char ch = c->buf[c->pos++];
+        if (ch == '\n') {
+            if (line->len && line->buf[line->len - 1] == '\r')
+                line->buf[--line->len] = '\0';
+            sb_grow(line, 0);
+            return 1;
+        }
+        sb_addc(line, ch);
+    }
+}
+
+static int conn_bytes(conn *c, size_t n, strbuf *out)
+{
+    while (n) {
+        if (!conn_fill(c))
+            return 0;
+        size_t k = c->len - c->pos < n ? c->len - c->pos : n;
+        if (out)
+            sb_add(out, c->buf + c->pos, k);
+        c->pos += k;
+        n -= k;
+    }
+    return 1;
+}
+
+static void say(int fd, const char *s, size_t n)
+{
+    while (n) {
+        ssize_t k = send(fd, s, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            return;
+        s += k;
+        n -= (size_t)k;
+    }
+}
+
+static void says(int fd, const char *s)
+{
+    say(fd, s, strlen(s));
+}
+
+static void answer_json(int fd, int status, const char *json, int close_after)
+{
+    char head[256];
+    snprintf(head, sizeof head,
+             "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n%s\r\n",
+             status, strlen(json), close_after ? "Connection: close\r\n" : "");
+    says(fd, head);
+    says(fd, json);
+}
+
+/* Sends data as an HTTP chunked body in pieces of 1 to 3 bytes, each in its
+ * own send() with a pause, so the client's reads see them split. */
+static void say_chunked(int fd, const char *data, size_t len, int finish)
+{
+    for (size_t at = 0, k; at < len; at += k) {
+        k = 1 + at % 3;
+        if (k > len - at)
+            k = len - at;
+        char head[32];
+        snprintf(head, sizeof head, "%zx\r\n", k);
+        says(fd, head);
+        say(fd, data + at, k);
+        says(fd, "\r\n");
+        usleep(200);
+    }
+    if (finish)
+        says(fd, "0\r\n\r\n");
+}
+
+/* Reads the request body per its headers into f->body (or discards it). */
+static int read_body(fake *f, conn *c, int chunked, long length, int keep)
+{
+    strbuf line = STRBUF_INIT;
+    int ok = 1;
+    if (chunked) {
+        for (;;) {
+            if (!conn_line(c, &line)) {
+                ok = 0;
+                break;
+            }
+            size_t n = strtoul(line.buf, NULL, 16);
+            if (n == 0) {
+                while ((ok = conn_line(c, &line)) && line.len) /* trailers */
+                    ;
+                break;
+            }
+            if (keep)
+                f->n_chunks++;
+            if (!conn_bytes(c, n, keep ? &f->body : NULL) || !conn_line(c, &line)) {
+                ok = 0;
+                break;
+            }
+        }
+    } else if (length > 0) {
+        ok = conn_bytes(c, (size_t)length, keep ? &f->body : NULL);
+    }
+    sb_release(&line);
+    return ok;
+}
+
+static void version_answer(fake *f, int fd)
+{
+    if (f->sc == SC_VERSION_500) {
+        answer_json(fd, 500, "{\"message\":\"version broke\"}\n", 0);
+        return;
+    }
+    char json[256];
+    snprintf(json, sizeof json,
+             "{\"Version\":\"99.0\",\"ApiVersion\":\"%s\",\"MinAPIVersion\":\"%s\",\"Os\":"
+             "\"linux\"}\n",
+             f->api, f->min_api);
+    answer_json(fd, 200, json, 0);
+}
+
+static const char chunked_head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                   "Transfer-Encoding: chunked\r\n\r\n";
+
+/* Answers a build; 0 when the connection must close afterwards. */
+static int build_answer(fake *f, conn *c, int chunked, long length)
+{
+    if (f->sc == SC_EARLY) {
+        answer_json(c->fd, 400, "{\"message\":\"invalid reference format\"}\n", 1);
+        read_body(f, c, chunked, length, 0);
+        return 0;
+    }
+    if (!read_body(f, c, chunked, length, 1))
+        return 0;
+    switch (f->sc) {
+    case SC_500:
+        answer_json(c->fd, 500, "{\"message\":\"no space left on device\"}\n", 0);
+        return 1;
+    case SC_CUT:
+        says(c->fd, chunked_head);
+        say_chunked(c->fd, STREAM_OK, sizeof STREAM_OK / 2, 0);
+        return 0;
+    case SC_ERRMSG:
+        says(c->fd, chunked_head);
+        say_chunked(c->fd, STREAM_ERR, sizeof STREAM_ERR - 1, 1);
+        return 1;
+    case SC_HANG: {
+        says(c->fd, chunked_head);
+        say_chunked(c->fd, "{\"stream\":\"Step 1/2\\n\"}\n", 24, 0);
+        struct pollfd p[2] = {{.fd = c->fd, .events = POLLIN},
+                              {.fd = f->stop[0], .events = POLLIN}};
+        while (poll(p, 2, -1) < 0 && errno == EINTR)
+            ;
+        f->client_closed = (p[0].revents & (POLLIN | POLLHUP)) && !conn_fill(c);
+        return 0;
+    }
+    default:
+        says(c->fd, chunked_head);
+        say_chunked(c->fd, STREAM_OK, sizeof STREAM_OK - 1, 1);
+        return 1;
+    }
+}
+
+/* Serves requests on one connection until it closes. */
+static void serve_conn(fake *f, int fd)
+{
+    conn c = {.fd = fd};
+    strbuf line = STRBUF_INIT;
+    for (;;) {
+        char method[16], path[1024];
+        if (!conn_line(&c, &line) || sscanf(line.buf, "%15s %1023s", method, path) != 2)
+            break;
+        int chunked = 0;
+        long length = -1;
+        while (conn_line(&c, &line) && line.len) {
+            if (strcasecmp(line.buf, "Transfer-Encoding: chunked") == 0)
+                chunked = 1;
+            if (strncasecmp(line.buf, "Content-Length:", 15) == 0)
+                length = atol(line.buf + 15);
+        }
+        if (strcmp(path, "/version") == 0) {
+            f->n_version++;
+            version_answer(f, fd);
+            continue;
+        }
+        if (strstr(path, "/build")) {
+            f->n_build++;
+            snprintf(f->build_path, sizeof f->build_path, "%s %s", method, path);
+            f->chunked = chunked;
+            f->had_length = length >= 0;
+            if (!build_answer(f, &c, chunked, length))
+                break;
+            continue;
+        }
+        answer_json(fd, 404, "{\"message\":\"page not found\"}", 0);
+    }
+    sb_release(&line);
+}
+
+static void *fake_main(void *ud)
+{
+    fake *f = ud;
+    for (;;) {
+        struct pollfd p[2] = {{.fd = f->lfd, .events = POLLIN},
+                              {.fd = f->stop[0], .events = POLLIN}};
+        if (poll(p, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (p[1].revents)
+            break;
+        int fd = accept(f->lfd, NULL, NULL);
+        if (fd < 0)
+            continue;
+        f->n_conn++;
+        serve_conn(f, fd);
+        close(fd);
+    }
+    return NULL;
+}
+
+/* A listening unix socket at dir/name. */
+static int listen_unix(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 4), 0);
+    return fd;
+}
+
+static void fake_start(fake *f, enum scenario sc, const char *api)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/fuse-dk-test.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(f->dir));
+    snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
+    f->lfd = listen_unix(f->sock);
+    ck_assert_int_eq(pipe(f->stop), 0);
+    f->sc = sc;
+    f->api = api;
+    f->min_api = "1.12";
+    ck_assert_int_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
+    char host[160];
+    snprintf(host, sizeof host, "unix://%s", f->sock);
+    setenv("DOCKER_HOST", host, 1);
+    unsetenv("DOCKER_API_VERSION");
+    unsetenv("DOCKER_TLS_VERIFY");
+    unsetenv("DOCKER_CERT_PATH");
+    dk_interrupt_reset();
+}
+
+/* Stops the server; its records stay readable until fake_free(). */
+static void fake_stop(fake *f)
+{
+    ck_assert_int_eq(write(f->stop[1], "x", 1), 1);
+    pthread_join(f->th, NULL);
+    close(f->lfd);
+    close(f->stop[0]);
+    close(f->stop[1]);
+    unlink(f->sock);
+    rmdir(f->dir);
+}
+
+static void fake_free(fake *f)
+{
+    sb_release(&f->body);
+}
+
+/* The request body: a deterministic pattern handed out in uneven pieces. */
+typedef struct src {
+    size_t total, at;
+    strbuf sent;
+    size_t interrupt_at; /* call dk_interrupt() once this much is out; 0 never */
+} src;
+
+static size_t src_read(char *buf, size_t len, void *ud)
+{
+    src *s = ud;
+    size_t k = 1 + (s->at * 7919) % 5000;
+    if (k > len)
+        k = len;
+    if (k > s->total - s->at)
+        k = s->total - s->at;
+    for (size_t i = 0; i < k; i++)
+        buf[i] = (char)((s->at + i) * 31 % 251);
+    sb_add(&s->sent, buf, k);
+    s->at += k;
+    if (s->interrupt_at && s->at >= s->interrupt_at)
+        dk_interrupt();
+    return k;
+}
+
+typedef struct got {
+    strbuf json; /* every message's raw text, one after the other */
+    strbuf streams;
+    int n;
+    char aux[128];
+    char error[256];
+    int interrupt_on_first;
+} got;
+
+static void got_msg(const dk_msg *m, void *ud)
+{
+    got *g = ud;
+    g->n++;
+    sb_add(&g->json, m->json, m->json_len);
+    if (m->stream)
+        sb_adds(&g->streams, m->stream);
+    if (m->aux_id)
+        snprintf(g->aux, sizeof g->aux, "%s", m->aux_id);
+    if (m->error)
+        snprintf(g->error, sizeof g->error, "%s", m->error);
+    if (g->interrupt_on_first)
+        dk_interrupt();
+}
+
+static void got_free(got *g)
+{
+    sb_release(&g->json);
+    sb_release(&g->streams);
+}
+
+/* Negotiates against the fake daemon answering api; returns the version used. */
+static void check_negotiation(const char *api, const char *want)
+{
+    fake f;
+    fake_start(&f, SC_OK, api);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_int_eq(dk_negotiate(c, &err), 0);
+    ck_assert_str_eq(dk_api_version(c), want);
+    /* Settled once: a second call makes no request. */
+    ck_assert_int_eq(dk_negotiate(c, &err), 0);
+    dk_close(c);
+    fake_stop(&f);
+    ck_assert_int_eq(f.n_version, 1);
+    fake_free(&f);
+    sb_release(&err);
+}
+
+START_TEST(negotiate_newer_server_uses_ours)
+{
+    check_negotiation("1.43", "1.41");
+}
+END_TEST
+
+START_TEST(negotiate_older_server_uses_its)
+{
+    check_negotiation("1.30", "1.30");
+}
+END_TEST
+
+START_TEST(negotiate_too_old_server)
+{
+    fake f;
+    fake_start(&f, SC_OK, "1.12");
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(dk_negotiate(c, &err), -1);
+    ck_assert_str_eq(err.buf, "Docker API version 1.12 is too old (need 1.24 or newer)");
+    ck_assert_ptr_null(dk_api_version(c));
+    dk_close(c);
+    fake_stop(&f);
+    fake_free(&f);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(negotiate_http_error)
+{
+    fake f;
+    fake_start(&f, SC_VERSION_500, "1.41");
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_int_eq(dk_negotiate(c, &err), -1);
+    ck_assert_str_eq(err.buf, "Docker: version broke");
+    dk_close(c);
+    fake_stop(&f);
+    fake_free(&f);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(api_version_override_makes_no_version_request)
+{
+    fake f;
+    fake_start(&f, SC_OK, "1.43");
+    setenv("DOCKER_API_VERSION", "1.38", 1);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_int_eq(dk_negotiate(c, &err), 0);
+    ck_assert_str_eq(dk_api_version(c), "1.38");
+    src s = {.total = 1000};
+    got g = {0};
+    ck_assert_int_eq(dk_build(c, "rm=1", src_read, &s, got_msg, &g, &err), 0);
+    dk_close(c);
+    fake_stop(&f);
+    ck_assert_int_eq(f.n_version, 0);
+    ck_assert_str_eq(f.build_path, "POST /v1.38/build?rm=1");
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(bad_environment)
+{
+    static const struct {
+        const char *var, *val, *msg;
+    } cases[] = {
+        {"DOCKER_HOST", "localhost:2375",
+         "DOCKER_HOST=localhost:2375: expected unix:///path/to/socket or tcp://host:port"},
+        {"DOCKER_HOST", "unix://",
+         "DOCKER_HOST=unix://: expected unix:///path/to/socket or "
+         "tcp://host:port"},
+        {"DOCKER_HOST", "tcp://h:99999",
+         "DOCKER_HOST=tcp://h:99999: expected "
+         "unix:///path/to/socket or tcp://host:port"},
+        {"DOCKER_HOST", "tcp://:2375",
+         "DOCKER_HOST=tcp://:2375: expected "
+         "unix:///path/to/socket or tcp://host:port"},
+        {"DOCKER_HOST", "ssh://me@host",
+         "DOCKER_HOST=ssh://me@host: unsupported scheme (fuse speaks unix:// and tcp://)"},
+        {"DOCKER_API_VERSION", "1.x", "DOCKER_API_VERSION=1.x: expected a version like 1.41"},
+        {"DOCKER_API_VERSION", "v1.41", "DOCKER_API_VERSION=v1.41: expected a version like 1.41"},
+        {"DOCKER_API_VERSION", "1.20", "DOCKER_API_VERSION=1.20 is too old (need 1.24 or newer)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsetenv("DOCKER_HOST");
+        unsetenv("DOCKER_API_VERSION");
+        setenv(cases[i].var, cases[i].val, 1);
+        strbuf err = STRBUF_INIT;
+        dk_client *c = dk_open(&err);
+        ck_assert_msg(c == NULL, "%s accepted", cases[i].val);
+        ck_assert_str_eq(err.buf, cases[i].msg);
+        sb_release(&err);
+    }
+    unsetenv("DOCKER_API_VERSION");
+}
+END_TEST
+
+START_TEST(good_hosts)
+{
+    static const char *const hosts[] = {"tcp://127.0.0.1:2375", "tcp://docker.example:1/",
+                                        "tcp://[::1]:2376", "tcp://somehost", "unix:///x/y.sock"};
+    unsetenv("DOCKER_API_VERSION");
+    unsetenv("DOCKER_TLS_VERIFY");
+    unsetenv("DOCKER_CERT_PATH");
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        setenv("DOCKER_HOST", hosts[i], 1);
+        strbuf err = STRBUF_INIT;
+        dk_client *c = dk_open(&err);
+        ck_assert_msg(c != NULL, "%s: %s", hosts[i], err.buf);
+        ck_assert_str_eq(dk_host(c), hosts[i]);
+        dk_close(c);
+        sb_release(&err);
+    }
+}
+END_TEST
+
+START_TEST(tls_cert_without_key)
+{
+    char dir[] = "/tmp/fuse-dk-tls.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof path, "%s/cert.pem", dir);
+    FILE *fp = fopen(path, "w");
+    ck_assert_ptr_nonnull(fp);
+    fclose(fp);
+    setenv("DOCKER_HOST", "tcp://127.0.0.1:2376", 1);
+    setenv("DOCKER_TLS_VERIFY", "1", 1);
+    setenv("DOCKER_CERT_PATH", dir, 1);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_ptr_null(c);
+    char want[128];
+    snprintf(want, sizeof want, "%s: cert.pem without key.pem", dir);
+    ck_assert_str_eq(err.buf, want);
+    unlink(path);
+    rmdir(dir);
+    sb_reset(&err);
+    /* A missing directory is named. */
+    c = dk_open(&err);
+    ck_assert_ptr_null(c);
+    snprintf(want, sizeof want, "DOCKER_CERT_PATH=%s: not a directory", dir);
+    ck_assert_str_eq(err.buf, want);
+    unsetenv("DOCKER_TLS_VERIFY");
+    unsetenv("DOCKER_CERT_PATH");
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(no_socket)
+{
+    char dir[] = "/tmp/fuse-dk-none.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char host[96], want[256];
+    snprintf(host, sizeof host, "unix://%s/docker.sock", dir);
+    setenv("DOCKER_HOST", host, 1);
+    unsetenv("DOCKER_API_VERSION");
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_int_eq(dk_negotiate(c, &err), -1);
+    snprintf(want, sizeof want,
+             "cannot connect to the Docker daemon at %s: is the docker daemon running?", host);
+    ck_assert_str_eq(err.buf, want);
+    dk_close(c);
+    rmdir(dir);
+    sb_release(&err);
+}
+END_TEST
+
+/* A socket nobody may connect to. As root, permissions do not apply, so the
+ * client runs in a child that drops to nobody. */
+START_TEST(permission_denied)
+{
+    char dir[] = "/tmp/fuse-dk-perm.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+    char path[64], host[96], want[256];
+    snprintf(path, sizeof path, "%s/docker.sock", dir);
+    int lfd = listen_unix(path);
+    ck_assert_int_eq(chmod(path, 0600), 0);
+    snprintf(host, sizeof host, "unix://%s", path);
+    setenv("DOCKER_HOST", host, 1);
+    unsetenv("DOCKER_API_VERSION");
+    int pfd[2];
+    ck_assert_int_eq(pipe(pfd), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0))
+            _exit(3);
+        strbuf err = STRBUF_INIT;
+        dk_client *c = dk_open(&err);
+        if (c)
+            dk_negotiate(c, &err);
+        if (write(pfd[1], sb_str(&err), err.len) < 0)
+            _exit(4);
+        _exit(0);
+    }
+    close(pfd[1]);
+    char buf[512] = {0};
+    size_t n = 0;
+    ssize_t k;
+    while (n < sizeof buf - 1 && (k = read(pfd[0], buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)k;
+    close(pfd[0]);
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_int_eq(WEXITSTATUS(status), 0);
+    snprintf(want, sizeof want,
+             "permission denied while connecting to the Docker daemon socket at %s", host);
+    ck_assert_str_eq(buf, want);
+    close(lfd);
+    unlink(path);
+    rmdir(dir);
+}
+END_TEST
+
+/* Runs a build against the fake daemon in scenario sc; returns dk_build's result. */
+static int fake_build(fake *f, enum scenario sc, src *s, got *g, strbuf *err)
+{
+    fake_start(f, sc, "1.41");
+    dk_client *c = dk_open(err);
+    ck_assert_msg(c != NULL, "%s", err->buf);
+    strbuf q = STRBUF_INIT;
+    sb_adds(&q, "t=");
+    dk_urlencode(&q, "fuse-test/x:1");
+    sb_adds(&q, "&rm=1");
+    int rc = dk_build(c, q.buf, src_read, s, got_msg, g, err);
+    dk_close(c);
+    fake_stop(f);
+    sb_release(&q);
+    return rc;
+}
+
+START_TEST(build_streams_body_and_split_answer)
+{
+    fake f;
+    src s = {.total = 300000};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_msg(fake_build(&f, SC_OK, &s, &g, &err) == 0, "%s", err.buf);
+    ck_assert_int_eq(f.n_version, 1);
+    ck_assert_int_eq(f.n_build, 1);
+    /* /version and /build shared one connection. */
+    ck_assert_int_eq(f.n_conn, 1);
+    ck_assert_str_eq(f.build_path, "POST /v1.41/build?t=fuse-test%2Fx%3A1&rm=1");
+    ck_assert_int_eq(f.chunked, 1);
+    ck_assert_int_eq(f.had_length, 0);
+    ck_assert_int_gt(f.n_chunks, 1);
+    ck_assert_uint_eq(s.sent.len, 300000);
+    ck_assert_uint_eq(f.body.len, s.sent.len);
+    ck_assert(memcmp(f.body.buf, s.sent.buf, s.sent.len) == 0);
+    /* Every message, with its exact bytes, though it came 1 to 3 bytes at a time. */
+    ck_assert_int_eq(g.n, 5);
+    ck_assert_str_eq(g.json.buf,
+                     "{\"stream\":\"Step 1/2 : FROM fuse-test/busybox\\n\"}"
+                     "{\"stream\":\" ---\\u003e fc4aa6640cb5\\n\"}"
+                     "{\"stream\":\"caf\\u00e9\\n\"}{\"aux\":{\"ID\":\"sha256:0123abcd\"}}"
+                     "{\"stream\":\"Successfully built 0123abcd\\n\"}");
+    ck_assert_str_eq(g.streams.buf, "Step 1/2 : FROM fuse-test/busybox\n ---> fc4aa6640cb5\n"
+                                    "caf\xc3\xa9\nSuccessfully built 0123abcd\n");
+    ck_assert_str_eq(g.aux, "sha256:0123abcd");
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(build_error_message_in_stream)
+{
+    fake f;
+    src s = {.total = 10};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_ERRMSG, &s, &g, &err), -1);
+    ck_assert_str_eq(err.buf, "The command '/bin/sh -c false' returned a non-zero code: 1");
+    ck_assert_int_eq(g.n, 2);
+    ck_assert_str_eq(g.error, "The command '/bin/sh -c false' returned a non-zero code: 1");
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(build_connection_cut)
+{
+    fake f;
+    src s = {.total = 10};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_CUT, &s, &g, &err), -1);
+    char want[256];
+    snprintf(want, sizeof want, "lost the connection to the Docker daemon at unix://%s: ", f.sock);
+    ck_assert_msg(strncmp(err.buf, want, strlen(want)) == 0, "%s", err.buf);
+    ck_assert_ptr_null(strchr(err.buf, '\n'));
+    ck_assert_int_ge(g.n, 1); /* what came before the cut was delivered */
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(build_http_500)
+{
+    fake f;
+    src s = {.total = 5000};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_500, &s, &g, &err), -1);
+    ck_assert_str_eq(err.buf, "Docker: no space left on device");
+    ck_assert_int_eq(g.n, 0);
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+/* The daemon refuses before reading the (large) body: its answer wins. */
+START_TEST(build_early_answer)
+{
+    fake f;
+    src s = {.total = 8 << 20};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_EARLY, &s, &g, &err), -1);
+    ck_assert_str_eq(err.buf, "Docker: invalid reference format");
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(interrupt_while_streaming_closes_connection)
+{
+    fake f;
+    src s = {.total = 100};
+    got g = {.interrupt_on_first = 1};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_HANG, &s, &g, &err), -2);
+    ck_assert_int_eq(g.n, 1);
+    /* The daemon saw the connection close: that is what cancels a build. */
+    ck_assert_int_eq(f.client_closed, 1);
+    dk_interrupt_reset();
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(interrupt_while_uploading)
+{
+    fake f;
+    src s = {.total = 50 << 20, .interrupt_at = 100000};
+    got g = {0};
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(fake_build(&f, SC_OK, &s, &g, &err), -2);
+    ck_assert_uint_lt(s.at, s.total);
+    dk_interrupt_reset();
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(urlencode)
+{
+    strbuf sb = STRBUF_INIT;
+    dk_urlencode(&sb, "a-b_c.d~e f/g:h&i=j%\xc3\xa9");
+    ck_assert_str_eq(sb.buf, "a-b_c.d~e%20f%2Fg%3Ah%26i%3Dj%25%C3%A9");
+    sb_release(&sb);
+}
+END_TEST
+
+/* ---- the real engine ---- */
+
+static char *orig_host; /* DOCKER_HOST as the test run was started with */
+
+/* A tar holding one Dockerfile (and an optional padding file), in memory. */
+static void make_tar(strbuf *out, const char *dockerfile, size_t pad)
+{
+    struct archive *a = archive_write_new();
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+    size_t cap = 64 * 1024 + pad * 2, used = 0;
+    char *buf = xmalloc(cap);
+    ck_assert_int_eq(archive_write_open_memory(a, buf, cap, &used), ARCHIVE_OK);
+    const char *names[2] = {"Dockerfile", "pad"};
+    for (int i = 0; i < (pad ? 2 : 1); i++) {
+        size_t len = i == 0 ? strlen(dockerfile) : pad;
+        char *data = i == 0 ? xstrdup(dockerfile) : xcalloc(1, pad);
+        struct archive_entry *e = archive_entry_new();
+        archive_entry_set_pathname(e, names[i]);
+        archive_entry_set_filetype(e, AE_IFREG);
+        archive_entry_set_perm(e, 0644);
+        archive_entry_set_size(e, (la_int64_t)len);
+        archive_entry_set_mtime(e, 0, 0);
+        ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+        ck_assert_int_eq(archive_write_data(a, data, len), (la_ssize_t)len);
+        archive_entry_free(e);
+        free(data);
+    }
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_free(a), ARCHIVE_OK);
+    sb_add(out, buf, used);
+    free(buf);
+}
+
+typedef struct memsrc {
+    const strbuf *data;
+    size_t at;
+} memsrc;
+
+/* Hands the tar out in small pieces, as a streaming producer would. */
+static size_t mem_read(char *buf, size_t len, void *ud)
+{
+    memsrc *m = ud;
+    size_t k = m->data->len - m->at;
+    if (k > 4093)
+        k = 4093;
+    if (k > len)
+        k = len;
+    memcpy(buf, m->data->buf + m->at, k);
+    m->at += k;
+    return k;
+}
+
+/* A client for the real engine, or NULL (with a SKIP note) when none answers. */
+static dk_client *real_engine(strbuf *err)
+{
+    if (orig_host)
+        setenv("DOCKER_HOST", orig_host, 1);
+    else
+        unsetenv("DOCKER_HOST");
+    unsetenv("DOCKER_API_VERSION");
+    dk_interrupt_reset();
+    dk_client *c = dk_open(err);
+    ck_assert_msg(c != NULL, "%s", err->buf);
+    if (dk_negotiate(c, err) != 0) {
+        fprintf(stderr, "test_docker: SKIP real engine tests: %s\n", err->buf);
+        dk_close(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int real_build(dk_client *c, const char *query, const char *dockerfile, size_t pad, got *g,
+                      strbuf *err)
+{
+    strbuf tar = STRBUF_INIT;
+    make_tar(&tar, dockerfile, pad);
+    memsrc m = {.data = &tar};
+    int rc = dk_build(c, query, mem_read, &m, got_msg, g, err);
+    if (rc == 0)
+        ck_assert_uint_eq(m.at, tar.len);
+    sb_release(&tar);
+    return rc;
+}
+
+START_TEST(real_engine_build)
+{
+    strbuf err = STRBUF_INIT;
+    dk_client *c = real_engine(&err);
+    if (!c) {
+        sb_release(&err);
+        return;
+    }
+    ck_assert_ptr_nonnull(dk_api_version(c));
+    got g = {0};
+    int rc = real_build(c, "rm=1&forcerm=1", "FROM fuse-test/busybox\nRUN true\n", 0, &g, &err);
+    ck_assert_msg(rc == 0, "%s (is fuse-test/busybox there? tests/integration/engine.sh)", err.buf);
+    ck_assert_msg(strncmp(g.aux, "sha256:", 7) == 0, "aux ID: '%s'", g.aux);
+    ck_assert_ptr_nonnull(strstr(g.streams.buf, "Step 1/2 : FROM fuse-test/busybox"));
+    dk_close(c);
+    got_free(&g);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(real_engine_failing_step)
+{
+    strbuf err = STRBUF_INIT;
+    dk_client *c = real_engine(&err);
+    if (!c) {
+        sb_release(&err);
+        return;
+    }
+    got g = {0};
+    int rc = real_build(c, "rm=1&forcerm=1", "FROM fuse-test/busybox\nRUN false\n", 0, &g, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strstr(err.buf, "returned a non-zero code: 1") != NULL, "%s", err.buf);
+    ck_assert_str_eq(g.error, err.buf);
+    dk_close(c);
+    got_free(&g);
+    sb_release(&err);
+}
+END_TEST
+
+/* A bad tag is refused before Docker reads the context (4 MiB here). */
+START_TEST(real_engine_refuses_early)
+{
+    strbuf err = STRBUF_INIT;
+    dk_client *c = real_engine(&err);
+    if (!c) {
+        sb_release(&err);
+        return;
+    }
+    got g = {0};
+    int rc = real_build(c, "t=Bad%20Tag%3A%3A", "FROM fuse-test/busybox\n", 4 << 20, &g, &err);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_msg(strncmp(err.buf, "Docker: ", 8) == 0, "%s", err.buf);
+    ck_assert_ptr_null(strchr(err.buf, '\n'));
+    dk_close(c);
+    got_free(&g);
+    sb_release(&err);
+}
+END_TEST
+
+Suite *docker_suite(void)
+{
+    const char *h = getenv("DOCKER_HOST");
+    orig_host = h ? xstrdup(h) : NULL;
+    Suite *s = suite_create("docker");
+    TCase *tc = tcase_create("fake");
+    tcase_add_test(tc, negotiate_newer_server_uses_ours);
+    tcase_add_test(tc, negotiate_older_server_uses_its);
+    tcase_add_test(tc, negotiate_too_old_server);
+    tcase_add_test(tc, negotiate_http_error);
+    tcase_add_test(tc, api_version_override_makes_no_version_request);
+    tcase_add_test(tc, bad_environment);
+    tcase_add_test(tc, good_hosts);
+    tcase_add_test(tc, tls_cert_without_key);
+    tcase_add_test(tc, no_socket);
+    tcase_add_test(tc, permission_denied);
+    tcase_add_test(tc, build_streams_body_and_split_answer);
+    tcase_add_test(tc, build_error_message_in_stream);
+    tcase_add_test(tc, build_connection_cut);
+    tcase_add_test(tc, build_http_500);
+    tcase_add_test(tc, build_early_answer);
+    tcase_add_test(tc, interrupt_while_streaming_closes_connection);
+    tcase_add_test(tc, interrupt_while_uploading);
+    tcase_add_test(tc, urlencode);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    TCase *real = tcase_create("real engine");
+    tcase_add_test(real, real_engine_build);
+    tcase_add_test(real, real_engine_failing_step);
+    tcase_add_test(real, real_engine_refuses_early);
+    tcase_set_timeout(real, 300);
+    suite_add_tcase(s, real);
+    return s;
+}
+
+TEST_MAIN(docker_suite)
