@@ -1,6 +1,7 @@
-#include <stdio.h>
-int main(void)
+/* main.c -- fuse-apply: everything but main() lives in ap_*.c, so tests link it. */
+#include "ap.h"
+
+int main(int argc, char **argv)
 {
-    puts("fuse-apply " FUSE_VERSION);
-    return 0;
+    return ap_main(argc, argv);
 }

@@ -1,0 +1,147 @@
+/* ap_exec.c -- the Execute provider. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ap.h"
+#include "mem.h"
+
+/* Fills the user and group a command runs as. */
+static int ap_exec_ids(ap_ctx *c, const fv *f, ap_cmd *cmd, strbuf *err)
+{
+    char ub[32], gb[32];
+    const char *user = ap_idtext(f, "user", ub, sizeof ub);
+    const char *group = ap_idtext(f, "group", gb, sizeof gb);
+    if (!user && !group)
+        return 0;
+    cmd->set_ids = 1;
+    cmd->uid = getuid();
+    cmd->gid = getgid();
+    if (user) {
+        if (ap_uid(c, user, &cmd->uid, err) < 0)
+            return -1;
+        /* The user's primary group unless a group is given. */
+        ap_pwent e;
+        if (!group && ap_pw_find(c, NULL, (long)cmd->uid, &e) == 1) {
+            cmd->gid = (gid_t)e.gid;
+            ap_pw_free(&e);
+        }
+    }
+    if (group && ap_gid(c, group, &cmd->gid, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Runs "sh -c script" as cmd describes; returns its status or -1. */
+static int ap_exec_sh(ap_cmd *cmd, const char *script, strbuf *output, strbuf *err)
+{
+    char *argv[] = {"/bin/sh", "-c", (char *)script, NULL};
+    cmd->argv = argv;
+    int rc = ap_cmd_run(cmd, output, err);
+    cmd->argv = NULL;
+    return rc;
+}
+
+static int ap_exists(ap_ctx *c, const char *path)
+{
+    strbuf p = STRBUF_INIT;
+    ap_path(c, path, &p);
+    struct stat st;
+    int rc = lstat(p.buf, &st) == 0;
+    sb_release(&p);
+    return rc;
+}
+
+/* Runs one command: a string through the shell, a list as argv. */
+static int ap_exec_one(ap_ctx *c, ap_cmd *cmd, const fv *command, long want, strbuf *err)
+{
+    strbuf output = STRBUF_INIT;
+    int rc;
+    const char *shown;
+    if (command->kind == FV_STR) {
+        rc = ap_exec_sh(cmd, command->str, &output, err);
+        shown = command->str;
+    } else {
+        char **argv = xcalloc(command->n + 1, sizeof *argv);
+        for (size_t i = 0; i < command->n; i++)
+            argv[i] = command->items[i]->kind == FV_STR ? command->items[i]->str : "";
+        cmd->argv = argv;
+        rc = command->n ? ap_cmd_run(cmd, &output, err) : 0;
+        cmd->argv = NULL;
+        free(argv);
+        shown = command->n ? command->items[0]->str : "";
+    }
+    if (rc >= 0 && rc != want) {
+        if (want)
+            sb_addf(err, "command exited with status %d, expected %ld", rc, want);
+        else
+            sb_addf(err, "command exited with status %d", rc);
+        sb_addf(err, "\n  command: %s", shown);
+        ap_cmd_explain(err, &output);
+        rc = -1;
+    } else if (rc >= 0 && c->verbose > 0 && output.len) {
+        fwrite(output.buf, 1, output.len, c->out);
+    }
+    sb_release(&output);
+    return rc < 0 ? -1 : 0;
+}
+
+int ap_execute(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
+{
+    (void)policy; /* "execute" is the only one */
+    const char *creates = fv_gets(f, "creates");
+    const char *touch = fv_gets(f, "touch");
+    if ((creates && ap_exists(c, creates)) || (touch && ap_exists(c, touch)))
+        return AP_SAME;
+    ap_cmd cmd = {.umask = -1};
+    cmd.cwd = fv_gets(f, "cwd");
+    const fv *env = fv_get(f, "environment");
+    cmd.env = env && env->kind == FV_MAP ? env : NULL;
+    long mask = ap_mode(f, "umask", NULL);
+    if (mask >= 0)
+        cmd.umask = (int)mask;
+    const fv *rcv = fv_get(f, "returncode");
+    long want = rcv && rcv->kind == FV_NUM ? (long)rcv->num : 0;
+    if (ap_exec_ids(c, f, &cmd, err) < 0)
+        return AP_FAIL;
+    const char *unless = fv_gets(f, "unless");
+    if (unless) {
+        strbuf output = STRBUF_INIT;
+        int rc = ap_exec_sh(&cmd, unless, &output, err);
+        sb_release(&output);
+        if (rc < 0)
+            return AP_FAIL;
+        if (rc == 0)
+            return AP_SAME;
+    }
+    if (c->simulate) {
+        ap_report(c, "executed", "would be executed");
+        return AP_DONE;
+    }
+    const fv *command = fv_get(f, "command");
+    const fv *commands = fv_get(f, "commands");
+    if (command && ap_exec_one(c, &cmd, command, want, err) < 0)
+        return AP_FAIL;
+    if (commands && commands->kind == FV_STR && ap_exec_one(c, &cmd, commands, want, err) < 0)
+        return AP_FAIL;
+    for (size_t i = 0; commands && commands->kind == FV_LIST && i < commands->n; i++)
+        if (ap_exec_one(c, &cmd, commands->items[i], want, err) < 0)
+            return AP_FAIL;
+    if (touch) {
+        strbuf p = STRBUF_INIT;
+        ap_path(c, touch, &p);
+        int fd = open(p.buf, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+            sb_addf(err, "cannot touch %s: %s", p.buf, strerror(errno));
+            sb_release(&p);
+            return AP_FAIL;
+        }
+        close(fd);
+        sb_release(&p);
+    }
+    ap_report(c, "executed", "would be executed");
+    return AP_DONE;
+}

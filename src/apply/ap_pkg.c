@@ -1,0 +1,299 @@
+/* ap_pkg.c -- the Package provider: apt-get, dnf, yum or apk of the image.
+ *
+ * The manager is found in the target's own PATH directories (never the
+ * host's, even under --root: a test must not install on the build machine).
+ * Installed packages are asked first so a second run changes nothing, and
+ * all missing ones go to one install call. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ap.h"
+#include "mem.h"
+
+typedef enum { AP_PM_NONE, AP_PM_APT, AP_PM_DNF, AP_PM_YUM, AP_PM_APK } ap_pm;
+
+typedef struct ap_pkg {
+    ap_ctx *c;
+    ap_pm pm;
+    strbuf tool;  /* apt-get, dnf, yum or apk */
+    strbuf query; /* dpkg-query, rpm; apk for apk */
+    fv *env;      /* DEBIAN_FRONTEND=noninteractive for apt */
+} ap_pkg;
+
+static int ap_pkg_detect(ap_ctx *c, ap_pkg *p)
+{
+    static const struct {
+        ap_pm pm;
+        const char *tool, *query;
+    } managers[] = {{AP_PM_APT, "apt-get", "dpkg-query"},
+                    {AP_PM_DNF, "dnf", "rpm"},
+                    {AP_PM_YUM, "yum", "rpm"},
+                    {AP_PM_APK, "apk", "apk"}};
+    p->c = c;
+    p->env = fv_map();
+    for (size_t i = 0; i < sizeof managers / sizeof managers[0]; i++) {
+        sb_reset(&p->tool);
+        sb_reset(&p->query);
+        if (ap_tool(c, managers[i].tool, 0, &p->tool) &&
+            ap_tool(c, managers[i].query, 0, &p->query)) {
+            p->pm = managers[i].pm;
+            if (p->pm == AP_PM_APT)
+                fv_set(p->env, "DEBIAN_FRONTEND", fv_strz("noninteractive"));
+            return 0;
+        }
+    }
+    p->pm = AP_PM_NONE;
+    return -1;
+}
+
+static int ap_pkg_run(ap_pkg *p, char **argv, strbuf *output, strbuf *err)
+{
+    ap_cmd cmd = {.argv = argv, .env = p->env, .umask = 022};
+    return ap_cmd_run(&cmd, output, err);
+}
+
+/* 1 when name (at version, if given) is installed, 0 when not, -1 on error. */
+static int ap_pkg_installed(ap_pkg *p, const char *name, const char *version, strbuf *err)
+{
+    strbuf out = STRBUF_INIT;
+    char *q = p->query.buf;
+    int rc;
+    if (p->pm == AP_PM_APT) {
+        char *argv[] = {q, "-W", "-f=${Status}\t${Version}", (char *)name, NULL};
+        rc = ap_pkg_run(p, argv, &out, err);
+        if (rc == 0) {
+            const char *tab = strchr(sb_str(&out), '\t');
+            rc = strncmp(sb_str(&out), "install ok installed", 20) == 0 &&
+                 (!version || (tab && strcmp(tab + 1, version) == 0));
+        } else
+            rc = rc > 0 ? 0 : -1;
+    } else if (p->pm == AP_PM_APK) {
+        char *argv[] = {q, "info", "-e", (char *)name, NULL};
+        rc = ap_pkg_run(p, argv, &out, err);
+        rc = rc < 0 ? -1 : rc == 0 && out.len > 0;
+    } else {
+        char *argv[] = {q, "-q", "--qf", "%{VERSION}-%{RELEASE}", (char *)name, NULL};
+        rc = ap_pkg_run(p, argv, &out, err);
+        if (rc == 0) {
+            size_t n = version ? strlen(version) : 0;
+            rc = !version || (strncmp(sb_str(&out), version, n) == 0 &&
+                              (out.buf[n] == '\0' || out.buf[n] == '-' || out.buf[n] == '\n'));
+        } else
+            rc = rc > 0 ? 0 : -1;
+    }
+    sb_release(&out);
+    return rc;
+}
+
+/* apt ships images without package lists: they must be fetched first. */
+static int ap_apt_lists_empty(ap_ctx *c)
+{
+    strbuf path = STRBUF_INIT;
+    ap_path(c, "/var/lib/apt/lists", &path);
+    DIR *d = opendir(path.buf);
+    sb_release(&path);
+    if (!d)
+        return 1;
+    int empty = 1;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, "_Packages"))
+            empty = 0;
+    closedir(d);
+    return empty;
+}
+
+static int ap_apt_update(ap_pkg *p, strbuf *err)
+{
+    strbuf out = STRBUF_INIT;
+    char *argv[] = {p->tool.buf, "update", "-q", NULL};
+    int rc = ap_pkg_run(p, argv, &out, err);
+    if (rc > 0) {
+        sb_addf(err, "apt-get update exited with status %d", rc);
+        ap_cmd_explain(err, &out);
+    }
+    sb_release(&out);
+    return rc == 0 ? 0 : -1;
+}
+
+/* After an install that fetched lists: drop them and the downloaded .debs,
+ * so the image layer holds the packages and nothing else. */
+static void ap_apt_clean(ap_pkg *p)
+{
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
+    char *argv[] = {p->tool.buf, "clean", NULL};
+    ap_pkg_run(p, argv, &out, &err);
+    ap_path(p->c, "/var/lib/apt/lists", &path);
+    DIR *d = opendir(path.buf);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
+            strcmp(e->d_name, "lock") == 0 || strcmp(e->d_name, "partial") == 0)
+            continue;
+        strbuf f = STRBUF_INIT;
+        sb_addf(&f, "%s/%s", path.buf, e->d_name);
+        ap_rmtree(f.buf, &err);
+        sb_release(&f);
+    }
+    if (d)
+        closedir(d);
+    sb_release(&out);
+    sb_release(&err);
+    sb_release(&path);
+}
+
+/* What apt says when its lists are stale or missing. */
+static int ap_apt_stale(const strbuf *out)
+{
+    const char *s = sb_str(out);
+    return strstr(s, "Unable to locate package") || strstr(s, "has no installation candidate") ||
+           strstr(s, "404") || strstr(s, "Failed to fetch");
+}
+
+static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbuf *err)
+{
+    fv *argv = fv_list();
+    const char *verb = p->pm == AP_PM_APK ? "add" : "install";
+    fv_push(argv, fv_strz(p->tool.buf));
+    fv_push(argv, fv_strz(verb));
+    if (p->pm == AP_PM_APT) {
+        fv_push(argv, fv_strz("-y"));
+        fv_push(argv, fv_strz("-q"));
+        fv_push(argv, fv_strz("--no-install-recommends"));
+    } else if (p->pm == AP_PM_APK) {
+        fv_push(argv, fv_strz("--no-cache"));
+    } else {
+        fv_push(argv, fv_strz("-y"));
+        fv_push(argv, fv_strz("--setopt=install_weak_deps=False"));
+    }
+    for (size_t i = 0; i < names->n; i++) {
+        strbuf s = STRBUF_INIT;
+        sb_adds(&s, names->items[i]->str);
+        if (version)
+            sb_addf(&s, "%c%s", p->pm == AP_PM_APT || p->pm == AP_PM_APK ? '=' : '-', version);
+        fv_push(argv, fv_strz(s.buf));
+        sb_release(&s);
+    }
+    char **av = xcalloc(argv->n + 1, sizeof *av);
+    for (size_t i = 0; i < argv->n; i++)
+        av[i] = argv->items[i]->str;
+    int updated = 0, rc = 0;
+    if (p->pm == AP_PM_APT && ap_apt_lists_empty(p->c)) {
+        rc = ap_apt_update(p, err);
+        updated = 1;
+    }
+    strbuf out = STRBUF_INIT;
+    if (rc == 0)
+        rc = ap_pkg_run(p, av, &out, err);
+    /* Stale lists: fetch them once and try again. */
+    if (rc > 0 && p->pm == AP_PM_APT && !updated && ap_apt_stale(&out)) {
+        sb_reset(&out);
+        updated = 1;
+        rc = ap_apt_update(p, err);
+        if (rc == 0)
+            rc = ap_pkg_run(p, av, &out, err);
+    }
+    if (rc > 0) {
+        sb_addf(err, "%s %s exited with status %d", p->tool.buf, verb, rc);
+        ap_cmd_explain(err, &out);
+    }
+    if (updated && p->pm == AP_PM_APT)
+        ap_apt_clean(p);
+    sb_release(&out);
+    free(av);
+    fv_free(argv);
+    return rc == 0 ? 0 : -1;
+}
+
+static int ap_pkg_remove(ap_pkg *p, const fv *names, int purge, strbuf *err)
+{
+    fv *argv = fv_list();
+    fv_push(argv, fv_strz(p->tool.buf));
+    if (p->pm == AP_PM_APK)
+        fv_push(argv, fv_strz("del"));
+    else {
+        fv_push(argv, fv_strz(p->pm == AP_PM_APT && purge ? "purge" : "remove"));
+        fv_push(argv, fv_strz("-y"));
+    }
+    for (size_t i = 0; i < names->n; i++)
+        fv_push(argv, fv_strz(names->items[i]->str));
+    char **av = xcalloc(argv->n + 1, sizeof *av);
+    for (size_t i = 0; i < argv->n; i++)
+        av[i] = argv->items[i]->str;
+    strbuf out = STRBUF_INIT;
+    int rc = ap_pkg_run(p, av, &out, err);
+    if (rc > 0) {
+        sb_addf(err, "%s %s exited with status %d", p->tool.buf, av[1], rc);
+        ap_cmd_explain(err, &out);
+    }
+    sb_release(&out);
+    free(av);
+    fv_free(argv);
+    return rc == 0 ? 0 : -1;
+}
+
+static void ap_pkg_join(const fv *names, strbuf *out)
+{
+    for (size_t i = 0; i < names->n; i++)
+        sb_addf(out, "%s%s", i ? " " : "", names->items[i]->str);
+}
+
+int ap_package(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
+{
+    const fv *name = fv_get(f, "name");
+    fv *names = fv_list();
+    if (name && name->kind == FV_STR)
+        fv_push(names, fv_copy(name));
+    for (size_t i = 0; name && name->kind == FV_LIST && i < name->n; i++)
+        if (name->items[i]->kind == FV_STR)
+            fv_push(names, fv_copy(name->items[i]));
+    const char *version = fv_gets(f, "version");
+    int remove = strcmp(policy, "uninstall") == 0;
+    ap_pkg p = {0};
+    int rc = AP_FAIL;
+    if (ap_pkg_detect(c, &p) < 0) {
+        sb_adds(err, "no package manager found (apt-get, dnf, yum or apk)");
+        goto out;
+    }
+    /* Keep only what must change: missing ones to install, present ones to remove. */
+    fv *todo = fv_list();
+    for (size_t i = 0; i < names->n; i++) {
+        int inst = ap_pkg_installed(&p, names->items[i]->str, remove ? NULL : version, err);
+        if (inst < 0) {
+            fv_free(todo);
+            goto out;
+        }
+        if (inst == remove)
+            fv_push(todo, fv_copy(names->items[i]));
+    }
+    rc = AP_SAME;
+    if (todo->n) {
+        if (!c->simulate) {
+            int r = remove ? ap_pkg_remove(&p, todo, ap_bool(f, "purge"), err)
+                           : ap_pkg_install(&p, todo, version, err);
+            if (r < 0) {
+                fv_free(todo);
+                rc = AP_FAIL;
+                goto out;
+            }
+        }
+        strbuf which = STRBUF_INIT;
+        if (todo->n != names->n) {
+            sb_addc(&which, ' ');
+            ap_pkg_join(todo, &which);
+        }
+        const char *done = remove ? "uninstalled" : "installed";
+        ap_reportf(c, "%s%s%s", c->simulate ? "would be " : "", done, sb_str(&which));
+        sb_release(&which);
+        rc = AP_DONE;
+    }
+    fv_free(todo);
+out:
+    fv_free(names);
+    fv_free(p.env);
+    sb_release(&p.tool);
+    sb_release(&p.query);
+    return rc;
+}

@@ -1,0 +1,232 @@
+/* ap_run.c -- the driver: command line, bundle, one provider per resource. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ap.h"
+#include "mem.h"
+
+static const struct {
+    const char *type;
+    ap_provider fn;
+} ap_providers[] = {
+    {"Package", ap_package}, {"File", ap_file},       {"Directory", ap_directory},
+    {"Link", ap_link},       {"Execute", ap_execute}, {"User", ap_user},
+    {"Group", ap_group},     {"Line", ap_line},       {"Checkout", ap_checkout},
+};
+
+ap_provider ap_provider_find(const char *type)
+{
+    for (size_t i = 0; i < sizeof ap_providers / sizeof ap_providers[0]; i++)
+        if (strcmp(ap_providers[i].type, type) == 0)
+            return ap_providers[i].fn;
+    return NULL;
+}
+
+void ap_ctx_init(ap_ctx *c)
+{
+    memset(c, 0, sizeof *c);
+    c->root = "";
+    c->out = stdout;
+    c->err = stderr;
+}
+
+void ap_ctx_free(ap_ctx *c)
+{
+    free(c->state);
+    fv_free(c->changed);
+    c->state = NULL;
+    c->changed = NULL;
+}
+
+void ap_report(ap_ctx *c, const char *text, const char *future)
+{
+    if (c->verbose < 0)
+        return;
+    fprintf(c->out, "%s %s\n", c->ident, c->simulate ? future : text);
+    fflush(c->out);
+}
+
+void ap_reportf(ap_ctx *c, const char *fmt, ...)
+{
+    if (c->verbose < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(c->out, "%s ", c->ident);
+    vfprintf(c->out, fmt, ap);
+    fputc('\n', c->out);
+    va_end(ap);
+    fflush(c->out);
+}
+
+/* Prints "fuse-apply: IDENT: first line" then any detail lines. */
+static void ap_fail(ap_ctx *c, const strbuf *err)
+{
+    fprintf(c->err, "fuse-apply: %s: %s\n", c->ident, err->len ? err->buf : "failed");
+    fflush(c->err);
+}
+
+static int ap_any_watches(const bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const fv *w = fv_get(b->items[i].fields, "watches");
+        if (w && w->kind == FV_LIST && w->n)
+            return 1;
+    }
+    return 0;
+}
+
+int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
+{
+    int changed = 0;
+    c->b = b;
+    /* Without --state, markers are only needed when this bundle watches. */
+    if (ap_any_watches(b))
+        c->state_write = 1;
+    for (size_t i = 0; i < b->n; i++) {
+        const bundle_res *r = &b->items[i];
+        strbuf id = STRBUF_INIT, err = STRBUF_INIT;
+        rt_ident(r->type, r->fields, &id);
+        c->ident = id.buf;
+        const char *policy = rt_policy(r->type, r->fields);
+        ap_provider fn = ap_provider_find(r->type->name);
+        int rc;
+        if (!fn) {
+            sb_addf(&err, "no provider for resource type %s", r->type->name);
+            rc = AP_FAIL;
+        } else if (!ap_state_triggered(c, r->fields)) {
+            if (c->verbose > 0)
+                fprintf(c->out, "%s not triggered\n", c->ident);
+            rc = AP_SAME;
+        } else {
+            rc = fn(c, r->fields, policy, &err);
+            if (rc == AP_SAME && c->verbose > 0)
+                fprintf(c->out, "%s unchanged\n", c->ident);
+            if (rc >= 0 && ap_state_consume(c, r->fields, &err) < 0)
+                rc = AP_FAIL;
+            if (rc == AP_DONE && ap_state_mark(c, c->ident, &err) < 0)
+                rc = AP_FAIL;
+        }
+        if (rc == AP_FAIL)
+            ap_fail(c, &err);
+        if (rc == AP_DONE)
+            changed = 1;
+        c->ident = NULL;
+        sb_release(&id);
+        sb_release(&err);
+        if (rc == AP_FAIL)
+            return AP_EXIT_FAILED;
+    }
+    return changed || no_changes_ok ? AP_EXIT_CHANGED : AP_EXIT_UNCHANGED;
+}
+
+static int ap_usage(FILE *f, int status)
+{
+    fputs("usage: fuse-apply [--simulate] [--no-changes-ok] [--state DIR] [--root DIR] [-v|-q]\n"
+          "                  BUNDLE.json | --json JSON\n"
+          "       fuse-apply --cleanup DIR\n",
+          f);
+    return status;
+}
+
+/* Reads the bundle text from a file, or stdin for "-". */
+static int ap_read_bundle(const char *path, strbuf *out)
+{
+    if (strcmp(path, "-") == 0) {
+        char buf[65536];
+        size_t n;
+        while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
+            sb_add(out, buf, n);
+        return ferror(stdin) ? -1 : 0;
+    }
+    return ap_read_file(path, out);
+}
+
+int ap_main(int argc, char **argv)
+{
+    ap_ctx c;
+    ap_ctx_init(&c);
+    const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL;
+    int no_changes_ok = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (strcmp(a, "--simulate") == 0 || strcmp(a, "-n") == 0)
+            c.simulate = 1;
+        else if (strcmp(a, "--no-changes-ok") == 0)
+            no_changes_ok = 1;
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            c.verbose = 1;
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
+            c.verbose = -1;
+        else if (strcmp(a, "--state") == 0 && more)
+            state = argv[++i];
+        else if (strcmp(a, "--root") == 0 && more)
+            c.root = argv[++i];
+        else if (strcmp(a, "--json") == 0 && more)
+            json = argv[++i];
+        else if (strcmp(a, "--cleanup") == 0 && more)
+            cleanup = argv[++i];
+        else if (strcmp(a, "--version") == 0) {
+            puts("fuse-apply " FUSE_VERSION);
+            return 0;
+        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
+            return ap_usage(stdout, 0);
+        else if (a[0] == '-' && a[1] && !(a[1] == '-' && !a[2])) {
+            fprintf(stderr, "fuse-apply: unknown option %s\n", a);
+            return ap_usage(stderr, AP_EXIT_USAGE);
+        } else if (!file && !json)
+            file = strcmp(a, "--") == 0 && more ? argv[++i] : a;
+        else
+            return ap_usage(stderr, AP_EXIT_USAGE);
+    }
+    if (cleanup) {
+        /* The last step of a build: removes /.fuse, this binary included
+         * (Linux keeps a running executable's inode alive). */
+        strbuf err = STRBUF_INIT;
+        int rc = ap_rmtree(cleanup, &err);
+        if (rc < 0)
+            fprintf(stderr, "fuse-apply: %s\n", err.buf);
+        sb_release(&err);
+        return rc < 0 ? AP_EXIT_FAILED : 0;
+    }
+    if (!file && !json)
+        return ap_usage(stderr, AP_EXIT_USAGE);
+    /* "/" means no prefix: paths are joined as root + name. */
+    if (strcmp(c.root, "/") == 0)
+        c.root = "";
+    strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+    if (json)
+        sb_adds(&text, json);
+    else if (ap_read_bundle(file, &text) < 0) {
+        fprintf(stderr, "fuse-apply: cannot read %s: %s\n", file, strerror(errno));
+        sb_release(&text);
+        return AP_EXIT_USAGE;
+    }
+    bundle b;
+    bundle_init(&b);
+    if (bundle_load(&b, text.buf ? text.buf : "", text.len, &err) < 0) {
+        fprintf(stderr, "fuse-apply: %s: %s\n", json ? "--json" : file, sb_str(&err));
+        bundle_free(&b);
+        sb_release(&text);
+        sb_release(&err);
+        return AP_EXIT_USAGE;
+    }
+    strbuf st = STRBUF_INIT;
+    if (state) {
+        sb_adds(&st, state);
+        c.state_write = 1;
+    } else {
+        sb_addf(&st, "%s/var/lib/fuse-apply", c.root);
+    }
+    c.state = sb_detach(&st, NULL);
+    int rc = ap_apply(&c, &b, no_changes_ok);
+    bundle_free(&b);
+    sb_release(&text);
+    sb_release(&err);
+    ap_ctx_free(&c);
+    return rc;
+}
