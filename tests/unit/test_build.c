@@ -1,0 +1,333 @@
+/* test_build.c -- build_run against a fake Docker engine on a unix socket.
+ *
+ * The fake answers POST /build with a canned response stream, records the
+ * request line and the (chunked) tar it received, so the whole path is
+ * checked without a daemon: query, context, progress lines, the final line
+ * and the failure report. */
+#include "build.h"
+#include "mem.h"
+#include "testutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char dir[64], sock_path[100], req_path[128], body_path[128];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/fuse-build-test.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(sock_path, sizeof sock_path, "%.60s/docker.sock", dir);
+    snprintf(req_path, sizeof req_path, "%s/request", dir);
+    snprintf(body_path, sizeof body_path, "%s/body.tar", dir);
+    char host[160];
+    snprintf(host, sizeof host, "unix://%s", sock_path);
+    setenv("DOCKER_HOST", host, 1);
+    setenv("DOCKER_API_VERSION", "1.41", 1);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Buffered reading of the one connection. */
+typedef struct conn {
+    int fd;
+    char buf[65536];
+    size_t len, pos;
+} conn;
+
+static int conn_getc(conn *c)
+{
+    if (c->pos == c->len) {
+        ssize_t n = read(c->fd, c->buf, sizeof c->buf);
+        if (n <= 0)
+            return -1;
+        c->len = (size_t)n;
+        c->pos = 0;
+    }
+    return (unsigned char)c->buf[c->pos++];
+}
+
+static int conn_line(conn *c, strbuf *line)
+{
+    sb_reset(line);
+    int ch;
+    while ((ch = conn_getc(c)) >= 0 && ch != '\n')
+        if (ch != '\r')
+            sb_addc(line, ch);
+    return ch < 0 ? -1 : 0;
+}
+
+/* The fake engine: one connection, one request. Exits the child. */
+static void serve(int lfd, const char *response)
+{
+    conn *c = xcalloc(1, sizeof *c);
+    c->fd = accept(lfd, NULL, NULL);
+    if (c->fd < 0)
+        _exit(10);
+    strbuf line = STRBUF_INIT;
+    FILE *req = fopen(req_path, "w");
+    if (!req || conn_line(c, &line) < 0)
+        _exit(11);
+    fprintf(req, "%s\n", sb_str(&line));
+    fclose(req);
+    int expect = 0, chunked = 0;
+    while (conn_line(c, &line) == 0 && line.len) {
+        expect |= strcasecmp(line.buf, "Expect: 100-continue") == 0;
+        chunked |= strcasecmp(line.buf, "Transfer-Encoding: chunked") == 0;
+    }
+    if (expect && write(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 25)
+        _exit(12);
+    if (!chunked)
+        _exit(13);
+    FILE *body = fopen(body_path, "wb");
+    for (;;) {
+        if (conn_line(c, &line) < 0)
+            _exit(14);
+        size_t n = strtoul(line.buf, NULL, 16);
+        if (n == 0)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            int ch = conn_getc(c);
+            if (ch < 0)
+                _exit(15);
+            fputc(ch, body);
+        }
+        conn_line(c, &line); /* CRLF after the chunk */
+    }
+    conn_line(c, &line); /* the empty line after the last chunk */
+    fclose(body);
+    const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                       "Connection: close\r\n\r\n";
+    if (write(c->fd, head, strlen(head)) < 0 || write(c->fd, response, strlen(response)) < 0)
+        _exit(16);
+    close(c->fd);
+    _exit(0);
+}
+
+static pid_t start_fake(const char *response)
+{
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+    ck_assert_int_ge(lfd, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
+    unlink(sock_path);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(lfd, 4), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        serve(lfd, response);
+    close(lfd);
+    return pid;
+}
+
+static void wait_fake(pid_t pid)
+{
+    int st;
+    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fake engine failed: %d", st);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_ptr_nonnull(f);
+    strbuf sb = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sb_add(&sb, buf, n);
+    fclose(f);
+    return sb_detach(&sb, NULL);
+}
+
+typedef struct run {
+    int rc;
+    char *out;
+    size_t out_len;
+    strbuf err;
+} run;
+
+static void add(bundle *b, const char *type, const char *name, const char *k, const char *v)
+{
+    strbuf err = STRBUF_INIT;
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz(name));
+    fv_set(f, k, fv_strz(v));
+    ck_assert_msg(bundle_add(b, rt_find(type), f, NULL, &err) == 0, "%s", sb_str(&err));
+    sb_release(&err);
+}
+
+static void run_build(const char *response, const build_flags *fl, run *r)
+{
+    bundle b;
+    bundle_init(&b);
+    add(&b, "File", "/index.html", "contents", "HELLO WORLD!");
+    add(&b, "Execute", "check", "command", "true");
+    fv *o = fv_map();
+    fv_set(o, "from_image", fv_strz("fuse-test/busybox"));
+    fv_set(o, "tag", fv_strz("fuse-it/x:1"));
+    fv_set(o, "no_cache", fv_bool(1));
+    pid_t pid = start_fake(response);
+    FILE *out = open_memstream(&r->out, &r->out_len);
+    sb_init(&r->err);
+    r->rc = build_run(o, &b, fl, out, &r->err);
+    ck_assert_int_eq(fclose(out), 0);
+    wait_fake(pid);
+    fv_free(o);
+    bundle_free(&b);
+}
+
+static void run_free(run *r)
+{
+    free(r->out);
+    sb_release(&r->err);
+}
+
+#define RUN1 "[\\\"/.fuse/fuse-apply\\\"]"
+static const char *const steps =
+    "{\"stream\":\"Step 1/6 : FROM fuse-test/busybox\"}\r\n{\"stream\":\"\\n\"}"
+    "{\"stream\":\" ---\\u003e fc4aa6640cb5\\n\"}\n"
+    "{\"stream\":\"Step 2/6 : COPY fuse-apply /.fuse/fuse-apply\\n ---\\u003e Using cache\\n\"}"
+    "{\"stream\":\"Step 3/6 : RUN " RUN1 "\\n\"}"
+    "{\"stream\":\" ---\\u003e Running in 0123\\n\"}"
+    "{\"stream\":\"file written\\n\"}"
+    "{\"stream\":\"Removing intermediate container 0123\\n\"}"
+    "{\"stream\":\"Step 4/6 : RUN " RUN1 "\\n\"}"
+    "{\"stream\":\" ---\\u003e Running in 4567\\n\"}"
+    "{\"stream\":\"checking\\nfailed: bo\"}{\"stream\":\"om\\n\"}";
+
+START_TEST(test_success)
+{
+    strbuf resp = STRBUF_INIT;
+    sb_adds(&resp, steps);
+    sb_adds(&resp, "{\"stream\":\"Step 5/6 : RUN cleanup\\n\"}"
+                   "{\"stream\":\"Step 6/6 : CMD x\\n\"}"
+                   "{\"aux\":{\"ID\":\"sha256:0123456789abcdef0123\"}}"
+                   "{\"stream\":\"Successfully built 0123456789ab\\n\"}"
+                   "{\"stream\":\"Successfully tagged fuse-it/x:1\\n\"}");
+    build_flags fl = {0};
+    run r;
+    run_build(sb_str(&resp), &fl, &r);
+    ck_assert_msg(r.rc == BUILD_OK, "%s", sb_str(&r.err));
+    ck_assert_str_eq(r.out, "[1/2] File /index.html\n"
+                            "[2/2] Execute check\n"
+                            "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
+    char *req = slurp(req_path);
+    ck_assert_str_eq(req,
+                     "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
+    free(req);
+
+    /* The body was the tar context: Dockerfile and fuse-apply. */
+    struct archive *a = archive_read_new();
+    ck_assert_int_eq(archive_read_support_format_tar(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_read_open_filename(a, body_path, 10240), ARCHIVE_OK);
+    struct archive_entry *e;
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
+    ck_assert_str_eq(archive_entry_pathname(e), "Dockerfile");
+    char df[64] = {0};
+    ck_assert_int_ge(archive_read_data(a, df, sizeof df - 1), 20);
+    ck_assert(!strncmp(df, "FROM fuse-test/busybox\n", 23));
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
+    ck_assert_str_eq(archive_entry_pathname(e), "fuse-apply");
+    ck_assert_int_eq(archive_entry_perm(e), 0755);
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_EOF);
+    ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
+    run_free(&r);
+    sb_release(&resp);
+}
+END_TEST
+
+START_TEST(test_failure_names_resource)
+{
+    strbuf resp = STRBUF_INIT;
+    sb_adds(&resp, steps);
+    sb_adds(&resp, "{\"errorDetail\":{\"code\":1,\"message\":\"The command '/.fuse/fuse-apply "
+                   "--json {}' returned a non-zero code: 1\"},\"error\":\"The command "
+                   "'/.fuse/fuse-apply --json {}' returned a non-zero code: 1\"}\r\n");
+    build_flags fl = {0};
+    run r;
+    run_build(sb_str(&resp), &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_FAILED);
+    ck_assert_str_eq(r.out, "[1/2] File /index.html\n[2/2] Execute check\n");
+    ck_assert_str_eq(sb_str(&r.err), "build failed at [2/2] Execute[check]: fuse-apply returned "
+                                     "a non-zero code: 1\nchecking\nfailed: boom");
+    run_free(&r);
+    sb_release(&resp);
+}
+END_TEST
+
+START_TEST(test_failure_before_steps)
+{
+    const char *resp = "{\"stream\":\"Step 1/6 : FROM nosuch/image\\n\"}"
+                       "{\"errorDetail\":{\"message\":\"pull access denied for nosuch/image\"},"
+                       "\"error\":\"pull access denied for nosuch/image\"}";
+    build_flags fl = {0};
+    run r;
+    run_build(resp, &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_FAILED);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_str_eq(sb_str(&r.err), "build failed at step 1/6 (FROM nosuch/image): pull access "
+                                     "denied for nosuch/image");
+    run_free(&r);
+}
+END_TEST
+
+static int chunks;
+static void count_chunk(const char *json, size_t len, void *ud)
+{
+    (void)ud;
+    ck_assert_uint_eq(strlen(json), len);
+    ck_assert_int_eq(json[0], '{');
+    chunks++;
+}
+
+START_TEST(test_verbose_and_quiet)
+{
+    const char *resp = "{\"stream\":\"Step 1/2 : FROM x\\n\"}{\"stream\":\"Step 2/2 : RUN y\\n\"}"
+                       "{\"aux\":{\"ID\":\"sha256:ffffffffffff0000\"}}";
+    build_flags fl = {.verbose = 1, .on_chunk = count_chunk};
+    run r;
+    chunks = 0;
+    run_build(resp, &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_OK);
+    ck_assert_int_eq(chunks, 3);
+    ck_assert_str_eq(r.out, "Step 1/2 : FROM x\nStep 2/2 : RUN y\n"
+                            "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
+    run_free(&r);
+
+    build_flags q = {.quiet = 1};
+    run_build(resp, &q, &r);
+    ck_assert_int_eq(r.rc, BUILD_OK);
+    ck_assert_str_eq(r.out, "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
+    run_free(&r);
+}
+END_TEST
+
+Suite *build_suite(void)
+{
+    Suite *s = suite_create("build");
+    TCase *tc = tcase_create("fake engine");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_success);
+    tcase_add_test(tc, test_failure_names_resource);
+    tcase_add_test(tc, test_failure_before_steps);
+    tcase_add_test(tc, test_verbose_and_quiet);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+TEST_MAIN(build_suite)
