@@ -15,6 +15,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -51,7 +53,8 @@ typedef struct fake {
     /* What was received; read it after fake_stop(). */
     int n_version, n_build, n_conn;
     char build_path[1100];
-    int chunked, had_length, n_chunks, client_closed;
+    int chunked, had_length, had_expect, n_chunks, client_closed;
+    int port; /* listening on 127.0.0.1:port instead of the unix socket */
     strbuf body;
 } fake;
 
@@ -247,13 +250,15 @@ static void serve_conn(fake *f, int fd)
         char method[16], path[1024];
         if (!conn_line(&c, &line) || sscanf(line.buf, "%15s %1023s", method, path) != 2)
             break;
-        int chunked = 0;
+        int chunked = 0, expect = 0;
         long length = -1;
         while (conn_line(&c, &line) && line.len) {
             if (strcasecmp(line.buf, "Transfer-Encoding: chunked") == 0)
                 chunked = 1;
             if (strncasecmp(line.buf, "Content-Length:", 15) == 0)
                 length = atol(line.buf + 15);
+            if (strncasecmp(line.buf, "Expect:", 7) == 0)
+                expect = 1;
         }
         if (strcmp(path, "/version") == 0) {
             f->n_version++;
@@ -265,6 +270,7 @@ static void serve_conn(fake *f, int fd)
             snprintf(f->build_path, sizeof f->build_path, "%s %s", method, path);
             f->chunked = chunked;
             f->had_length = length >= 0;
+            f->had_expect = expect;
             if (!build_answer(f, &c, chunked, length))
                 break;
             continue;
@@ -309,25 +315,47 @@ static int listen_unix(const char *path)
     return fd;
 }
 
-static void fake_start(fake *f, enum scenario sc, const char *api)
+/* A listening TCP socket on 127.0.0.1 and a port the kernel picks. */
+static int listen_tcp(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(fd, 4), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    *port = ntohs(sa.sin_port);
+    return fd;
+}
+
+static void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp)
 {
     memset(f, 0, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/fuse-dk-test.XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(f->dir));
     snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
-    f->lfd = listen_unix(f->sock);
+    f->lfd = tcp ? listen_tcp(&f->port) : listen_unix(f->sock);
     ck_assert_int_eq(pipe(f->stop), 0);
     f->sc = sc;
     f->api = api;
     f->min_api = "1.12";
     ck_assert_int_eq(pthread_create(&f->th, NULL, fake_main, f), 0);
     char host[160];
-    snprintf(host, sizeof host, "unix://%s", f->sock);
+    if (tcp)
+        snprintf(host, sizeof host, "tcp://127.0.0.1:%d", f->port);
+    else
+        snprintf(host, sizeof host, "unix://%s", f->sock);
     setenv("DOCKER_HOST", host, 1);
     unsetenv("DOCKER_API_VERSION");
     unsetenv("DOCKER_TLS_VERIFY");
     unsetenv("DOCKER_CERT_PATH");
     dk_interrupt_reset();
+}
+
+static void fake_start(fake *f, enum scenario sc, const char *api)
+{
+    fake_start_on(f, sc, api, 0);
 }
 
 /* Stops the server; its records stay readable until fake_free(). */
@@ -675,6 +703,7 @@ START_TEST(build_streams_body_and_split_answer)
     ck_assert_str_eq(f.build_path, "POST /v1.41/build?t=fuse-test%2Fx%3A1&rm=1");
     ck_assert_int_eq(f.chunked, 1);
     ck_assert_int_eq(f.had_length, 0);
+    ck_assert_int_eq(f.had_expect, 0); /* no waiting for "100 Continue" */
     ck_assert_int_gt(f.n_chunks, 1);
     ck_assert_uint_eq(s.sent.len, 300000);
     ck_assert_uint_eq(f.body.len, s.sent.len);
@@ -794,6 +823,60 @@ START_TEST(interrupt_while_uploading)
     fake_free(&f);
     got_free(&g);
     sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+START_TEST(tcp_host)
+{
+    fake f;
+    fake_start_on(&f, SC_OK, "1.40", 1);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_int_eq(dk_negotiate(c, &err), 0);
+    ck_assert_str_eq(dk_api_version(c), "1.40");
+    src s = {.total = 70000};
+    got g = {0};
+    ck_assert_msg(dk_build(c, "", src_read, &s, got_msg, &g, &err) == 0, "%s", err.buf);
+    ck_assert_str_eq(g.aux, "sha256:0123abcd");
+    dk_close(c);
+    fake_stop(&f);
+    ck_assert_int_eq(f.n_conn, 1);
+    ck_assert_str_eq(f.build_path, "POST /v1.40/build");
+    ck_assert_uint_eq(f.body.len, 70000);
+    ck_assert(memcmp(f.body.buf, s.sent.buf, s.sent.len) == 0);
+    fake_free(&f);
+    got_free(&g);
+    sb_release(&s.sent);
+    sb_release(&err);
+}
+END_TEST
+
+/* DOCKER_TLS_VERIFY against a daemon speaking plain HTTP: the handshake fails. */
+START_TEST(tls_verify_against_plain_http)
+{
+    fake f;
+    fake_start_on(&f, SC_OK, "1.41", 1);
+    char dir[] = "/tmp/fuse-dk-tls.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    setenv("DOCKER_TLS_VERIFY", "1", 1);
+    setenv("DOCKER_CERT_PATH", dir, 1);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_int_eq(dk_negotiate(c, &err), -1);
+    char want[128];
+    snprintf(want, sizeof want,
+             "TLS with the Docker daemon at tcp://127.0.0.1:%d failed: ", f.port);
+    ck_assert_msg(strncmp(err.buf, want, strlen(want)) == 0, "%s", err.buf);
+    dk_close(c);
+    fake_stop(&f);
+    ck_assert_int_eq(f.n_version, 0);
+    unsetenv("DOCKER_TLS_VERIFY");
+    unsetenv("DOCKER_CERT_PATH");
+    rmdir(dir);
+    fake_free(&f);
     sb_release(&err);
 }
 END_TEST
@@ -974,6 +1057,8 @@ Suite *docker_suite(void)
     tcase_add_test(tc, build_early_answer);
     tcase_add_test(tc, interrupt_while_streaming_closes_connection);
     tcase_add_test(tc, interrupt_while_uploading);
+    tcase_add_test(tc, tcp_host);
+    tcase_add_test(tc, tls_verify_against_plain_http);
     tcase_add_test(tc, urlencode);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
