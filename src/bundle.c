@@ -73,7 +73,11 @@ static void bundle_drop_nulls(fv *fields)
             fv_del(fields, fields->keys[i]);
 }
 
-int bundle_add(bundle *b, const rt_type *t, fv *fields, const char *where, strbuf *err)
+/* check_watches is off for bundle_load: fuse-apply is handed one resource
+ * per build step (--json), so what it watches was applied by an earlier
+ * invocation and is not in this bundle (see ap_state.c). */
+static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *where,
+                          int check_watches, strbuf *err)
 {
     if (rt_validate(t, fields, err) < 0)
         return -1;
@@ -90,7 +94,7 @@ int bundle_add(bundle *b, const rt_type *t, fv *fields, const char *where, strbu
         sb_release(&ident);
         return -1;
     }
-    if (bundle_check_watches(b, fields, sb_str(&ident), err) < 0) {
+    if (check_watches && bundle_check_watches(b, fields, sb_str(&ident), err) < 0) {
         sb_release(&ident);
         return -1;
     }
@@ -110,6 +114,11 @@ int bundle_add(bundle *b, const rt_type *t, fv *fields, const char *where, strbu
     r->where = where ? xstrdup(where) : NULL;
     r->ident = sb_detach(&ident, NULL);
     return 0;
+}
+
+int bundle_add(bundle *b, const rt_type *t, fv *fields, const char *where, strbuf *err)
+{
+    return bundle_add_opt(b, t, fields, where, 1, err);
 }
 
 /* A shell is a container made only to present existing values in another
@@ -267,7 +276,7 @@ static int bundle_load_fields(bundle *b, const rt_type *t, fv **slot, size_t ind
 {
     strbuf why = STRBUF_INIT;
     bundle_from_fuselage(t, *slot);
-    if (bundle_add(b, t, *slot, NULL, &why) < 0) {
+    if (bundle_add_opt(b, t, *slot, NULL, 0, &why) < 0) {
         /* rt_validate says "File: ..."; here the prefix names the resource. */
         const char *m = sb_str(&why);
         size_t tl = strlen(t->name);

@@ -50,6 +50,8 @@ int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags);
  * Execute's "env" is environment. Every
  * resource is validated; an error names it (1-based):
  * "resource 3 (File): mode must be an octal string like \"0644\"".
+ * Unlike bundle_add, watches may name resources not in this bundle: fuse-apply
+ * gets one resource per build step, the watched one came in an earlier step.
  * On error b may hold the resources before the bad one: bundle_free it. */
 int bundle_load(bundle *b, const char *json, size_t len, strbuf *err);
 
