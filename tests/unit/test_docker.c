@@ -649,9 +649,10 @@ START_TEST(permission_denied)
         dk_client *c = dk_open(&err);
         if (c)
             dk_negotiate(c, &err);
-        if (write(pfd[1], sb_str(&err), err.len) < 0)
-            _exit(4);
-        _exit(0);
+        dk_close(c);
+        int wrote = write(pfd[1], sb_str(&err), err.len) == (ssize_t)err.len;
+        sb_release(&err);
+        _exit(wrote ? 0 : 4);
     }
     close(pfd[1]);
     char buf[512] = {0};
