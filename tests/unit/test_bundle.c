@@ -313,6 +313,12 @@ START_TEST(test_load_forms)
     ck_assert_ptr_null(fv_get(b.items[1].fields, "mode"));
     ck_assert_str_eq(b.items[2].ident, "File[/c]");
     bundle_free(&b);
+    /* one resource per build step: what it watches came in an earlier step */
+    const char *step = "{\"Execute\": {\"name\": \"r\", \"command\": \"x\", \"watches\": "
+                       "[\"File[/elsewhere]\"]}}";
+    ck_assert_int_eq(bundle_load(&b, step, strlen(step), &err), 0);
+    ck_assert_uint_eq(b.n, 1);
+    bundle_free(&b);
     ck_assert_uint_eq(err.len, 0);
     sb_release(&err);
 }
