@@ -261,6 +261,49 @@ START_TEST(many_messages_and_limit)
 }
 END_TEST
 
+/* A fixed xorshift generator: the same "random" cases on every run. */
+static unsigned long long rnd_state = 88172645463325252ull;
+static size_t rnd(size_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (size_t)(rnd_state % n);
+}
+
+/* Damaged streams in random pieces: never a crash or a leak, and either
+ * success or the one kind of error; never more messages than objects. */
+START_TEST(mutated_streams)
+{
+    size_t len = sizeof stream - 1;
+    static const char junk[] = "{}[]\":,\\ \n0aeu";
+    for (int round = 0; round < 3000; round++) {
+        char *data = xmemdup(stream, len);
+        for (size_t k = 1 + rnd(4); k; k--)
+            data[rnd(len)] = rnd(2) ? junk[rnd(sizeof junk - 1)] : (char)rnd(256);
+        size_t n = 0;
+        strbuf err = STRBUF_INIT;
+        dks *s = dks_new(count_msg, &n);
+        int rc = 0;
+        for (size_t at = 0; at < len && rc == 0;) {
+            size_t k = 1 + rnd(40);
+            if (k > len - at)
+                k = len - at;
+            rc = dks_feed(s, data + at, k, &err);
+            at += k;
+        }
+        if (rc == 0)
+            rc = dks_finish(s, &err);
+        if (rc != 0)
+            ck_assert_msg(strncmp(err.buf, "bad JSON from Docker: ", 22) == 0, "%s", err.buf);
+        ck_assert_uint_le(n, NMSGS + 4);
+        dks_free(s);
+        sb_release(&err);
+        free(data);
+    }
+}
+END_TEST
+
 Suite *dkstream_suite(void)
 {
     Suite *s = suite_create("dkstream");
@@ -274,6 +317,7 @@ Suite *dkstream_suite(void)
     tcase_add_test(tc, truncated_stream);
     tcase_add_test(tc, empty_and_blank_streams);
     tcase_add_test(tc, many_messages_and_limit);
+    tcase_add_test(tc, mutated_streams);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return s;
