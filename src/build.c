@@ -96,9 +96,28 @@ static int build_starts_with(const char *s, const char *prefix)
     return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* One complete line of Docker's stream text (without its newline). */
-static void build_line(build_prog *p, const char *s)
+/* Docker colours a step's stderr ("\033[91m...\033[0m"); the colour codes
+ * must not hide "Removing intermediate container" nor reach error reports. */
+static void build_strip_ansi(char *s)
 {
+    char *w = s;
+    for (const char *r = s; *r;) {
+        if (r[0] == '\033' && r[1] == '[') {
+            r += 2;
+            r += strspn(r, "0123456789;");
+            if (*r)
+                r++;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+}
+
+/* One complete line of Docker's stream text (without its newline). */
+static void build_line(build_prog *p, char *s)
+{
+    build_strip_ansi(s);
     long n, m;
     int off = 0;
     if (sscanf(s, "Step %ld/%ld :%n", &n, &m, &off) == 2 && off > 0) {

@@ -207,7 +207,8 @@ static const char *const steps =
     "{\"stream\":\"Removing intermediate container 0123\\n\"}"
     "{\"stream\":\"Step 4/6 : RUN " RUN1 "\\n\"}"
     "{\"stream\":\" ---\\u003e Running in 4567\\n\"}"
-    "{\"stream\":\"checking\\nfailed: bo\"}{\"stream\":\"om\\n\"}";
+    "{\"stream\":\"\\u001b[91mchecking\\nfailed: bo\"}{\"stream\":\"om\\n\"}"
+    "{\"stream\":\"\\u001b[0mRemoving intermediate container 4567\\n\"}";
 
 START_TEST(test_success)
 {
