@@ -1220,8 +1220,12 @@ static int tf_env_newindex(lua_State *L)
 static int tf_read(const char *path, strbuf *buf, strbuf *err)
 {
     struct stat st;
-    if (stat(path, &st) != 0 || S_ISDIR(st.st_mode)) {
-        sb_addf(err, "cannot open %s: %s", path, strerror(S_ISDIR(st.st_mode) ? EISDIR : errno));
+    if (stat(path, &st) != 0) {
+        sb_addf(err, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        sb_addf(err, "cannot open %s: %s", path, strerror(EISDIR));
         return -1;
     }
     FILE *f = fopen(path, "rb");
@@ -1281,8 +1285,9 @@ static int tf_load(tf_host *h, const char *path, const char *display, const char
         return 2;
     }
     /* A "#!" first line is skipped as lua(1) does, keeping line numbers. */
-    for (size_t i = 0; src.len && src.buf[0] == '#' && i < src.len && src.buf[i] != '\n'; i++)
-        src.buf[i] = ' ';
+    if (src.len && src.buf[0] == '#')
+        for (size_t i = 0; i < src.len && src.buf[i] != '\n'; i++)
+            src.buf[i] = ' ';
     sb_addf(&chunk, "@%s", display);
     tf_add_file(h, sb_str(&chunk), dir);
     int rc = luaL_loadbufferx(L, sb_str(&src), src.len, sb_str(&chunk), "t");
