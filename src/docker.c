@@ -34,6 +34,7 @@ struct dk_client {
     char *base; /* "http://localhost" or "http[s]://host:port" */
     int tls;
     char *ca, *cert, *key; /* TLS files, NULL when not used */
+    char *noproxy;         /* hosts reached without the environment's proxy */
     char version[16];      /* the settled API version, "" until then */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -173,6 +174,20 @@ static int dk_tls_files(dk_client *c, strbuf *err)
     return rc;
 }
 
+/* curl takes a proxy from http_proxy/HTTPS_PROXY as the docker CLI does;
+ * like Go's, it must never proxy the loopback, so that list comes first. */
+static void dk_noproxy(dk_client *c)
+{
+    const char *env = getenv("no_proxy");
+    if (!env || !*env)
+        env = getenv("NO_PROXY");
+    strbuf b = STRBUF_INIT;
+    sb_adds(&b, "localhost,127.0.0.1,::1");
+    if (env && *env)
+        sb_addf(&b, ",%s", env);
+    c->noproxy = sb_detach(&b, NULL);
+}
+
 static int dk_parse_env(dk_client *c, strbuf *err)
 {
     const char *host = getenv("DOCKER_HOST");
@@ -189,6 +204,7 @@ static int dk_parse_env(dk_client *c, strbuf *err)
         c->tls = (tv && *tv) || (cp && *cp);
         if (dk_parse_tcp(c, host, host + 6, err) != 0)
             return -1;
+        dk_noproxy(c);
         if (c->tls && dk_tls_files(c, err) != 0)
             return -1;
     } else if (strstr(host, "://")) {
@@ -243,6 +259,7 @@ void dk_close(dk_client *c)
     free(c->ca);
     free(c->cert);
     free(c->key);
+    free(c->noproxy);
     free(c);
 }
 
@@ -333,6 +350,8 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
     DK_SET(CURLOPT_TCP_KEEPALIVE, 1L);
     if (c->sock)
         DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->sock);
+    else
+        DK_SET(CURLOPT_NOPROXY, c->noproxy);
     if (c->tls) {
         DK_SET(CURLOPT_SSL_VERIFYPEER, 1L);
         DK_SET(CURLOPT_SSL_VERIFYHOST, 2L);

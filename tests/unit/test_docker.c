@@ -832,6 +832,8 @@ START_TEST(tcp_host)
 {
     fake f;
     fake_start_on(&f, SC_OK, "1.40", 1);
+    /* A dead proxy in the environment: the loopback is never proxied. */
+    setenv("http_proxy", "http://127.0.0.1:1", 1);
     strbuf err = STRBUF_INIT;
     dk_client *c = dk_open(&err);
     ck_assert_msg(c != NULL, "%s", err.buf);
@@ -842,6 +844,7 @@ START_TEST(tcp_host)
     ck_assert_msg(dk_build(c, "", src_read, &s, got_msg, &g, &err) == 0, "%s", err.buf);
     ck_assert_str_eq(g.aux, "sha256:0123abcd");
     dk_close(c);
+    unsetenv("http_proxy");
     fake_stop(&f);
     ck_assert_int_eq(f.n_conn, 1);
     ck_assert_str_eq(f.build_path, "POST /v1.40/build");
