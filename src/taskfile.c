@@ -30,6 +30,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -879,6 +880,9 @@ static int tf_sh(lua_State *L)
         lua_pushboolean(L, 1);
         return 1;
     }
+    /* ^C reached the command too: the run was interrupted, not failed. */
+    if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGINT)
+        h->interrupted = 1;
     strbuf msg = STRBUF_INIT;
     if (tf_where(L, 1, &msg))
         sb_adds(&msg, ": ");
