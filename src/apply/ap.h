@@ -135,6 +135,27 @@ int ap_state_consume(ap_ctx *c, const fv *f, strbuf *err);
 /* The file name used for an identity ("File%5B%2Fx%5D"). */
 void ap_state_escape(const char *ident, strbuf *out);
 
+/* The state a User resource asks for, resolved against the files. */
+typedef struct ap_uwant {
+    const char *name, *fullname, *home, *shell, *password;
+    const char *uid;   /* as text */
+    long gid;          /* -1: not asked */
+    const char *gname; /* the primary group's name, for busybox */
+    const fv *groups;
+    int append, system, dis_login, dis_password;
+} ap_uwant;
+
+/* ap_pwedit.c: /etc/passwd, group and shadow edited directly, for images
+ * without useradd or adduser. Each returns 0 or -1 with err. */
+/* Replaces the line whose first field is key (line NULL: deletes it; absent: appends). */
+int ap_db_edit(ap_ctx *c, const char *file, const char *key, const char *line, strbuf *err);
+int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *err);
+int ap_db_group_gid(ap_ctx *c, const char *name, long gid, strbuf *err);
+/* Creates or updates a user; notes what changed in what (for an existing user). */
+int ap_db_user(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists, strbuf *what,
+               strbuf *err);
+int ap_db_user_del(ap_ctx *c, const char *name, strbuf *err);
+
 /* Providers. */
 int ap_file(ap_ctx *c, const fv *f, const char *policy, strbuf *err);
 int ap_directory(ap_ctx *c, const fv *f, const char *policy, strbuf *err);

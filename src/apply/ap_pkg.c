@@ -118,15 +118,16 @@ static int ap_apt_update(ap_pkg *p, strbuf *err)
     return rc == 0 ? 0 : -1;
 }
 
-/* After an install that fetched lists: drop them and the downloaded .debs,
- * so the image layer holds the packages and nothing else. */
-static void ap_apt_clean(ap_pkg *p)
+/* After an install: drop the downloaded .debs and, when this run fetched
+ * them, the lists, so the image layer holds the packages and little else. */
+static void ap_apt_clean(ap_pkg *p, int lists)
 {
     strbuf out = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
     char *argv[] = {p->tool.buf, "clean", NULL};
     ap_pkg_run(p, argv, &out, &err);
-    ap_path(p->c, "/var/lib/apt/lists", &path);
-    DIR *d = opendir(path.buf);
+    if (lists)
+        ap_path(p->c, "/var/lib/apt/lists", &path);
+    DIR *d = lists ? opendir(path.buf) : NULL;
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
@@ -199,8 +200,8 @@ static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbu
         sb_addf(err, "%s %s exited with status %d", p->tool.buf, verb, rc);
         ap_cmd_explain(err, &out);
     }
-    if (updated && p->pm == AP_PM_APT)
-        ap_apt_clean(p);
+    if (p->pm == AP_PM_APT)
+        ap_apt_clean(p, updated);
     sb_release(&out);
     free(av);
     fv_free(argv);

@@ -81,13 +81,13 @@ int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         rc = AP_SAME;
         if (!found)
             goto out;
-        if (!ap_tool_argv(c, argv, "groupdel") && !ap_tool_argv(c, argv, "delgroup")) {
-            sb_adds(err, "no groupdel or delgroup in the image");
-            rc = AP_FAIL;
-            goto out;
+        if (ap_tool_argv(c, argv, "groupdel") || ap_tool_argv(c, argv, "delgroup")) {
+            ap_arg(argv, name);
+            rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
+        } else {
+            rc = c->simulate || ap_db_edit(c, "/etc/group", name, NULL, err) == 0 ? AP_DONE
+                                                                                  : AP_FAIL;
         }
-        ap_arg(argv, name);
-        rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
         if (rc == AP_DONE)
             ap_report(c, "removed", "would be removed");
         goto out;
@@ -105,27 +105,30 @@ int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
                 ap_arg2(argv, "-g", gid);
             if (ap_bool(f, "system"))
                 ap_arg(argv, "-S");
-        } else {
-            sb_adds(err, "no groupadd or addgroup in the image");
+        }
+        if (argv->n) {
+            ap_arg(argv, name);
+            if (!c->simulate && ap_argv_run(argv, NULL, err) < 0)
+                goto out;
+        } else if (!c->simulate &&
+                   ap_db_group_add(c, name, gid ? atol(gid) : -1, ap_bool(f, "system"), err) < 0) {
             goto out;
         }
-        ap_arg(argv, name);
-        if (!c->simulate && ap_argv_run(argv, NULL, err) < 0)
-            goto out;
         ap_report(c, "created", "would be created");
         rc = AP_DONE;
         goto out;
     }
     rc = AP_SAME;
     if (gid && atol(gid) != e.gid) {
-        if (!ap_tool_argv(c, argv, "groupmod")) {
-            sb_addf(err, "cannot change the gid of group %s: no groupmod in the image", name);
-            rc = AP_FAIL;
-            goto out;
+        int r = 0;
+        if (ap_tool_argv(c, argv, "groupmod")) {
+            ap_arg2(argv, "-g", gid);
+            ap_arg(argv, name);
+            r = c->simulate ? 0 : ap_argv_run(argv, NULL, err);
+        } else if (!c->simulate) {
+            r = ap_db_group_gid(c, name, atol(gid), err);
         }
-        ap_arg2(argv, "-g", gid);
-        ap_arg(argv, name);
-        if (!c->simulate && ap_argv_run(argv, NULL, err) < 0) {
+        if (r < 0) {
             rc = AP_FAIL;
             goto out;
         }
@@ -138,16 +141,6 @@ out:
     fv_free(argv);
     return rc;
 }
-
-/* The state a User resource asks for, resolved against the files. */
-typedef struct ap_uwant {
-    const char *name, *fullname, *home, *shell, *password;
-    const char *uid;   /* as text */
-    long gid;          /* -1: not asked */
-    const char *gname; /* the primary group's name, for busybox */
-    const fv *groups;
-    int append, system, dis_login, dis_password;
-} ap_uwant;
 
 static int ap_user_want(ap_ctx *c, const fv *f, ap_uwant *w, char *ub, char *gb, strbuf *err)
 {
@@ -266,54 +259,30 @@ static void ap_user_diff(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int ex
 #undef AP_NOTE
 }
 
-/* busybox has adduser and addgroup but no usermod: creation, group
- * membership and locking are possible; other changes are refused. */
-static int ap_user_busybox(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists,
-                           strbuf *what, strbuf *err)
+/* busybox's adduser: creation, then addgroup for each supplementary group
+ * and chpasswd for a password. */
+static int ap_user_busybox(ap_ctx *c, const ap_uwant *w, strbuf *err)
 {
     fv *argv = fv_list();
-    int rc = 0;
-    if (!exists) {
-        if (!ap_tool_argv(c, argv, "adduser")) {
-            sb_adds(err, "no useradd or adduser in the image");
-            fv_free(argv);
-            return -1;
-        }
-        ap_arg(argv, "-D");
-        if (w->home)
-            ap_arg2(argv, "-h", w->home);
-        if (w->fullname)
-            ap_arg2(argv, "-g", w->fullname);
-        if (w->shell)
-            ap_arg2(argv, "-s", w->shell);
-        if (w->gname)
-            ap_arg2(argv, "-G", w->gname);
-        if (w->system)
-            ap_arg(argv, "-S");
-        if (w->uid)
-            ap_arg2(argv, "-u", w->uid);
-        ap_arg(argv, w->name);
-        if (!c->simulate)
-            rc = ap_argv_run(argv, NULL, err);
-        fv_free(argv);
-        argv = fv_list();
-    } else {
-        const char *bad = w->fullname && strcmp(e->gecos, w->fullname) ? "fullname"
-                          : w->home && strcmp(e->home, w->home)        ? "home"
-                          : w->shell && strcmp(e->shell, w->shell)     ? "shell"
-                          : w->uid && atol(w->uid) != e->uid           ? "uid"
-                          : w->gid >= 0 && w->gid != e->gid            ? "group"
-                                                                       : NULL;
-        if (bad) {
-            sb_addf(err, "cannot change the %s of user %s: no usermod in the image", bad, w->name);
-            fv_free(argv);
-            return -1;
-        }
-    }
-    fv *cur = exists ? ap_gr_memberships(c, w->name) : fv_list();
+    ap_tool_argv(c, argv, "adduser");
+    ap_arg(argv, "-D");
+    if (w->home)
+        ap_arg2(argv, "-h", w->home);
+    if (w->fullname)
+        ap_arg2(argv, "-g", w->fullname);
+    if (w->shell)
+        ap_arg2(argv, "-s", w->shell);
+    if (w->gname)
+        ap_arg2(argv, "-G", w->gname);
+    if (w->system)
+        ap_arg(argv, "-S");
+    if (w->uid)
+        ap_arg2(argv, "-u", w->uid);
+    ap_arg(argv, w->name);
+    int rc = c->simulate ? 0 : ap_argv_run(argv, NULL, err);
     for (size_t i = 0; rc == 0 && w->groups && i < w->groups->n; i++) {
         const char *g = w->groups->items[i]->str;
-        if (ap_list_has(cur, g) || (w->gname && strcmp(g, w->gname) == 0 && !exists))
+        if (w->gname && strcmp(g, w->gname) == 0)
             continue;
         fv_free(argv);
         argv = fv_list();
@@ -326,14 +295,8 @@ static int ap_user_busybox(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int 
         ap_arg(argv, g);
         if (!c->simulate)
             rc = ap_argv_run(argv, NULL, err);
-        if (exists)
-            sb_addf(what, "%sgroups", what->len ? ", " : "");
     }
-    fv_free(cur);
-    char *pw = exists ? ap_shadow_pw(c, w->name) : NULL;
-    const char *set = w->dis_login && (!pw || strcmp(pw, "!") != 0) ? "!"
-                      : !exists && w->password                      ? w->password
-                                                                    : NULL;
+    const char *set = w->dis_login ? "!" : w->password;
     if (rc == 0 && set) {
         fv_free(argv);
         argv = fv_list();
@@ -347,11 +310,8 @@ static int ap_user_busybox(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int 
             if (!c->simulate)
                 rc = ap_argv_run(argv, in.buf, err);
             sb_release(&in);
-            if (exists)
-                sb_addf(what, "%slogin disabled", what->len ? ", " : "");
         }
     }
-    free(pw);
     fv_free(argv);
     return rc;
 }
@@ -374,13 +334,12 @@ int ap_user(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         rc = AP_SAME;
         if (!found)
             goto out;
-        if (!ap_tool_argv(c, argv, "userdel") && !ap_tool_argv(c, argv, "deluser")) {
-            sb_adds(err, "no userdel or deluser in the image");
-            rc = AP_FAIL;
-            goto out;
+        if (ap_tool_argv(c, argv, "userdel") || ap_tool_argv(c, argv, "deluser")) {
+            ap_arg(argv, fv_gets(f, "name"));
+            rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
+        } else {
+            rc = c->simulate || ap_db_user_del(c, fv_gets(f, "name"), err) == 0 ? AP_DONE : AP_FAIL;
         }
-        ap_arg(argv, fv_gets(f, "name"));
-        rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
         if (rc == AP_DONE)
             ap_report(c, "removed", "would be removed");
         goto out;
@@ -403,8 +362,13 @@ int ap_user(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         ap_arg(argv, w.name);
         if (!c->simulate && ap_argv_run(argv, NULL, err) < 0)
             goto out;
+    } else if (!found && ap_tool(c, "adduser", 0, &tool)) {
+        sb_release(&tool);
+        if (ap_user_busybox(c, &w, err) < 0)
+            goto out;
     } else {
-        if (ap_user_busybox(c, &w, &e, found, &what, err) < 0)
+        /* No tool can do it (busybox has no usermod): edit the files. */
+        if (ap_db_user(c, &w, &e, found, &what, err) < 0)
             goto out;
         if (found && what.len == 0) {
             rc = AP_SAME;
