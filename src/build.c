@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "payload.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -236,10 +237,11 @@ static ctx *build_context(const dockerfile *d, strbuf *err)
     ctx_entry *es = xcalloc(n, sizeof *es);
     es[0] =
         (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
-    es[1] = (ctx_entry){.name = "fuse-apply",
-                        .data = fuse_payload_start,
-                        .len = (size_t)(fuse_payload_end - fuse_payload_start),
-                        .mode = 0755};
+    es[1] =
+        (ctx_entry){.name = "fuse-apply",
+                    .data = fuse_payload_start,
+                    .len = (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start),
+                    .mode = 0755};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
         es[2 + i] = (ctx_entry){
@@ -314,7 +316,7 @@ done:
 
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
-    dockerfile d;
+    dockerfile d = {.nsteps = 0};
     if (df_generate(opts, b, &d, err) < 0)
         return BUILD_FAILED;
     int rc = build_send(opts, b, &d, f, out, err);
@@ -324,7 +326,7 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
 
 int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err)
 {
-    dockerfile d;
+    dockerfile d = {.nsteps = 0};
     if (df_generate(opts, b, &d, err) < 0)
         return BUILD_FAILED;
     strbuf json = STRBUF_INIT;

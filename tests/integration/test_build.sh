@@ -11,9 +11,8 @@
 HELLO_TAG=myproject:appserver
 
 cleanup() {
-    local imgs
-    imgs=$(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^fuse-it/')
-    [ -n "$imgs" ] && docker rmi -f $imgs >/dev/null 2>&1
+    docker images --format '{{.Repository}}:{{.Tag}}' | grep '^fuse-it/' |
+        xargs -r docker rmi -f >/dev/null 2>&1
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -96,6 +95,7 @@ if "$FUSE" opts >"$WORK/opts.out" 2>&1; then ok "options: build"; else
     sed 's/^/    /' "$WORK/opts.out"
 fi
 img=fuse-it/opts
+# shellcheck disable=SC2016 # a literal $world
 expect_eq "options: env" '["PATH=/bin","A=1","GREETING=hello $world \"q\""]' \
     "$(inspect $img '{{json .Config.Env}}')"
 expect_eq "options: volumes" '{"/data":{},"/var/my vol":{}}' "$(inspect $img '{{json .Config.Volumes}}')"
