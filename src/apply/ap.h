@@ -108,6 +108,8 @@ typedef struct ap_cmd {
     uid_t uid;       /* with set_ids: setgroups/setgid/setuid after fork */
     gid_t gid;
     int set_ids;
+    gid_t groups[64]; /* with set_ids: the supplementary groups (ngroups 0: gid alone) */
+    size_t ngroups;
     int umask;         /* -1: inherit */
     const char *input; /* bytes fed on stdin (NULL: /dev/null) */
     size_t input_len;
@@ -116,6 +118,10 @@ typedef struct ap_cmd {
  * status (128 + N when killed by signal N), or -1 with err when it could not
  * be started. */
 int ap_cmd_run(const ap_cmd *cmd, strbuf *output, strbuf *err);
+/* Makes cmd run as user and/or group (names or numbers, either may be NULL):
+ * the user's primary group unless group is given, and the supplementary
+ * groups the target's /etc/group lists the user in. */
+int ap_cmd_as(const ap_ctx *c, ap_cmd *cmd, const char *user, const char *group, strbuf *err);
 /* Runs argv (NULL-terminated list) simply; returns as ap_cmd_run. */
 int ap_cmd_argv(char **argv, strbuf *output, strbuf *err);
 /* Finds a system tool under the root's PATH directories; with host, the

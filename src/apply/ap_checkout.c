@@ -77,20 +77,8 @@ int ap_checkout(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         sb_adds(err, "no git in the image");
         goto out;
     }
-    if (user || group) {
-        g.cmd.set_ids = 1;
-        g.cmd.uid = 0;
-        g.cmd.gid = 0;
-        if (user && ap_uid(c, user, &g.cmd.uid, err) < 0)
-            goto out;
-        ap_pwent e;
-        if (user && !group && ap_pw_find(c, NULL, (long)g.cmd.uid, &e) == 1) {
-            g.cmd.gid = (gid_t)e.gid;
-            ap_pw_free(&e);
-        }
-        if (group && ap_gid(c, group, &g.cmd.gid, err) < 0)
-            goto out;
-    }
+    if (ap_cmd_as(c, &g.cmd, user, group, err) < 0)
+        goto out;
     sb_addf(&dotgit, "%s/.git", path.buf);
     struct stat st;
     int exists = stat(dotgit.buf, &st) == 0;

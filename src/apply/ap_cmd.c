@@ -67,7 +67,8 @@ static void ap_cmd_child(const ap_cmd *cmd, int in, int out, int errfd, char **e
     if (cmd->cwd && chdir(cmd->cwd) < 0)
         step = "chdir";
     else if (cmd->set_ids &&
-             ((step = "setgroups", setgroups(1, &cmd->gid) < 0) ||
+             ((step = "setgroups", setgroups(cmd->ngroups ? cmd->ngroups : 1,
+                                             cmd->ngroups ? cmd->groups : &cmd->gid) < 0) ||
               (step = "setgid", setgid(cmd->gid) < 0) || (step = "setuid", setuid(cmd->uid) < 0)))
         ;
     else {
@@ -189,6 +190,45 @@ int ap_cmd_run(const ap_cmd *cmd, strbuf *output, strbuf *err)
         free(envp[i]);
     free(envp);
     return rc;
+}
+
+int ap_cmd_as(const ap_ctx *c, ap_cmd *cmd, const char *user, const char *group, strbuf *err)
+{
+    if (!user && !group)
+        return 0;
+    cmd->set_ids = 1;
+    cmd->uid = getuid();
+    cmd->gid = getgid();
+    cmd->ngroups = 0;
+    ap_pwent e = {0};
+    int found = 0;
+    if (user) {
+        if (ap_uid(c, user, &cmd->uid, err) < 0)
+            return -1;
+        found = ap_pw_find(c, NULL, (long)cmd->uid, &e) == 1;
+        if (found)
+            cmd->gid = (gid_t)e.gid;
+    }
+    if (group && ap_gid(c, group, &cmd->gid, err) < 0) {
+        if (found)
+            ap_pw_free(&e);
+        return -1;
+    }
+    cmd->groups[cmd->ngroups++] = cmd->gid;
+    if (found) {
+        fv *names = ap_gr_memberships(c, e.name);
+        for (size_t i = 0; i < names->n && cmd->ngroups < 64; i++) {
+            ap_grent g;
+            if (ap_gr_find(c, names->items[i]->str, -1, &g) == 1) {
+                if ((gid_t)g.gid != cmd->gid)
+                    cmd->groups[cmd->ngroups++] = (gid_t)g.gid;
+                ap_gr_free(&g);
+            }
+        }
+        fv_free(names);
+        ap_pw_free(&e);
+    }
+    return 0;
 }
 
 int ap_cmd_argv(char **argv, strbuf *output, strbuf *err)

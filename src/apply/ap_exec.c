@@ -9,32 +9,6 @@
 #include "ap.h"
 #include "mem.h"
 
-/* Fills the user and group a command runs as. */
-static int ap_exec_ids(ap_ctx *c, const fv *f, ap_cmd *cmd, strbuf *err)
-{
-    char ub[32], gb[32];
-    const char *user = ap_idtext(f, "user", ub, sizeof ub);
-    const char *group = ap_idtext(f, "group", gb, sizeof gb);
-    if (!user && !group)
-        return 0;
-    cmd->set_ids = 1;
-    cmd->uid = getuid();
-    cmd->gid = getgid();
-    if (user) {
-        if (ap_uid(c, user, &cmd->uid, err) < 0)
-            return -1;
-        /* The user's primary group unless a group is given. */
-        ap_pwent e;
-        if (!group && ap_pw_find(c, NULL, (long)cmd->uid, &e) == 1) {
-            cmd->gid = (gid_t)e.gid;
-            ap_pw_free(&e);
-        }
-    }
-    if (group && ap_gid(c, group, &cmd->gid, err) < 0)
-        return -1;
-    return 0;
-}
-
 /* Runs "sh -c script" as cmd describes; returns its status or -1. */
 static int ap_exec_sh(ap_cmd *cmd, const char *script, strbuf *output, strbuf *err)
 {
@@ -105,7 +79,9 @@ int ap_execute(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         cmd.umask = (int)mask;
     const fv *rcv = fv_get(f, "returncode");
     long want = rcv && rcv->kind == FV_NUM ? (long)rcv->num : 0;
-    if (ap_exec_ids(c, f, &cmd, err) < 0)
+    char ub[32], gb[32];
+    if (ap_cmd_as(c, &cmd, ap_idtext(f, "user", ub, sizeof ub),
+                  ap_idtext(f, "group", gb, sizeof gb), err) < 0)
         return AP_FAIL;
     const char *unless = fv_gets(f, "unless");
     if (unless) {

@@ -110,11 +110,18 @@ START_TEST(exec_as_user)
     char json[512];
     snprintf(json, sizeof json,
              "{\"Execute\": {\"name\": \"x\", \"user\": \"app\", \"group\": \"staff\","
-             " \"command\": \"echo $(id -u):$(id -g) > %s/ids\"}}",
+             " \"command\": \"echo $(id -u):$(id -g):$(id -G) > %s/ids\"}}",
              ta_root);
     chmod(ta_root, 0777);
     ck_assert_int_eq(ta_apply(json), 0);
-    ck_assert_str_eq(ta_read("/ids"), "1000:50\n");
+    ck_assert_str_eq(ta_read("/ids"), "1000:50:50\n");
+    /* without a group: the primary one, and the supplementary ones of /etc/group */
+    snprintf(json, sizeof json,
+             "{\"Execute\": {\"name\": \"y\", \"user\": \"www\","
+             " \"command\": \"echo $(id -u):$(id -g):$(id -G) > %s/ids2\"}}",
+             ta_root);
+    ck_assert_int_eq(ta_apply(json), 0);
+    ck_assert_str_eq(ta_read("/ids2"), "1001:1001:1001 50 1000\n");
 }
 END_TEST
 
