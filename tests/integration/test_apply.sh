@@ -35,7 +35,12 @@ apply() {
     ERR=$(cat "$WORK/err")
 }
 
-check "fuse-apply is statically linked" sh -c "file -L '$FUSE_APPLY' | grep -q 'statically linked'"
+# file(1) says "statically linked"; without it, a static ELF has no interpreter.
+if command -v file >/dev/null; then
+    check "fuse-apply is statically linked" sh -c "file -L '$FUSE_APPLY' | grep -q 'statically linked'"
+else
+    check "fuse-apply is statically linked" sh -c "! readelf -l '$FUSE_APPLY' | grep -q INTERP"
+fi
 echo "# fuse-apply: $(stat -c %s "$FUSE_APPLY") bytes"
 
 cat >"$WORK/debian.json" <<'JSON'
