@@ -210,7 +210,14 @@ int ap_db_user(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists, strb
             rc = ap_db_shadow(c, w->name, w->dis_login || !w->password ? "!" : w->password, err);
         strbuf hp = STRBUF_INIT;
         ap_path(c, home.buf, &hp);
-        /* The home directory, as useradd -m makes it (no skeleton files). */
+        /* The home directory, as useradd -m makes it (no skeleton files);
+         * missing parents (no /home in a minimal image) belong to root. */
+        for (size_t i = strlen(c->root) + 1; rc == 0 && !exists && i < hp.len; i++)
+            if (hp.buf[i] == '/') {
+                hp.buf[i] = '\0';
+                mkdir(hp.buf, 0755);
+                hp.buf[i] = '/';
+            }
         if (rc == 0 && !exists && mkdir(hp.buf, 0755) == 0 &&
             chown(hp.buf, (uid_t)uid, (gid_t)gid) < 0) {
             sb_addf(err, "cannot chown %s: %s", hp.buf, strerror(errno));

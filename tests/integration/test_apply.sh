@@ -150,8 +150,8 @@ if start_with fuse-test/busybox "$B"; then
     expect_eq "busybox: file" "600 hi" \
         "$(docker exec "$B" sh -c 'stat -c %a /srv/data/hello.txt; cat /srv/data/hello.txt' | tr '\n' ' ' | sed 's/ $//')"
     expect_eq "busybox: directory mode" "700" "$(docker exec "$B" stat -c %a /srv/data)"
-    expect_eq "busybox: user by adduser" "uid=3000(svc) gid=3000(svc) groups=3000(svc)" \
-        "$(docker exec "$B" id svc)"
+    expect_eq "busybox: user by adduser" "uid=3000(svc) gid=3000(svc) groups=3000(svc) home" \
+        "$(docker exec "$B" sh -c 'echo $(id svc) $(test -d /home/svc && echo home)')"
     apply "$B" /b/busybox.json
     expect_eq "busybox: second run exits 254 silently" "254 " "$RC $OUT$ERR"
 

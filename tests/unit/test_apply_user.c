@@ -193,7 +193,6 @@ START_TEST(user_edits_files_without_tools)
 {
     /* A busybox-static image has no useradd and no adduser: the files are edited. */
     ta_write("/etc/shadow", "root:*:19000:0:99999:7:::\n");
-    mkdir(ta_path("/home"), 0755);
     ta_apply_twice("{\"User\": {\"name\": \"svc\", \"uid\": 2000, \"groups\": [\"staff\"],"
                    " \"fullname\": \"Service\"}}");
     ck_assert_ptr_nonnull(
