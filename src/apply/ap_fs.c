@@ -169,9 +169,13 @@ int ap_file(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
             goto out;
         }
         if (!same) {
-            /* The new file keeps what is not asked to change: mode and owner. */
-            if (!c->simulate && ap_write_atomic(path.buf, data, len, source, st.st_mode & 07777,
-                                                st.st_uid, st.st_gid, err) < 0) {
+            /* The new file keeps what is not asked to change; what is asked
+             * is set before the rename, so new (perhaps secret) contents
+             * never appear under the old mode. */
+            mode_t m = mode >= 0 ? (mode_t)mode : st.st_mode & 07777;
+            if (!c->simulate &&
+                ap_write_atomic(path.buf, data, len, source, m, uid != (uid_t)-1 ? uid : st.st_uid,
+                                gid != (gid_t)-1 ? gid : st.st_gid, err) < 0) {
                 rc = AP_FAIL;
                 goto out;
             }
