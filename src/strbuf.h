@@ -15,7 +15,10 @@ typedef struct strbuf {
     size_t alloc;
 } strbuf;
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0                                                                                 \
+    }
 
 void sb_init(strbuf *sb);
 void sb_grow(strbuf *sb, size_t extra);
