@@ -1,0 +1,31 @@
+/* term.h -- terminal output conventions (fuse(1) OUTPUT).
+ *
+ * Colour only on a terminal, and never when NO_COLOR is set to anything
+ * non-empty (no-color.org). Progress rewrites one line in place on a
+ * terminal and prints plain lines everywhere else (pipes, files, CI logs),
+ * so a log reads the same with or without a terminal. */
+#ifndef FUSE_TERM_H
+#define FUSE_TERM_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef enum term_style { TERM_BOLD, TERM_DIM, TERM_RED } term_style;
+
+/* f is an interactive terminal: isatty, and TERM is not "dumb". */
+bool term_tty(FILE *f);
+/* Colour may be written to f: a terminal, and NO_COLOR unset or empty. */
+bool term_color(FILE *f);
+/* The escape that starts style s on f, or "" where colour is off. */
+const char *term_on(FILE *f, term_style s);
+/* The escape that ends any style on f, or "" where colour is off. */
+const char *term_off(FILE *f);
+/* Shows one progress line, "[3/7] File /index.html": on a terminal it
+ * replaces the previous progress line (cut to the terminal's width, newline
+ * left open); elsewhere it is a plain line. head is styled bold. */
+void term_progress(FILE *f, const char *head, const char *text);
+/* Ends a progress line left open, so what follows starts on a fresh line.
+ * Safe to call when none is open. */
+void term_progress_end(void);
+
+#endif
