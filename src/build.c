@@ -13,6 +13,7 @@
 #include "dockerfile.h"
 #include "mem.h"
 #include "payload.h"
+#include "term.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,8 +88,9 @@ static void build_step_begins(build_prog *p, long n, long m, const char *text)
         return;
     strbuf label = STRBUF_INIT;
     build_res_label(&p->b->items[res], &label);
-    fprintf(p->out, "[%ld/%zu] %s\n", res + 1, p->b->n, sb_str(&label));
-    fflush(p->out);
+    char head[48];
+    snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
+    term_progress(p->out, head, sb_str(&label));
     sb_release(&label);
 }
 
@@ -292,6 +294,7 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
         goto done;
     build_query(opts, f, &q);
     int r = dk_build(dk, sb_str(&q), ctx_read_fn, c, build_on_msg, &p, &derr);
+    term_progress_end(); /* the last progress line, left open on a terminal */
     if (r == -2) {
         sb_adds(err, "interrupted; the build was cancelled");
         rc = BUILD_INTERRUPTED;
