@@ -7,6 +7,7 @@
 #include "docker.h"
 #include "strbuf.h"
 #include "taskfile.h"
+#include "term.h"
 
 #include <archive.h>
 #include <curl/curl.h>
@@ -46,7 +47,8 @@ static void fuse_error(const strbuf *err)
     const char *msg = err->len ? sb_str(err) : "failed (no message)";
     const char *nl = strchr(msg, '\n');
     int first = nl ? (int)(nl - msg) : (int)strlen(msg);
-    fprintf(stderr, "fuse: %.*s\n", first, msg);
+    term_progress_end(); /* a progress line left open on stdout */
+    fprintf(stderr, "%sfuse:%s %.*s\n", term_on(stderr, TERM_RED), term_off(stderr), first, msg);
     if (nl && nl[1])
         fprintf(stderr, "%s%s", nl + 1, msg[strlen(msg) - 1] == '\n' ? "" : "\n");
 }
