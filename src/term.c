@@ -51,8 +51,6 @@ const char *term_on(FILE *f, term_style s)
     switch (s) {
     case TERM_BOLD:
         return "\033[1m";
-    case TERM_DIM:
-        return "\033[2m";
     case TERM_RED:
         return "\033[1;31m";
     }

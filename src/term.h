@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-typedef enum term_style { TERM_BOLD, TERM_DIM, TERM_RED } term_style;
+typedef enum term_style { TERM_BOLD, TERM_RED } term_style;
 
 /* f is an interactive terminal: isatty, and TERM is not "dumb". */
 bool term_tty(FILE *f);
