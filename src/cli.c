@@ -15,7 +15,7 @@
 
 /* Long-only options get values outside the char range so they never clash
  * with a short option in getopt's optopt. */
-enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION };
+enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT };
 
 static const char cli_shortopts[] = "+:ld:f:nvqh";
 
@@ -29,6 +29,7 @@ static const struct option cli_longopts[] = {
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"version", no_argument, NULL, CLI_VERSION},
+    {"timeout", required_argument, NULL, CLI_TIMEOUT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -283,6 +284,25 @@ static void cli_set_str(char **dst, const char *val)
     *dst = xstrdup(val);
 }
 
+/* --timeout SECONDS: a whole number from 1 to a day; alarm() takes an
+ * unsigned count of seconds, and a typo like "5m" must not mean 5. */
+#define CLI_MAX_TIMEOUT 86400
+
+static int cli_timeout(const char *val, cli_opts *o, strbuf *err)
+{
+    unsigned long n = 0;
+    const char *s = val;
+    for (; *s >= '0' && *s <= '9' && n <= CLI_MAX_TIMEOUT; s++)
+        n = n * 10 + (unsigned long)(*s - '0');
+    if (s == val || *s || n < 1 || n > CLI_MAX_TIMEOUT) {
+        sb_addf(err, "option --timeout: expected whole seconds from 1 to %d, got \"%s\"",
+                CLI_MAX_TIMEOUT, val);
+        return 2;
+    }
+    o->timeout = (unsigned)n;
+    return 0;
+}
+
 static void cli_apply(int c, cli_opts *o)
 {
     switch (c) {
@@ -341,6 +361,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err)
     while ((c = getopt_long(argc, argv, cli_shortopts, cli_longopts, NULL)) != -1) {
         if (c == '?' || c == ':')
             return cli_getopt_error(c, argc, argv, err);
+        if (c == CLI_TIMEOUT && cli_timeout(optarg, o, err) != 0)
+            return 2;
         cli_apply(c, o);
     }
     if (o->verbose && o->quiet) {

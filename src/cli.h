@@ -26,16 +26,17 @@ typedef struct cli_task {
 } cli_task;
 
 typedef struct cli_opts {
-    int list;       /* -l, --list */
-    int shortlist;  /* --shortlist */
-    char *display;  /* -d, --display TASK */
-    char *fusefile; /* -f, --fusefile PATH */
-    int dry_run;    /* -n, --dry-run */
-    int no_cache;   /* --no-cache */
-    int verbose;    /* -v */
-    int quiet;      /* -q */
-    int version;    /* --version */
-    int help;       /* -h, --help */
+    int list;         /* -l, --list */
+    int shortlist;    /* --shortlist */
+    char *display;    /* -d, --display TASK */
+    char *fusefile;   /* -f, --fusefile PATH */
+    int dry_run;      /* -n, --dry-run */
+    int no_cache;     /* --no-cache */
+    int verbose;      /* -v */
+    int quiet;        /* -q */
+    int version;      /* --version */
+    int help;         /* -h, --help */
+    unsigned timeout; /* --timeout SECONDS, 0 = none */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <yajl/yajl_version.h>
 
 #define FUSE_USAGE "usage: fuse [OPTIONS] TASK[:KEY=VALUE[,KEY=VALUE...]] [TASK[:...] ...]\n"
@@ -31,7 +32,17 @@ static void fuse_on_sigint(int sig)
     dk_interrupt();
 }
 
-static void fuse_signals(void)
+/* --timeout: the Lua hook stops a runaway task file (tf_expire), and a
+ * build in flight is cancelled exactly as by ^C (dk_interrupt); fuse_main
+ * then words the error as a timeout, exit 1. */
+static void fuse_on_alarm(int sig)
+{
+    (void)sig;
+    tf_expire();
+    dk_interrupt();
+}
+
+static void fuse_signals(unsigned timeout)
 {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -39,6 +50,14 @@ static void fuse_signals(void)
     sa.sa_flags = SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
+    if (timeout) {
+        /* No SA_RESTART: a waitpid() in sh() must return to end the command. */
+        sa.sa_handler = fuse_on_alarm;
+        sa.sa_flags = 0;
+        sigaction(SIGALRM, &sa, NULL);
+        tf_set_timeout(timeout);
+        alarm(timeout);
+    }
 }
 
 /* Prints err as "fuse: first line", then any detail lines as they are. */
@@ -64,6 +83,7 @@ static void fuse_help(void)
                      "  -f, --fusefile PATH   load this task file instead of searching upwards\n"
                      "  -n, --dry-run         print the Dockerfile and the bundle; touch nothing\n"
                      "      --no-cache        build without Docker's layer cache\n"
+                     "      --timeout SECONDS stop task files and builds running longer\n"
                      "  -v, --verbose         show the full build output\n"
                      "  -q, --quiet           show errors only\n"
                      "      --version         print the versions of fuse and its libraries\n"
@@ -170,6 +190,19 @@ static int fuse_main(const cli_opts *o, strbuf *err)
     return rc;
 }
 
+/* After --timeout expired the run failed (1), whatever stage it was in; a
+ * cancelled build says so in place of "interrupted". */
+static int fuse_timed_out(const cli_opts *o, int rc, strbuf *err)
+{
+    if (rc == 0 || !tf_expired() || fuse_interrupted)
+        return rc;
+    if (rc == 130 || strstr(sb_str(err), "interrupted") == sb_str(err)) {
+        sb_reset(err);
+        sb_addf(err, "timed out after %u s; the build was cancelled", o->timeout);
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o;
@@ -179,8 +212,8 @@ int main(int argc, char **argv)
         fuse_error(&err);
         fputs("try 'fuse --help'\n", stderr);
     } else {
-        fuse_signals();
-        rc = fuse_main(&o, &err);
+        fuse_signals(o.timeout);
+        rc = fuse_timed_out(&o, fuse_main(&o, &err), &err);
         if (rc != 0)
             fuse_error(&err);
     }

@@ -126,6 +126,54 @@ static int tf_where(lua_State *L, int level, strbuf *out)
     return 1;
 }
 
+/* ---- --timeout ---- */
+
+/* fuse's SIGALRM handler calls tf_expire(); the count hook every task file
+ * runs under sees the flag within TF_HOOK_COUNT instructions and raises the
+ * timeout at the user's line, so a runaway loop or a coroutine that never
+ * yields ends like any other task error. */
+#define TF_HOOK_COUNT 10000
+
+static volatile sig_atomic_t tf_expired_flag;
+static unsigned tf_limit; /* seconds, for the message; 0: no hook */
+
+void tf_set_timeout(unsigned seconds)
+{
+    tf_limit = seconds;
+}
+
+void tf_expire(void)
+{
+    tf_expired_flag = 1;
+}
+
+int tf_expired(void)
+{
+    return tf_expired_flag;
+}
+
+static int tf_timeout_error(lua_State *L)
+{
+    strbuf msg = STRBUF_INIT;
+    if (tf_where(L, 0, &msg))
+        sb_adds(&msg, ": ");
+    sb_addf(&msg, "task timed out after %u s", tf_limit);
+    lua_pushlstring(L, sb_str(&msg), msg.len);
+    sb_release(&msg);
+    return lua_error(L);
+}
+
+static void tf_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    if (!tf_expired_flag)
+        return;
+    /* From now on every instruction raises it again, so a pcall in a loop
+     * cannot swallow the timeout for more than one iteration. */
+    lua_sethook(L, tf_hook, LUA_MASKCOUNT, 1);
+    tf_timeout_error(L);
+}
+
 static char *tf_dirname(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -872,10 +920,16 @@ static int tf_sh(lua_State *L)
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0)
+    int ws, killed = 0;
+    while (waitpid(pid, &ws, 0) < 0) {
         if (errno != EINTR)
             return luaL_error(L, "sh: waitpid: %s", strerror(errno));
+        /* --timeout expired while the command runs: end it, then the task. */
+        if (tf_expired_flag && !killed)
+            killed = kill(pid, SIGTERM) == 0;
+    }
+    if (tf_expired_flag && tf_limit)
+        return tf_timeout_error(L);
     if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0) {
         lua_pushboolean(L, 1);
         return 1;
@@ -1479,6 +1533,9 @@ int tf_open(tf_host **out, const char *fusefile, strbuf *err)
         return 2;
     }
     *(tf_host **)lua_getextraspace(h->L) = h;
+    /* Threads made later (every task's coroutine) inherit the hook. */
+    if (tf_limit)
+        lua_sethook(h->L, tf_hook, LUA_MASKCOUNT, TF_HOOK_COUNT);
     lua_pushcfunction(h->L, tf_setup);
     lua_pushlightuserdata(h->L, h->root);
     if (lua_pcall(h->L, 1, 0, 0) != LUA_OK) {

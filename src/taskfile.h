@@ -43,4 +43,13 @@ int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err);
  * arguments or task-file error) or 130 (interrupted), err set on non-zero. */
 int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *err);
 
+/* --timeout: with seconds > 0, every Lua state tf_open() makes afterwards
+ * checks, every few thousand instructions, whether tf_expire() was called
+ * (from fuse's SIGALRM handler: async-signal-safe) and then raises
+ * "FILE:LINE: task timed out after N s"; a command run by sh() gets SIGTERM.
+ * tf_expired() says whether that happened. */
+void tf_set_timeout(unsigned seconds);
+void tf_expire(void);
+int tf_expired(void);
+
 #endif
