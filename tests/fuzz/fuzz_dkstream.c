@@ -1,0 +1,141 @@
+/* fuzz_dkstream.c -- Docker's response-stream parser (dkstream.c).
+ *
+ * The input after a 3-byte header is a stream. It is parsed twice: fed
+ * whole, and fed split at a position taken from the header (then in pieces
+ * of the header's size). Network reads split a stream anywhere, so both
+ * must deliver the same messages and agree on success. Each piece is a
+ * separate allocation of its exact size, so ASan sees any read past a
+ * piece. Every message is an object whose exact bytes occur, in order, in
+ * the input. */
+#include "dkstream.h"
+#include "fuzz.h"
+#include "mem.h"
+
+#include <string.h>
+
+typedef struct fz_msg {
+    char *json;
+    size_t len;
+    char *field[4]; /* stream, status, error, aux_id; NULL when absent */
+} fz_msg;
+
+typedef struct fz_msgs {
+    fz_msg *m;
+    size_t n;
+} fz_msgs;
+
+static char *fz_dup(const char *s)
+{
+    return s ? xstrdup(s) : NULL;
+}
+
+static void fz_on_msg(const dk_msg *m, void *ud)
+{
+    fz_msgs *l = ud;
+    l->m = xrealloc(l->m, (l->n + 1) * sizeof *l->m);
+    fz_msg *c = &l->m[l->n++];
+    c->json = xmemdup(m->json, m->json_len);
+    c->len = m->json_len;
+    c->field[0] = fz_dup(m->stream);
+    c->field[1] = fz_dup(m->status);
+    c->field[2] = fz_dup(m->error);
+    c->field[3] = fz_dup(m->aux_id);
+}
+
+static void fz_msgs_free(fz_msgs *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->m[i].json);
+        for (int f = 0; f < 4; f++)
+            free(l->m[i].field[f]);
+    }
+    free(l->m);
+}
+
+/* Feeds data[from, to) as one exact-size allocation. */
+static int fz_feed(dks *s, const uint8_t *data, size_t from, size_t to, strbuf *err)
+{
+    char *piece = xmalloc(to - from + 1);
+    memcpy(piece, data + from, to - from);
+    int rc = dks_feed(s, piece, to - from, err);
+    free(piece);
+    return rc;
+}
+
+/* Parses data[0, n) cut at pos and then every step bytes (step 0: once);
+ * returns 0 when the stream was good. */
+static int fz_parse(const uint8_t *data, size_t n, size_t pos, size_t step, fz_msgs *out)
+{
+    dks *s = dks_new(fz_on_msg, out);
+    FZ_ASSERT(s, "dks_new");
+    strbuf err = STRBUF_INIT;
+    int rc = fz_feed(s, data, 0, pos, &err);
+    for (size_t at = pos; rc == 0 && at < n;) {
+        size_t next = step && n - at > step ? at + step : n;
+        rc = fz_feed(s, data, at, next, &err);
+        at = next;
+    }
+    if (rc == 0)
+        rc = dks_finish(s, &err);
+    if (rc != 0)
+        FZ_ASSERT(strncmp(sb_str(&err), "bad JSON from Docker: ", 22) == 0 &&
+                      !strchr(err.buf, '\n'),
+                  "error \"%s\"", sb_str(&err));
+    /* A failed stream stays failed. */
+    if (rc != 0) {
+        strbuf again = STRBUF_INIT;
+        FZ_ASSERT(dks_feed(s, "{}", 2, &again) == -1 && again.len > 0, "feed after failure");
+        sb_release(&again);
+    }
+    FZ_ASSERT(dks_count(s) == out->n, "count %zu, delivered %zu", dks_count(s), out->n);
+    dks_free(s);
+    sb_release(&err);
+    return rc;
+}
+
+static int fz_streq(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static void fz_check_in_input(const fz_msgs *l, const uint8_t *data, size_t n)
+{
+    const uint8_t *at = data, *end = data + n;
+    for (size_t i = 0; i < l->n; i++) {
+        const fz_msg *m = &l->m[i];
+        FZ_ASSERT(m->len >= 2 && m->json[0] == '{' && m->json[m->len - 1] == '}',
+                  "message %zu is not an object", i);
+        const uint8_t *hit = memmem(at, (size_t)(end - at), m->json, m->len);
+        FZ_ASSERT(hit, "message %zu not found in the input in order", i);
+        at = hit + m->len;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 3)
+        return 0;
+    size_t n = size - 3;
+    size_t pos = ((size_t)data[0] << 8 | data[1]) % (n + 1);
+    size_t step = data[2];
+    data += 3;
+
+    fz_msgs whole = {NULL, 0}, split = {NULL, 0};
+    int rc_whole = fz_parse(data, n, n, 0, &whole);
+    int rc_split = fz_parse(data, n, pos, step, &split);
+    FZ_ASSERT((rc_whole == 0) == (rc_split == 0), "whole %d, split at %zu/%zu: %d", rc_whole, pos,
+              step, rc_split);
+    FZ_ASSERT(whole.n == split.n, "whole gave %zu messages, split %zu", whole.n, split.n);
+    for (size_t i = 0; i < whole.n; i++) {
+        FZ_ASSERT(whole.m[i].len == split.m[i].len &&
+                      memcmp(whole.m[i].json, split.m[i].json, whole.m[i].len) == 0,
+                  "message %zu bytes differ", i);
+        for (int f = 0; f < 4; f++)
+            FZ_ASSERT(fz_streq(whole.m[i].field[f], split.m[i].field[f]),
+                      "message %zu field %d differs", i, f);
+    }
+    fz_check_in_input(&whole, data, n);
+    fz_msgs_free(&whole);
+    fz_msgs_free(&split);
+    return 0;
+}
