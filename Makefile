@@ -4,6 +4,7 @@
 #   make check      install missing Debian packages, start dockerd if needed, run every test
 #   make demo       build and run the hello example, print its HTTP answer
 #   make asan       unit tests under AddressSanitizer + UBSan
+#   make fuzz       the libFuzzer targets of tests/fuzz, FUZZ_SECONDS (60) each
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (not part of check)
 
@@ -120,7 +121,8 @@ lint:
 	luacheck -q lua examples tasks
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem -Isrc src
-	clang-format --dry-run -Werror src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h
+	clang-format --dry-run -Werror src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h
 
 format:
 	clang-format -i src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h
@@ -137,6 +139,33 @@ uninstall:
 	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan $(FUZZ_BUILD)
+
+# ---- fuzzing: libFuzzer targets in tests/fuzz (clang), not part of `make all` ----
+# Each target links the code shared with fuse-apply and the one module it
+# tests; `make fuzz` runs each for FUZZ_SECONDS from its seeds in
+# tests/fuzz/corpus/TARGET.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_TARGETS  = cli bundle dkstream dockerfile
+FUZZ_SRC_cli        = src/cli.c src/options.c
+FUZZ_SRC_bundle     =
+FUZZ_SRC_dkstream   = src/dkstream.c
+FUZZ_SRC_dockerfile = src/dockerfile.c src/context.c
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.c src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASEFLAGS) $(PKG_CFLAGS) -Isrc -Itests/fuzz $(FUZZ_CFLAGS) -o $@ $< \
+		$(SHARED_SRC) $(FUZZ_SRC_$*) $(PKG_LIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
