@@ -10,6 +10,17 @@ FUSE_APPLY=${FUSE_BUILD:-$ROOT/build}/fuse-apply
 WORK=$(mktemp -d /tmp/fuse-it.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
+# FUSE_WRAPPER="valgrind -q ..." (make valgrind) runs every fuse invocation
+# under that command: $FUSE becomes a script, so "$FUSE", timeout "$FUSE" and
+# script -c "'$FUSE' ..." all go through it. FUSE_BIN is the binary itself.
+FUSE_BIN=$FUSE
+if [ -n "${FUSE_WRAPPER:-}" ]; then
+    FUSE=$WORK/wrap/fuse
+    mkdir -p "$WORK/wrap"
+    printf '#!/bin/sh\nexec %s %s "$@"\n' "$FUSE_WRAPPER" "'$FUSE_BIN'" >"$FUSE"
+    chmod +x "$FUSE"
+fi
+
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 
