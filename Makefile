@@ -29,7 +29,8 @@ SHARED_SRC = src/mem.c src/strbuf.c src/fv.c src/fvjson.c src/restype.c src/bund
 # fuse's own modules; src/main.c holds only main() so tests can link the rest.
 FUSE_SRC   = $(filter-out $(SHARED_SRC) src/main.c,$(wildcard src/*.c))
 APPLY_SRC  = $(filter-out src/apply/main.c,$(wildcard src/apply/*.c))
-LUA_SRC    = $(sort $(wildcard lua/fuse/*.lua))
+# types.lua only describes the API to editors (---@meta): installed, not embedded.
+LUA_SRC    = $(sort $(filter-out lua/fuse/types.lua,$(wildcard lua/fuse/*.lua)))
 TEST_SRC   = $(wildcard tests/unit/test_*.c)
 
 SHARED_OBJ = $(SHARED_SRC:%.c=$(BUILD)/%.o)
@@ -130,13 +131,19 @@ format:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/fuse
 	install -m 0755 $(BUILD)/fuse $(BUILD)/fuse-apply $(DESTDIR)$(PREFIX)/bin/
 	for m in man/*.[1-8]; do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; done
+	install -m 0644 completion/fuse.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fuse
+	install -m 0644 lua/fuse/types.lua $(DESTDIR)$(PREFIX)/share/fuse/types.lua
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/fuse $(DESTDIR)$(PREFIX)/bin/fuse-apply
 	for m in man/*.[1-8]; do s=$${m##*.}; rm -f $(DESTDIR)$(PREFIX)/share/man/man$$s/$${m##*/}; done
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fuse \
+		$(DESTDIR)$(PREFIX)/share/fuse/types.lua
+	rmdir $(DESTDIR)$(PREFIX)/share/fuse 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan $(FUZZ_BUILD)
