@@ -326,6 +326,16 @@ static int fvj_on_map_key(void *ctx, const unsigned char *k, size_t len)
     fvj_ctx *c = ctx;
     if (memchr(k, '\0', len))
         return fvj_abort(c, "an object key holds a NUL byte");
+    /* yajl lets a later duplicate win: {"resources": [...], "resources": []}
+     * would silently drop every resource of a bundle. */
+    fv *top = *c->stack[c->depth - 1].slot;
+    for (size_t i = 0; i < top->n; i++) {
+        if (strlen(top->keys[i]) == len && memcmp(top->keys[i], k, len) == 0) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "duplicate key \"%.*s\"", len > 40 ? 40 : (int)len, k);
+            return fvj_abort(c, msg);
+        }
+    }
     free(c->key);
     c->key = xmemdup(k, len);
     return 1;
