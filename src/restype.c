@@ -378,6 +378,10 @@ static int rt_check_field(const rt_type *t, const rt_field *f, const fv *v, strb
     case RT_INT:
         if (v->kind == FV_NUM && !fv_is_int(v))
             return rt_fail(err, t, "%s must be an integer, not %g", f->name, v->num);
+        /* uid, gid, returncode: none is ever negative or wider than 32 bits,
+         * and useradd would only refuse it deep inside the build. */
+        if (v->kind == FV_NUM && (v->num < 0 || v->num > 4294967295.0))
+            return rt_fail(err, t, "%s must be from 0 to 4294967295, not %g", f->name, v->num);
         return v->kind == FV_NUM ? 0 : rt_wrong_kind(err, t, f->name, f->kind, v);
     case RT_ID:
         if (v->kind == FV_STR)
