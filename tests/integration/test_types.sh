@@ -55,5 +55,5 @@ expect_eq "docker_container options: fuse -d's arguments plus description and pa
 lint() { (cd "$ROOT" && luacheck -q lua/fuse/types.lua >/dev/null); }
 check "luacheck is clean on types.lua (with the repository's .luacheckrc)" lint
 check "types.lua is plain Lua 5.4 that loads" lua5.4 -e "dofile('$TYPES')"
-not_embedded() { ! grep -qaF -- "---@meta" "$FUSE"; }
+not_embedded() { ! grep -qaF -- "---@meta" "$FUSE_BIN"; }
 check "types.lua is not embedded into fuse" not_embedded
