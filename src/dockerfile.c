@@ -486,7 +486,9 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     if (t->len - start > DF_LINE_MAX) {
         strbuf id = STRBUF_INIT;
         rt_ident(r->type, r->fields, &id);
-        sb_addf(err, "%s is too large for one build step (more than %d KiB of JSON)", sb_str(&id),
+        /* The identity may be the huge part: keep the one-line error short. */
+        sb_addf(err, "%.*s%s is too large for one build step (more than %d KiB of JSON)",
+                id.len > 80 ? 80 : (int)id.len, sb_str(&id), id.len > 80 ? "..." : "",
                 DF_LINE_MAX / 1024);
         sb_release(&id);
         return -1;
