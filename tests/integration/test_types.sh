@@ -57,3 +57,22 @@ check "luacheck is clean on types.lua (with the repository's .luacheckrc)" lint
 check "types.lua is plain Lua 5.4 that loads" lua5.4 -e "dofile('$TYPES')"
 not_embedded() { ! grep -qaF -- "---@meta" "$FUSE_BIN"; }
 check "types.lua is not embedded into fuse" not_embedded
+
+# The README's .luacheckrc snippet, as a user copies it into a project.
+mkdir -p "$WORK/lc"
+awk '/^For \[luacheck\]/ { f = 1 } f && /^```lua/ { g = 1; next } g && /^```/ { exit } g' \
+    "$ROOT/README.md" >"$WORK/lc/.luacheckrc"
+check "the README has a .luacheckrc snippet" grep -q '^stds.fuse' "$WORK/lc/.luacheckrc"
+cp "$ROOT/examples/hello/fusefile.lua" "$WORK/lc/"
+cat >>"$WORK/lc/fusefile.lua" <<'LUA'
+other = docker_container(function (bundle, args)
+  yield(Directory { name = "/d" })
+end)
+plain = task { params = { v = "1" } } (function (args) sh("true") end)
+LUA
+lc() { (cd "$WORK/lc" && luacheck -q --no-color "$@"); }
+lc_clean() { lc "$@" >/dev/null; }
+check "snippet: task files with fuse's globals are clean" lc_clean fusefile.lua
+echo 'x = Pakage { name = "a" }' >"$WORK/lc/typo.lua"
+check "snippet: a misspelt constructor is still caught" \
+    grep -q "accessing undefined variable 'Pakage'" <(lc typo.lua)
