@@ -17,10 +17,10 @@ webapp = docker_container {
   ports = { 8000 },
   user = "webapp",
   workdir = DATA,
-  env = { PYTHONDONTWRITEBYTECODE = "1" },
   cmd = { "python3", APP .. "/server.py" },
 } (function (bundle, args)
-  -- The same first step as examples/hello: Docker's cache shares the layer.
+  -- The same first steps as examples/hello (no env or labels, which come
+  -- before the resources): Docker's cache shares the python3 layer.
   yield(Package { name = "python3" })
 
   yield(Group { name = "webapp", system = true })

@@ -1,0 +1,203 @@
+#!/bin/bash
+# test_examples.sh -- every example builds and passes its smoke test, and
+# this repository's own tasks build an image that runs fuse (issue 7).
+#
+# examples/webapp, examples/multi and examples/programmatic are built with
+# the fuse under test and checked from outside: HTTP answers, the process's
+# user, owners and modes, params, the plain tasks' own smoke tests (and that
+# they fail when the app is broken). examples/hello is built by test_build.sh;
+# here only its README's mistake is replayed. The images are the examples'
+# own fuse-example/* tags plus a few of this test; all are removed at the end.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+BUILD_DIR=$(dirname "$FUSE_BIN")
+IMAGES=(fuse-example/webapp fuse-example/webapp-retitled fuse-example/multi-api
+    fuse-example/multi-worker fuse-example/multi-api-hi fuse-example/programmatic
+    fuse-example/fuse)
+CIDS=()
+
+cleanup() {
+    local c
+    for c in "${CIDS[@]}"; do docker rm -f "$c" >/dev/null 2>&1; done
+    docker rmi -f "${IMAGES[@]}" >/dev/null 2>&1
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# http_get PORT PATH: the body of an HTTP/1.0 GET (bash /dev/tcp; no curl needed).
+http_get() {
+    local body
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+    printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3
+    body=$(sed '1,/^\r$/d' <&3)
+    exec 3<&-
+    printf '%s' "$body"
+}
+
+# build NAME LOG FUSE-ARGS...: runs fuse, reports, shows the log on failure.
+build() {
+    local name=$1 log=$2
+    shift 2
+    if "$FUSE" "$@" >"$log" 2>&1; then ok "$name"; else
+        not_ok "$name"
+        sed 's/^/    /' "$log"
+    fi
+}
+
+# leftovers IMAGE...: containers (running or not) made from these images.
+leftovers() {
+    local i
+    for i in "$@"; do docker ps -aq --filter "ancestor=$i" 2>/dev/null; done | wc -l
+}
+
+# in_image IMAGE CMD...: runs CMD in a fresh container of IMAGE as root.
+in_image() {
+    local img=$1
+    shift
+    docker run --rm --user root --entrypoint "$1" "$img" "${@:2}" 2>&1
+}
+
+# --- hello: the README's mistake ----------------------------------------------
+cp -r "$ROOT/examples/hello" "$WORK/hello"
+sed -i 's/contents = "HELLO WORLD!"/mode = 0644/' "$WORK/hello/fusefile.lua"
+(cd "$WORK/hello" && "$FUSE" -n app_server >"$WORK/hello.out" 2>&1)
+expect_eq "hello: README's mistake exits 2" 2 $?
+expect_eq "hello: README's mistake gives the README's message" \
+    'fuse: fusefile.lua:9: File: mode must be an octal string like "0644"' \
+    "$(head -1 "$WORK/hello.out")"
+
+# --- webapp --------------------------------------------------------------------
+cd "$ROOT/examples/webapp" || exit 1
+expect_eq "webapp: fuse -l lists the task" "webapp" "$("$FUSE" --shortlist 2>&1)"
+build "webapp: fuse webapp builds" "$WORK/webapp.out" webapp
+expect_eq "webapp: one progress line per resource" 9 "$(grep -c '^\[[0-9]/9\]' "$WORK/webapp.out")"
+
+img=fuse-example/webapp
+answer='' health='' procuser='' execid=''
+cid=$(docker run -d -p 127.0.0.1::8000 "$img" 2>/dev/null)
+if [ -n "$cid" ]; then
+    CIDS+=("$cid")
+    port=$(docker port "$cid" 8000/tcp | head -1 | sed 's/.*://')
+    for _ in $(seq 1 60); do
+        answer=$(http_get "$port" / 2>/dev/null) && [ -n "$answer" ] && break
+        sleep 0.5
+    done
+    health=$(http_get "$port" /health 2>/dev/null)
+    procuser=$(docker exec "$cid" stat -c %U /proc/1 2>&1)
+    execid=$(docker exec "$cid" id 2>&1)
+    docker rm -f "$cid" >/dev/null
+fi
+expect_eq "webapp: HTTP GET / answers the page rendered from app.conf" \
+    "$(printf '<h1>Hello from webapp</h1>\n<p>Served by a WSGI app that fuse built.</p>')" "$answer"
+expect_eq "webapp: HTTP GET /health answers ok" "ok" "$health"
+expect_eq "webapp: the server process runs as webapp" "webapp" "$procuser"
+check "webapp: the image's user is the system user webapp (uid < 1000)" \
+    grep -Eq '^uid=[1-9][0-9]{0,2}\(webapp\) gid=[0-9]+\(webapp\)' <<<"$execid"
+expect_eq "webapp: owners and modes seen from outside" \
+    "root:webapp 640 /etc/webapp/app.conf|webapp:webapp 750 /var/lib/webapp|webapp:webapp 644 /var/lib/webapp/index.html|root:root 755 /srv/webapp|root:root 644 /srv/webapp/server.py" \
+    "$(in_image $img stat -c '%U:%G %a %n' /etc/webapp/app.conf /var/lib/webapp \
+        /var/lib/webapp/index.html /srv/webapp /srv/webapp/server.py | paste -sd'|')"
+expect_eq "webapp: the config came from files/app.conf byte for byte" \
+    "$(cat files/app.conf)" "$(in_image $img cat /etc/webapp/app.conf)"
+check "webapp: webapp's shell is nologin" \
+    grep -q '^webapp:.*:/var/lib/webapp:/usr/sbin/nologin$' <<<"$(in_image $img cat /etc/passwd)"
+
+# A changed config: its File step is redone, and the Execute that watches it
+# renders the page again; a copy of the project, so the example stays as is.
+cp -r "$ROOT/examples/webapp" "$WORK/webapp"
+sed -i 's/^title = .*/title = Retitled/' "$WORK/webapp/files/app.conf"
+(cd "$WORK/webapp" && build "webapp: rebuild with a changed config" "$WORK/webapp2.out" \
+    -v webapp:tag=fuse-example/webapp-retitled)
+expect_eq "webapp: watches: the Execute rendered the page from the new config" \
+    "<h1>Retitled</h1>" "$(in_image fuse-example/webapp-retitled head -1 /var/lib/webapp/index.html)"
+# In Docker's stream (-v) fuse-apply reports each step that ran: the steps
+# before the config came from the cache; the config's File and the Execute
+# watching it ran.
+expect_eq "webapp: the config's File and the Execute ran again, nothing else" \
+    "File[/etc/webapp/app.conf] created|Execute[render-page] executed" \
+    "$(grep -E '^(Package|Group|User|Directory|File|Execute)\[' "$WORK/webapp2.out" | paste -sd'|')"
+expect_eq "webapp: no container left" 0 "$(leftovers fuse-example/webapp fuse-example/webapp-retitled)"
+
+# --- multi ---------------------------------------------------------------------
+cd "$ROOT/examples/multi" || exit 1
+expect_eq "multi: tasks/images.lua's tasks are namespaced" \
+    "images.all images.api images.worker" "$("$FUSE" --shortlist 2>&1 | paste -sd' ')"
+build "multi: fuse images.all builds both images and passes its smoke test" \
+    "$WORK/multi.out" images.all
+check "multi: the api answered the plain task's greeting" \
+    grep -qx 'api answered: hello from all' "$WORK/multi.out"
+check "multi: the worker answered as its own user with its param" \
+    grep -qx 'worker answered: svc: 5 lines in batches of 3' "$WORK/multi.out"
+expect_eq "multi: both images were built" "yes" \
+    "$(docker image inspect -f . fuse-example/multi-api fuse-example/multi-worker >/dev/null 2>&1 && echo yes)"
+expect_eq "multi: the api's image has the greeting images.all gave it" "hello from all" \
+    "$(in_image fuse-example/multi-api cat /srv/www/greeting)"
+expect_eq "multi: the smoke test left no container" 0 \
+    "$(leftovers fuse-example/multi-api fuse-example/multi-worker)"
+
+build "multi: fuse images.api:greeting=hi,tag=... builds" "$WORK/multi-hi.out" \
+    images.api:greeting=hi,tag=fuse-example/multi-api-hi
+expect_eq "multi: the param reaches the image" "hi" \
+    "$(in_image fuse-example/multi-api-hi cat /srv/www/greeting)"
+expect_eq "multi: the image runs as svc" "svc" \
+    "$(docker run --rm fuse-example/multi-api-hi id -un 2>&1)"
+
+"$FUSE" -n images.api:greting=hi >"$WORK/multi-bad.out" 2>&1
+expect_eq "multi: a misspelt param exits 2" 2 $?
+check "multi: ... and the message lists the accepted params" \
+    grep -q 'not understood: greting (accepted: .*greeting' "$WORK/multi-bad.out"
+
+# The plain task's smoke test fails when the worker answers wrongly.
+cp -r "$ROOT/examples/multi" "$WORK/multi"
+sed -i 's/lines in batches/rows in batches/' "$WORK/multi/tasks/files/work.sh"
+(cd "$WORK/multi" && "$FUSE" images.all >"$WORK/multi-broken.out" 2>&1)
+expect_eq "multi: a broken worker fails images.all with exit 1" 1 $?
+check "multi: ... at the worker's sh, with its exit status" \
+    grep -q '^fuse: tasks/images.lua:[0-9]*: sh: command exited with status 1' "$WORK/multi-broken.out"
+expect_eq "multi: the failed smoke test left no container" 0 \
+    "$(leftovers fuse-example/multi-api fuse-example/multi-worker)"
+
+# --- programmatic --------------------------------------------------------------
+cd "$ROOT/examples/programmatic" || exit 1
+build "programmatic: fuse build:name=Ada builds with DockerBuilder and runs it" \
+    "$WORK/prog.out" build:name=Ada
+expect_eq "programmatic: the image's output ends the run" "Hello, Ada!|one|two|three" \
+    "$(tail -4 "$WORK/prog.out" | paste -sd'|')"
+check "programmatic: the bundle was printed" grep -q '"name": "/opt/hello/greet"' "$WORK/prog.out"
+check "programmatic: Docker's stream came through the iterator" \
+    grep -q '^Step 1/9 : FROM fuse-test/busybox' "$WORK/prog.out"
+built_id=$(sed -n 's/^built \(sha256:[0-9a-f]*\) as fuse-example\/programmatic in 9 Dockerfile steps$/\1/p' "$WORK/prog.out")
+expect_eq "programmatic: the aux ID message names the tagged image" \
+    "$(docker image inspect -f '{{.Id}}' fuse-example/programmatic 2>&1)" "$built_id"
+"$FUSE" -n build >"$WORK/prog-n.out" 2>&1
+expect_eq "programmatic: fuse -n build exits 0" 0 $?
+check "programmatic: fuse -n build runs nothing" \
+    grep -qx 'sh: docker run --rm fuse-example/programmatic' "$WORK/prog-n.out"
+if grep -qx 'Hello, world!' "$WORK/prog-n.out"; then not_ok "programmatic: fuse -n build does not run the image"; else
+    ok "programmatic: fuse -n build does not run the image"
+fi
+expect_eq "programmatic: no container left" 0 "$(leftovers fuse-example/programmatic)"
+
+# --- fuse builds fuse: the repository's tasks/ -----------------------------------
+cd "$ROOT" || exit 1
+expect_eq "tasks: fuse -l at the repository root lists its tasks" \
+    "fuse.check fuse.image" "$("$FUSE" --shortlist 2>&1 | paste -sd' ')"
+build "tasks: fuse fuse.check builds the fuse image and runs fuse in it" "$WORK/self.out" \
+    "fuse.check:build=$BUILD_DIR,tag=fuse-example/fuse"
+expect_eq "tasks: fuse --version in the image is the fuse that built it" \
+    "$("$FUSE" --version 2>&1)" "$(docker run --rm fuse-example/fuse fuse --version 2>&1)"
+expect_eq "tasks: fuse-apply in the image applies a resource" "made by fuse-apply" \
+    "$(docker run --rm fuse-example/fuse sh -c \
+        'fuse-apply -q --json "{\"File\":{\"name\":\"/tmp/x\",\"contents\":\"made by fuse-apply\"}}"; cat /tmp/x' 2>&1)"
+expect_eq "tasks: no container left" 0 "$(leftovers fuse-example/fuse)"
+
+# --- the Lua of examples/ and tasks/ is luacheck clean -----------------------------
+if command -v luacheck >/dev/null; then
+    if out=$(luacheck -q examples tasks 2>&1); then ok "luacheck: examples and tasks are clean"; else
+        not_ok "luacheck: examples and tasks are clean"
+        printf '%s\n' "$out" | sed 's/^/    /'
+    fi
+else
+    not_ok "luacheck: not installed (tools/deps.sh installs lua-check)"
+fi
