@@ -16,7 +16,7 @@ while [ $# -gt 1 ]; do
     shift
 done
 BUILD=${1:-build}
-export FUSE_BUILD=$PWD/$BUILD
+case $BUILD in /*) export FUSE_BUILD=$BUILD ;; *) export FUSE_BUILD=$PWD/$BUILD ;; esac
 passed=0 failed=0
 failures=()
 
