@@ -33,6 +33,7 @@ typedef struct ap_ctx {
     const char *ident;    /* identity of the resource being applied, "File[/x]" */
     fv *changed;          /* identities changed in this run (a list of strings) */
     unsigned long serial; /* the last marker serial read or written */
+    unsigned long nchanged; /* resources changed in this run */
 } ap_ctx;
 
 /* Applies one resource under its policy. Returns AP_DONE when it changed
@@ -68,8 +69,15 @@ int ap_write_atomic(const char *path, const void *data, size_t len, const char *
 int ap_same_contents(const char *path, const void *data, size_t len, const char *copy_from);
 /* Removes a tree without following symbolic links. Returns 0 or -1 with err. */
 int ap_rmtree(const char *path, strbuf *err);
-/* fsyncs the directory that holds path. */
+/* fsyncs the directory that holds path (only in AP_SYNC_EACH mode). */
 void ap_sync_dir_of(const char *path);
+/* When written data reaches the disk: AP_SYNC_EACH fsyncs every file and its
+ * directory as it is written (the default for library callers);
+ * AP_SYNC_END leaves that to one syncfs() when the run ends (fuse-apply's
+ * default); AP_SYNC_NONE never syncs (--no-sync, for a Docker build step,
+ * whose layer Docker commits or discards whole). */
+enum { AP_SYNC_EACH, AP_SYNC_END, AP_SYNC_NONE };
+extern int ap_sync_mode;
 /* Field helpers: a string, a bool (with the type's default), an id as text. */
 int ap_bool(const fv *f, const char *key);
 /* "app" or "1000" for an owner given as a string or a number; NULL when absent. */

@@ -1,8 +1,10 @@
 /* ap_run.c -- the driver: command line, bundle, one provider per resource. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ap.h"
@@ -83,8 +85,11 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
 {
     int changed = 0;
     c->b = b;
-    /* Without --state, markers are only needed when this bundle watches. */
-    if (ap_any_watches(b))
+    /* Without --state, markers are only needed when this bundle watches;
+     * without either, none is recorded at all (the in-memory list costs a
+     * scan per change: seconds for 10,000 Files). */
+    int watching = ap_any_watches(b);
+    if (watching)
         c->state_write = 1;
     for (size_t i = 0; i < b->n; i++) {
         const bundle_res *r = &b->items[i];
@@ -107,13 +112,14 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
                 fprintf(c->out, "%s unchanged\n", c->ident);
             if (rc >= 0 && ap_state_consume(c, r->fields, &err) < 0)
                 rc = AP_FAIL;
-            if (rc == AP_DONE && ap_state_mark(c, c->ident, &err) < 0)
+            if (rc == AP_DONE && (watching || c->state_write) &&
+                ap_state_mark(c, c->ident, &err) < 0)
                 rc = AP_FAIL;
         }
         if (rc == AP_FAIL)
             ap_fail(c, &err);
         if (rc == AP_DONE)
-            changed = 1;
+            changed = 1, c->nchanged++;
         c->ident = NULL;
         sb_release(&id);
         sb_release(&err);
@@ -123,12 +129,33 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
     return changed || no_changes_ok ? AP_EXIT_CHANGED : AP_EXIT_UNCHANGED;
 }
 
+/* Flushes the filesystem that holds root ("" for /); best effort, as the
+ * directory fsyncs it replaces. */
+static void ap_syncfs(const char *root)
+{
+    int fd = open(*root ? root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        syncfs(fd);
+        close(fd);
+    }
+}
+
+/* Monotonic seconds, for the -v timing line. */
+static double ap_now(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int ap_usage(FILE *f, int status)
 {
-    fputs("usage: fuse-apply [--simulate] [--no-changes-ok] [--state DIR] [--root DIR] [-v|-q]\n"
-          "                  BUNDLE.json | --json JSON\n"
-          "       fuse-apply --cleanup DIR\n",
-          f);
+    fputs(
+        "usage: fuse-apply [--simulate] [--no-changes-ok] [--no-sync] [--state DIR] [--root DIR]\n"
+        "                  [-v|-q] BUNDLE.json | --json JSON\n"
+        "       fuse-apply --cleanup DIR\n",
+        f);
     return status;
 }
 
@@ -150,7 +177,7 @@ int ap_main(int argc, char **argv)
     ap_ctx c;
     ap_ctx_init(&c);
     const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL;
-    int no_changes_ok = 0;
+    int no_changes_ok = 0, no_sync = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -158,6 +185,8 @@ int ap_main(int argc, char **argv)
             c.simulate = 1;
         else if (strcmp(a, "--no-changes-ok") == 0)
             no_changes_ok = 1;
+        else if (strcmp(a, "--no-sync") == 0)
+            no_sync = 1;
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
             c.verbose = 1;
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
@@ -223,7 +252,21 @@ int ap_main(int argc, char **argv)
         sb_addf(&st, "%s/var/lib/fuse-apply", c.root);
     }
     c.state = sb_detach(&st, NULL);
+    double t0 = ap_now();
+    /* One syncfs() at the end instead of an fsync per file and directory:
+     * with 10,000 Files the fsyncs were 99% of the run (20 s against 0.2 s).
+     * Each file is still renamed into place whole, so no reader ever sees a
+     * partial file; what a crash before the end may lose is redone by the
+     * next run, which compares contents. */
+    ap_sync_mode = no_sync ? AP_SYNC_NONE : AP_SYNC_END;
     int rc = ap_apply(&c, &b, no_changes_ok);
+    if (ap_sync_mode == AP_SYNC_END && !c.simulate && c.nchanged)
+        ap_syncfs(c.root);
+    /* -v: the run's own duration, for benchmarks that time the apply
+     * without the container around it. */
+    if (c.verbose > 0)
+        fprintf(stderr, "fuse-apply: applied %zu resources (%lu changed) in %.3f s\n", b.n,
+                c.nchanged, ap_now() - t0);
     bundle_free(&b);
     sb_release(&text);
     sb_release(&err);

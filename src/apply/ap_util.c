@@ -86,8 +86,13 @@ static int ap_copy_into(int fd, const char *src)
     return rc;
 }
 
+/* See ap.h: AP_SYNC_EACH unless fuse-apply's command line says otherwise. */
+int ap_sync_mode = AP_SYNC_EACH;
+
 void ap_sync_dir_of(const char *path)
 {
+    if (ap_sync_mode != AP_SYNC_EACH)
+        return;
     strbuf d = STRBUF_INIT;
     const char *slash = strrchr(path, '/');
     if (slash == path)
@@ -128,7 +133,7 @@ int ap_write_atomic(const char *path, const void *data, size_t len, const char *
     if (rc == 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) &&
         (what = "chown", fchown(fd, uid, gid) < 0))
         rc = -1;
-    if (rc == 0 && (what = "fsync", fsync(fd) < 0))
+    if (rc == 0 && ap_sync_mode == AP_SYNC_EACH && (what = "fsync", fsync(fd) < 0))
         rc = -1;
     int saved = errno;
     if (close(fd) < 0 && rc == 0) {
