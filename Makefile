@@ -3,7 +3,8 @@
 #   make            build build/fuse (with the payload build/fuse-apply embedded)
 #   make check      install missing Debian packages, start dockerd if needed, run every test
 #   make demo       build and run the hello example, print its HTTP answer
-#   make asan       unit tests under AddressSanitizer + UBSan
+#   make asan       unit and integration tests with fuse under AddressSanitizer + UBSan
+#   make valgrind   the same under valgrind
 #   make fuzz       the libFuzzer targets of tests/fuzz, FUZZ_SECONDS (60) each
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make bench      benchmarks (not part of check)
@@ -102,14 +103,31 @@ unit: all tests-build
 integration: all
 	@tests/run.sh --integration $(BUILD)
 
+# Unit and integration tests with fuse built with ASan + UBSan (fuse-apply,
+# static musl, is built as usual). Reports go to files, so a run whose exit
+# status a test does not check is caught too; any report fails the target.
+ASAN_BUILD ?= build-asan
+SAN_LOGS    = $(abspath $(ASAN_BUILD))/san
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan \
+	@$(MAKE) --no-print-directory BUILD=$(ASAN_BUILD) \
 		EXTRA_CFLAGS='-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
-		EXTRA_LDFLAGS='-fsanitize=address,undefined' CFLAGS='-O1 -g' all tests-build
-	@tests/run.sh --unit build-asan
+		EXTRA_LDFLAGS='-fsanitize=address,undefined -static-libasan -static-libubsan' \
+		CFLAGS='-O1 -g' all tests-build
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	@ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan,print_stacktrace=1 \
+		tests/run.sh $(ASAN_BUILD)
+	@tools/nologs.sh $(SAN_LOGS) sanitizer
 
+# The same under valgrind: unit tests, and fuse in every integration test
+# (FUSE_WRAPPER, see tests/integration/lib.sh); reports go to files too.
+VG_LOGS = $(abspath $(BUILD))/vg
+VG_CMD  = valgrind -q --error-exitcode=99 --leak-check=full \
+	--errors-for-leak-kinds=definite,indirect --log-file=$(VG_LOGS)/%p.log
 valgrind: all tests-build
+	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
 	@tests/run.sh --unit --valgrind $(BUILD)
+	@FUSE_WRAPPER='$(VG_CMD)' tests/run.sh --integration $(BUILD)
+	@tools/nologs.sh $(VG_LOGS) valgrind
 
 demo: deps
 	@$(MAKE) --no-print-directory all
