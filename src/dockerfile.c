@@ -19,6 +19,11 @@
 #define DF_APPLY "/.fuse/fuse-apply"
 /* A Dockerfile line longer than 64 KiB is rejected by Docker's scanner. */
 #define DF_LINE_MAX (60 * 1024)
+/* Resource layers (see df_resources): 60, with the base image's and ours
+ * well under overlay2's 128; the last 40 of them one resource each. */
+#define DF_MAX_LAYERS 60
+#define DF_TAIL_LAYERS 40
+#define DF_MAX_BATCHES 10
 
 int df_utf8_ok(const char *s, size_t len)
 {
@@ -129,6 +134,7 @@ static int df_quoted(strbuf *out, const char *what, const fv *v, strbuf *err)
 typedef struct df_gen {
     dockerfile *d;
     size_t cap_steps, cap_blobs;
+    int watches; /* some resource of the bundle watches another */
 } df_gen;
 
 /* Records that the instruction about to be written belongs to resource res. */
@@ -436,50 +442,69 @@ static int df_needs_blob(const bundle_res *r)
     return c->len > DF_INLINE_MAX || !df_utf8_ok(c->str, c->len);
 }
 
+/* The resource as fuse-apply gets it: when its data is a blob, the blob is
+ * added to the context as blob_name and the resource names it in the image
+ * (source = "/" blob_name) instead of carrying it. */
+static int df_res_json(df_gen *g, const bundle_res *r, const char *blob_name, strbuf *json)
+{
+    if (!blob_name)
+        return bundle_res_dump(r, json, 0);
+    df_blob *bl = df_add_blob(g);
+    const fv *src = fv_get(r->fields, "source");
+    if (src) {
+        bl->path = xstrdup(src->str);
+    } else {
+        const fv *c = fv_get(r->fields, "contents");
+        bl->data = c->str;
+        bl->len = c->len;
+    }
+    bl->name = xstrdup(blob_name);
+    bundle_res copy = {.type = r->type, .fields = fv_copy(r->fields)};
+    fv_del(copy.fields, "contents");
+    strbuf in_image = STRBUF_INIT;
+    sb_addf(&in_image, "/%s", blob_name);
+    fv_set(copy.fields, "source", fv_strz(sb_str(&in_image)));
+    sb_release(&in_image);
+    int rc = bundle_res_dump(&copy, json, 0);
+    fv_free(copy.fields);
+    return rc;
+}
+
+/* The start of every resource step's RUN. --no-sync: Docker keeps a step's
+ * layer whole or drops it, so fsyncs buy nothing there. --state only when
+ * something watches: without a watcher nobody reads the change markers,
+ * and writing them costs two small files per change. */
+static void df_run_prefix(const df_gen *g, strbuf *t)
+{
+    sb_adds(t, "RUN [\"" DF_APPLY "\",\"--no-changes-ok\",\"--no-sync\",");
+    if (g->watches)
+        sb_adds(t, "\"--state\",\"/.fuse/state\",");
+}
+
 /* One resource: its blob COPY when it has one, then its RUN. */
 static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
 {
     const bundle_res *r = &b->items[i];
     strbuf *t = &g->d->text;
-    strbuf json = STRBUF_INIT;
-    int rc = 0;
-
-    if (df_needs_blob(r)) {
-        df_blob *bl = df_add_blob(g);
-        strbuf name = STRBUF_INIT;
+    strbuf json = STRBUF_INIT, name = STRBUF_INIT;
+    int blob = df_needs_blob(r);
+    if (blob)
         sb_addf(&name, ".fuse/blobs/%zu", i + 1);
-        const fv *src = fv_get(r->fields, "source");
-        if (src) {
-            bl->path = xstrdup(src->str);
-        } else {
-            const fv *c = fv_get(r->fields, "contents");
-            bl->data = c->str;
-            bl->len = c->len;
-        }
-        /* The resource that reaches fuse-apply names the copied blob. */
-        bundle_res copy = {.type = r->type, .fields = fv_copy(r->fields)};
-        fv_del(copy.fields, "contents");
-        strbuf in_image = STRBUF_INIT;
-        sb_addf(&in_image, "/%s", sb_str(&name));
-        fv_set(copy.fields, "source", fv_strz(sb_str(&in_image)));
-        sb_release(&in_image);
-        rc = bundle_res_dump(&copy, &json, 0);
-        fv_free(copy.fields);
-        df_step(g, (long)i);
-        sb_addf(t, "COPY %s /%s\n", sb_str(&name), sb_str(&name));
-        bl->name = sb_detach(&name, NULL);
-    } else {
-        rc = bundle_res_dump(r, &json, 0);
-    }
-    if (rc < 0) {
+    if (df_res_json(g, r, blob ? sb_str(&name) : NULL, &json) < 0) {
         sb_addf(err, "resource %zu (%s): cannot write its JSON", i + 1, r->type->name);
         sb_release(&json);
+        sb_release(&name);
         return -1;
     }
+    if (blob) {
+        df_step(g, (long)i);
+        sb_addf(t, "COPY %s /%s\n", sb_str(&name), sb_str(&name));
+    }
+    sb_release(&name);
     size_t start = t->len;
     df_step(g, (long)i);
-    sb_adds(t,
-            "RUN [\"" DF_APPLY "\",\"--no-changes-ok\",\"--state\",\"/.fuse/state\",\"--json\",");
+    df_run_prefix(g, t);
+    sb_adds(t, "\"--json\",");
     df_json_str(t, json.buf, json.len);
     sb_adds(t, "]\n");
     sb_release(&json);
@@ -496,17 +521,102 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     return 0;
 }
 
+/* Resources [from, to) as one step: their bundle and blobs in the context
+ * directory .fuse/steps/K (K = from + 1), one COPY of that directory, one
+ * RUN of fuse-apply on the bundle file. A file, because a batch can be far
+ * larger than a Dockerfile line (64 KiB) or an argument (128 KiB) allows. */
+static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *err)
+{
+    strbuf dir = STRBUF_INIT, json = STRBUF_INIT, blob = STRBUF_INIT;
+    sb_addf(&dir, ".fuse/steps/%zu", from + 1);
+    sb_adds(&json, "{\"version\":1,\"resources\":[");
+    for (size_t i = from; i < to; i++) {
+        const bundle_res *r = &b->items[i];
+        sb_reset(&blob);
+        if (df_needs_blob(r))
+            sb_addf(&blob, "%s/%zu", sb_str(&dir), i + 1);
+        if (i > from)
+            sb_addc(&json, ',');
+        if (df_res_json(g, r, blob.len ? sb_str(&blob) : NULL, &json) < 0) {
+            sb_addf(err, "resource %zu (%s): cannot write its JSON", i + 1, r->type->name);
+            sb_release(&dir);
+            sb_release(&json);
+            sb_release(&blob);
+            return -1;
+        }
+    }
+    sb_adds(&json, "]}\n");
+    df_blob *bl = df_add_blob(g);
+    sb_reset(&blob);
+    sb_addf(&blob, "%s/bundle.json", sb_str(&dir));
+    bl->name = sb_detach(&blob, NULL);
+    bl->own = sb_detach(&json, &bl->len);
+    bl->data = bl->own;
+    strbuf *t = &g->d->text;
+    df_step(g, (long)from);
+    sb_addf(t, "COPY %s /%s\n", sb_str(&dir), sb_str(&dir));
+    df_step(g, (long)from);
+    df_run_prefix(g, t);
+    sb_addf(t, "\"/%s/bundle.json\"]\n", sb_str(&dir));
+    sb_release(&dir);
+    return 0;
+}
+
+/* The layers a resource takes as a step of its own: its RUN, and the COPY
+ * of its blob. */
+static size_t df_res_layers(const bundle_res *r)
+{
+    return 1 + (size_t)df_needs_blob(r);
+}
+
+/* The resource steps. One per resource while they fit in DF_MAX_LAYERS
+ * (overlay2 stacks at most 128 layers, the base image's included); beyond
+ * that, the last resources keep a step each (DF_TAIL_LAYERS worth), so that
+ * editing the end of a task still reruns little, and the earlier ones go
+ * in at most DF_MAX_BATCHES batches of equal size. */
+static int df_resources(df_gen *g, const bundle *b, strbuf *err)
+{
+    size_t total = 0, tail = 0;
+    for (size_t i = 0; i < b->n; i++)
+        total += df_res_layers(&b->items[i]);
+    if (total > DF_MAX_LAYERS) {
+        size_t used = 0;
+        tail = b->n;
+        while (tail > 0 && used + df_res_layers(&b->items[tail - 1]) <= DF_TAIL_LAYERS)
+            used += df_res_layers(&b->items[--tail]);
+        size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
+        size_t per = nb ? (tail + nb - 1) / nb : 0;
+        for (size_t from = 0; from < tail; from += per)
+            if (df_batch(g, b, from, from + per < tail ? from + per : tail, err) < 0)
+                return -1;
+    }
+    for (size_t i = tail; i < b->n; i++)
+        if (df_resource(g, b, i, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int df_any_watches(const bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const fv *w = fv_get(b->items[i].fields, "watches");
+        if (w && w->kind == FV_LIST && w->n)
+            return 1;
+    }
+    return 0;
+}
+
 int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
-    df_gen g = {d, 0, 0};
+    df_gen g = {d, 0, 0, 0};
     memset(d, 0, sizeof *d);
     if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
         goto fail;
     df_step(&g, -1);
     sb_adds(&d->text, "COPY fuse-apply " DF_APPLY "\n");
-    for (size_t i = 0; i < b->n; i++)
-        if (df_resource(&g, b, i, err) < 0)
-            goto fail;
+    g.watches = df_any_watches(b);
+    if (df_resources(&g, b, err) < 0)
+        goto fail;
     df_step(&g, -1);
     sb_adds(&d->text, "RUN [\"" DF_APPLY "\",\"--cleanup\",\"/.fuse\"]\n");
     /* Metadata comes after the steps: VOLUME because Docker discards what
@@ -531,6 +641,7 @@ void df_free(dockerfile *d)
     for (size_t i = 0; i < d->nblobs; i++) {
         free(d->blobs[i].name);
         free(d->blobs[i].path);
+        free(d->blobs[i].own);
     }
     free(d->blobs);
     free(d->step_res);

@@ -33,6 +33,7 @@ typedef struct df_blob {
     const char *data; /* borrowed in-memory contents, or NULL */
     size_t len;
     char *path; /* absolute path on the host, or NULL */
+    char *own;  /* data owned by the blob (a batch's bundle), or NULL */
 } df_blob;
 
 typedef struct dockerfile {
