@@ -144,6 +144,12 @@ static const char *dks_get(const dks *s, int f)
     return s->has[f] ? sb_str(&s->field[f]) : NULL;
 }
 
+static void dks_too_large(dks *s)
+{
+    sb_reset(&s->why);
+    sb_addf(&s->why, "a message is larger than %zu bytes", s->limit);
+}
+
 static void dks_emit(dks *s)
 {
     dk_msg m;
@@ -169,6 +175,12 @@ static int dks_end_map(void *ctx)
         size_t end = yajl_get_bytes_consumed(s->h);
         sb_add(&s->raw, s->chunk + s->obj_start, end - s->obj_start);
         s->in_obj = 0;
+        /* The cap holds however the stream was cut: a message that arrived
+         * in one read is refused like one that grew across reads. */
+        if (s->raw.len > s->limit) {
+            dks_too_large(s);
+            return 0;
+        }
         dks_emit(s);
     } else if (s->depth == 1) {
         s->key1 = K_OTHER; /* a nested object closed: its key is done */
@@ -298,8 +310,7 @@ int dks_feed(dks *s, const char *data, size_t len, strbuf *err)
     /* The object goes on in the next chunk: keep what we have of it. */
     if (s->in_obj) {
         if (s->raw.len + (len - s->obj_start) > s->limit) {
-            sb_reset(&s->why);
-            sb_addf(&s->why, "a message is larger than %zu bytes", s->limit);
+            dks_too_large(s);
             dks_fail(s, NULL, 0, err);
             return -1;
         }

@@ -2,7 +2,8 @@
  *
  * The input after a 3-byte header is a stream. It is parsed twice: fed
  * whole, and fed split at a position taken from the header (then in pieces
- * of the header's size). Network reads split a stream anywhere, so both
+ * of the header's size), both with the same cap on a message's size (the
+ * default, or a small one the header picks). Network reads split a stream anywhere, so both
  * must deliver the same messages and agree on success. Each piece is a
  * separate allocation of its exact size, so ASan sees any read past a
  * piece. Every message is an object whose exact bytes occur, in order, in
@@ -64,10 +65,13 @@ static int fz_feed(dks *s, const uint8_t *data, size_t from, size_t to, strbuf *
 
 /* Parses data[0, n) cut at pos and then every step bytes (step 0: once);
  * returns 0 when the stream was good. */
-static int fz_parse(const uint8_t *data, size_t n, size_t pos, size_t step, fz_msgs *out)
+static int fz_parse(const uint8_t *data, size_t n, size_t pos, size_t step, size_t limit,
+                    fz_msgs *out)
 {
     dks *s = dks_new(fz_on_msg, out);
     FZ_ASSERT(s, "dks_new");
+    if (limit)
+        dks_set_limit(s, limit);
     strbuf err = STRBUF_INIT;
     int rc = fz_feed(s, data, 0, pos, &err);
     for (size_t at = pos; rc == 0 && at < n;) {
@@ -117,12 +121,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     size_t n = size - 3;
     size_t pos = ((size_t)data[0] << 8 | data[1]) % (n + 1);
-    size_t step = data[2];
+    size_t step = data[2] & 0x7f;
+    size_t limit = data[2] & 0x80 ? 16 + data[1] : 0;
     data += 3;
 
     fz_msgs whole = {NULL, 0}, split = {NULL, 0};
-    int rc_whole = fz_parse(data, n, n, 0, &whole);
-    int rc_split = fz_parse(data, n, pos, step, &split);
+    int rc_whole = fz_parse(data, n, n, 0, limit, &whole);
+    int rc_split = fz_parse(data, n, pos, step, limit, &split);
     FZ_ASSERT((rc_whole == 0) == (rc_split == 0), "whole %d, split at %zu/%zu: %d", rc_whole, pos,
               step, rc_split);
     FZ_ASSERT(whole.n == split.n, "whole gave %zu messages, split %zu", whole.n, split.n);
@@ -135,6 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       "message %zu field %d differs", i, f);
     }
     fz_check_in_input(&whole, data, n);
+    for (size_t i = 0; limit && i < whole.n; i++)
+        FZ_ASSERT(whole.m[i].len <= limit, "message %zu of %zu bytes passed a cap of %zu", i,
+                  whole.m[i].len, limit);
     fz_msgs_free(&whole);
     fz_msgs_free(&split);
     return 0;

@@ -261,6 +261,23 @@ START_TEST(many_messages_and_limit)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_dkstream: the cap held only for a message cut
+ * across reads; one that came in a single read passed whatever its size. */
+START_TEST(limit_holds_within_one_read)
+{
+    size_t n = 0;
+    strbuf err = STRBUF_INIT;
+    dks *s = dks_new(count_msg, &n);
+    dks_set_limit(s, 20);
+    const char *in = "{\"stream\":\"x\"}{\"stream\":\"0123456789abcdef\"}";
+    ck_assert_int_eq(dks_feed(s, in, strlen(in), &err), -1);
+    ck_assert_str_eq(err.buf, "bad JSON from Docker: a message is larger than 20 bytes");
+    ck_assert_uint_eq(n, 1);
+    dks_free(s);
+    sb_release(&err);
+}
+END_TEST
+
 /* A fixed xorshift generator: the same "random" cases on every run. */
 static unsigned long long rnd_state = 88172645463325252ull;
 static size_t rnd(size_t n)
@@ -317,6 +334,7 @@ Suite *dkstream_suite(void)
     tcase_add_test(tc, truncated_stream);
     tcase_add_test(tc, empty_and_blank_streams);
     tcase_add_test(tc, many_messages_and_limit);
+    tcase_add_test(tc, limit_holds_within_one_read);
     tcase_add_test(tc, mutated_streams);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
