@@ -1,0 +1,223 @@
+#!/bin/bash
+# test_faults.sh -- fuse against a real engine that fails (issue 6).
+#
+# No daemon, a daemon stopped or killed in the middle of a build, a RUN step
+# failing, SIGINT during the context upload and during a step, a
+# File { source = ... } truncated or deleted while it is sent, --timeout, a
+# full disk under the engine, and fuse-apply on a full filesystem. Each case
+# checks: the exact first error line, the documented exit status, the
+# previous image still tagged, no temp file left (fuse's TMPDIR, /tmp, the
+# engine's own tmp), no container left behind.
+#
+# Everything that hurts an engine happens to a private second dockerd
+# (dockerd2.sh) with its own socket and directories; the shared engine only
+# lends its fuse-test/busybox image.
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/integration/dockerd2.sh
+. "$(dirname "$0")/dockerd2.sh"
+
+cleanup() {
+    d2_stop
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+TAG=fuse-fault/app
+mkdir -p "$WORK/tmp" "$WORK/proj"
+export TMPDIR=$WORK/tmp
+cd "$WORK/proj" || exit 1
+
+cat >fusefile.lua <<'EOF'
+local base = { from_image = "fuse-test/busybox", tag = "fuse-fault/app" }
+good = docker_container(base) (function ()
+  yield(File { name = "/version", contents = "good" })
+end)
+failing = docker_container(base) (function ()
+  yield(File { name = "/version", contents = "bad" })
+  yield(Execute { name = "fail", command = "echo about to fail; exit 3" })
+end)
+slow = docker_container(base) (function ()
+  yield(File { name = "/version", contents = "slow" })
+  yield(Execute { name = "slow", command = "sleep 60" })
+end)
+upload = docker_container(base) (function ()
+  yield(File { name = "/big", source = "big.bin" })
+  yield(File { name = "/small", source = "small.txt" })
+end)
+fill = docker_container(base) (function ()
+  yield(Execute { name = "fill", command = "dd if=/dev/zero of=/fill bs=1M count=200" })
+end)
+EOF
+
+# fuse's own temp files (it should make none) and /tmp entries named fuse*
+# other than test directories: compared before and after each case.
+# Test scripts running at the same time make mktemp directories such as
+# /tmp/fuse-it.AbC123: those are not fuse's.
+tmp_names() { find /tmp -maxdepth 1 -name 'fuse*' | grep -Ev '^/tmp/fuse[-_a-z0-9]*\.[A-Za-z0-9]{6}$' | sort; }
+tmp_before=$(tmp_names)
+
+# wait_for CMD...: polls CMD until it succeeds (at most ~30 s; Docker removes
+# cancelled containers and its context directories asynchronously).
+wait_for() {
+    local _
+    for _ in $(seq 1 1500); do "$@" && return 0; sleep 0.02; done
+    return 1
+}
+no_containers() { [ -z "$(d2 ps -aq 2>/dev/null)" ]; }
+engine_tmp_empty() { [ -z "$(ls -A "$D2_DIR/data/tmp" 2>/dev/null)" ]; }
+tag_id() { d2 image inspect -f '{{.Id}}' "$TAG" 2>/dev/null; }
+
+# after NAME WANT_STATUS WANT_FIRST_LINE GOT_STATUS: the checks every case shares.
+after() {
+    expect_eq "$1: exit status" "$2" "$4"
+    expect_eq "$1: first line" "$3" "$(head -n 1 "$WORK/err")"
+    expect_eq "$1: no temp file left by fuse" "" "$(ls -A "$WORK/tmp")$(diff <(echo "$tmp_before") <(tmp_names) | grep '^>')"
+    if [ -n "$D2_PID" ]; then
+        expect_eq "$1: the tag keeps the previous image" "$good" "$(tag_id)"
+        wait_for no_containers
+        expect_eq "$1: no container left" "" "$(d2 ps -aq)"
+        wait_for engine_tmp_empty
+        expect_eq "$1: no context left in the engine's tmp" "" "$(ls -A "$D2_DIR/data/tmp" 2>/dev/null)"
+    fi
+}
+
+# bg TASK [FUSE_ARGS...]: starts fuse in the background (pid in $fpid).
+bg() {
+    local task=$1
+    shift
+    DOCKER_HOST=$D2_HOST "$FUSE" "$@" "$task" >"$WORK/out" 2>"$WORK/err" &
+    fpid=$!
+}
+step_started() { grep -q "^\[$1/" "$WORK/out"; }
+
+# ---- no daemon ----------------------------------------------------------------
+DOCKER_HOST=unix:///nonexistent/docker.sock "$FUSE" good >/dev/null 2>"$WORK/err"
+after "no daemon" 1 "fuse: cannot connect to the Docker daemon at unix:///nonexistent/docker.sock: is the docker daemon running?" $?
+DOCKER_HOST=tcp://127.0.0.1:1 "$FUSE" good >/dev/null 2>"$WORK/err"
+after "nothing listening on tcp" 1 "fuse: cannot connect to the Docker daemon at tcp://127.0.0.1:1: is the docker daemon running?" $?
+
+# ---- the private engine and the previous image --------------------------------------
+if ! d2_start "$(mktemp -d /tmp/fuse-fault.XXXXXX)" || ! d2_busybox; then
+    not_ok "private dockerd starts"
+    exit 1
+fi
+DOCKER_HOST=$D2_HOST "$FUSE" -q good >/dev/null 2>"$WORK/err" || cat "$WORK/err"
+good=$(tag_id)
+check "previous image built" test -n "$good"
+
+# ---- a RUN step failing -------------------------------------------------------------
+DOCKER_HOST=$D2_HOST "$FUSE" failing >/dev/null 2>"$WORK/err"
+after "RUN step fails" 1 "fuse: build failed at [2/2] Execute[fail]: fuse-apply returned a non-zero code: 1" $?
+check "RUN step fails: the command's output follows" grep -q 'about to fail' "$WORK/err"
+
+# ---- SIGINT during a step --------------------------------------------------------------
+bg slow
+wait_for step_started 2
+sleep 1 # let fuse-apply start sleeping: the container is running
+kill -INT "$fpid"
+wait "$fpid"
+after "SIGINT during a step" 130 "fuse: interrupted; the build was cancelled" $?
+
+# ---- --timeout during a step -------------------------------------------------------------
+bg slow --timeout 3
+wait "$fpid"
+after "--timeout during a step" 1 "fuse: timed out after 3 s; the build was cancelled" $?
+
+# ---- the context upload ------------------------------------------------------------------
+# A 256 MiB sparse source costs nothing to read; the engine takes a while to
+# unpack it. fuse is stopped (SIGSTOP) while it holds big.bin open -- that is
+# checked, so the fault surely lands mid-upload -- the fault is made, and
+# fuse continues.
+echo small >small.txt
+# holds_big: fuse has big.bin open (it is sending it).
+holds_big() { ls -l "/proc/$fpid/fd" 2>/dev/null | grep -q '/big\.bin$'; }
+# upload_fault NAME ACTION...: starts "fuse upload", pauses it mid-big.bin,
+# runs ACTION, resumes it; the status is left in $st.
+upload_fault() {
+    local name=$1
+    shift
+    truncate -s 256M big.bin
+    bg upload
+    wait_for holds_big
+    kill -STOP "$fpid"
+    check "$name: fuse was paused while sending big.bin" holds_big
+    "$@"
+    kill -CONT "$fpid"
+    wait "$fpid"
+    st=$?
+}
+interrupt_fuse() { kill -INT "$fpid"; }
+upload_fault "SIGINT during the upload" interrupt_fuse
+after "SIGINT during the upload" 130 "fuse: interrupted; the build was cancelled" $st
+upload_fault "source truncated during the upload" truncate -s 1M big.bin
+after "source truncated during the upload" 1 "fuse: cannot send the build context: $WORK/proj/big.bin: shrank while the build context was being sent" $st
+upload_fault "source deleted during the upload" rm -f small.txt
+after "source deleted during the upload" 1 "fuse: cannot send the build context: $WORK/proj/small.txt: No such file or directory" $st
+rm -f big.bin
+
+# ---- the daemon stopped or killed in the middle of a build ------------------------------------
+# Docker may report the killed step (137) before it goes, or just go. A
+# dead daemon cannot remove its build container: it is left, stopped, as
+# Docker's own record (docker ps -a); none is left running.
+for sig in TERM KILL; do
+    bg slow
+    wait_for step_started 2
+    sleep 1 # fuse-apply is running in the step's container
+    d2_halt $sig
+    wait "$fpid"
+    st=$?
+    d2_start "$D2_DIR"
+    expect_eq "daemon SIG$sig during a step: exit status" 1 "$st"
+    line=$(head -n 1 "$WORK/err")
+    case $line in
+    "fuse: build failed at [2/2] Execute[slow]: fuse-apply returned a non-zero code: 137" | \
+        "fuse: build failed at [2/2] Execute[slow]: lost the connection to the Docker daemon at $D2_HOST: transfer closed with outstanding read data remaining")
+        ok "daemon SIG$sig during a step: first line" ;;
+    *) not_ok "daemon SIG$sig during a step: first line"; echo "    actual: $line" ;;
+    esac
+    expect_eq "daemon SIG$sig during a step: the tag keeps the previous image" "$good" "$(tag_id)"
+    expect_eq "daemon SIG$sig during a step: no container left running" "" "$(d2 ps -q)"
+    expect_eq "daemon SIG$sig during a step: no temp file left by fuse" "" "$(ls -A "$WORK/tmp")"
+    d2 ps -aq | xargs -r docker -H "$D2_HOST" rm -f >/dev/null
+done
+
+# ---- a full disk under the engine ---------------------------------------------------------------
+# The engine again, its data-root a 64 MiB tmpfs: a step that fills it, and
+# a context larger than it.
+d2_stop
+dir=$(mktemp -d /tmp/fuse-fault.XXXXXX)
+mkdir -p "$dir/data"
+if mount -t tmpfs -o size=64m tmpfs "$dir/data" && d2_start "$dir" && d2_busybox; then
+    DOCKER_HOST=$D2_HOST "$FUSE" -q good >/dev/null 2>&1
+    good=$(tag_id)
+    DOCKER_HOST=$D2_HOST "$FUSE" fill >/dev/null 2>"$WORK/err"
+    after "disk full in a step" 1 "fuse: build failed at [1/1] Execute[fill]: fuse-apply returned a non-zero code: 1" $?
+    check "disk full in a step: the reason follows" grep -q 'No space left on device' "$WORK/err"
+    truncate -s 100M big.bin
+    echo small >small.txt
+    DOCKER_HOST=$D2_HOST "$FUSE" upload >/dev/null 2>"$WORK/err"
+    after "disk full while unpacking the context" 1 "fuse: build failed: Docker: Error processing tar file(exit status 1): write /.fuse/blobs/1: no space left on device" $?
+    rm -f big.bin
+else
+    not_ok "private dockerd on a 64 MiB tmpfs starts"
+fi
+d2_stop
+
+# ---- fuse-apply on a full filesystem -------------------------------------------------------
+mkdir -p "$WORK/full"
+if mount -t tmpfs -o size=1m tmpfs "$WORK/full"; then
+    printf 'old\n' >"$WORK/full/conf"
+    head -c 2000000 /dev/zero >"$WORK/full/filler" 2>/dev/null
+    printf '{"version": 1, "resources": [{"File": {"name": "/conf", "contents": "%s"}}]}' \
+        "$(head -c 300000 /dev/zero | tr '\0' x)" >"$WORK/bundle.json"
+    "$FUSE_APPLY" --root "$WORK/full" --state "$WORK/state" "$WORK/bundle.json" >/dev/null 2>"$WORK/err"
+    st=$?
+    expect_eq "fuse-apply on a full disk: exit status" 1 "$st"
+    expect_eq "fuse-apply on a full disk: first line" \
+        "fuse-apply: File[/conf]: cannot write $WORK/full/conf: No space left on device" "$(head -n 1 "$WORK/err")"
+    expect_eq "fuse-apply on a full disk: the old contents stay" "old" "$(cat "$WORK/full/conf")"
+    expect_eq "fuse-apply on a full disk: no temp file left" "conf filler" "$(ls -A "$WORK/full" | paste -sd' ')"
+    umount "$WORK/full"
+else
+    not_ok "fuse-apply on a full disk: tmpfs mounts"
+fi
