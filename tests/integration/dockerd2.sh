@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/integration/dockerd2.sh -- sourced: a private second Docker engine.
 #
 # Fault and TLS tests stop, crash, starve or reconfigure an engine; they must
@@ -23,8 +24,8 @@ d2_start() {
         --exec-root "$D2_DIR/exec" --pidfile "$D2_DIR/docker.pid" \
         --bridge=none --iptables=false "$@" >>"$D2_DIR/dockerd.log" 2>&1 &
     D2_PID=$!
-    local i
-    for i in $(seq 1 150); do
+    local _
+    for _ in $(seq 1 150); do
         DOCKER_HOST="unix://$D2_DIR/docker.sock" docker version >/dev/null 2>&1 && return 0
         kill -0 "$D2_PID" 2>/dev/null || break
         sleep 0.2
@@ -55,10 +56,8 @@ d2_halt() {
 d2_stop() {
     [ -n "$D2_DIR" ] || return 0
     d2_halt TERM
-    local m
-    for m in $(awk -v d="$D2_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r); do
-        umount -l "$m" 2>/dev/null
-    done
+    awk -v d="$D2_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r |
+        while read -r m; do umount -l "$m" 2>/dev/null; done
     rm -rf "$D2_DIR"
     D2_DIR=
 }

@@ -130,7 +130,13 @@ after "--timeout during a step" 1 "fuse: timed out after 3 s; the build was canc
 # fuse continues.
 echo small >small.txt
 # holds_big: fuse has big.bin open (it is sending it).
-holds_big() { ls -l "/proc/$fpid/fd" 2>/dev/null | grep -q '/big\.bin$'; }
+holds_big() {
+    local fd
+    for fd in "/proc/$fpid/fd/"*; do
+        [ "$(readlink "$fd" 2>/dev/null)" = "$WORK/proj/big.bin" ] && return 0
+    done
+    return 1
+}
 # upload_fault NAME ACTION...: starts "fuse upload", pauses it mid-big.bin,
 # runs ACTION, resumes it; the status is left in $st.
 upload_fault() {
@@ -216,7 +222,7 @@ if mount -t tmpfs -o size=1m tmpfs "$WORK/full"; then
     expect_eq "fuse-apply on a full disk: first line" \
         "fuse-apply: File[/conf]: cannot write $WORK/full/conf: No space left on device" "$(head -n 1 "$WORK/err")"
     expect_eq "fuse-apply on a full disk: the old contents stay" "old" "$(cat "$WORK/full/conf")"
-    expect_eq "fuse-apply on a full disk: no temp file left" "conf filler" "$(ls -A "$WORK/full" | paste -sd' ')"
+    expect_eq "fuse-apply on a full disk: no temp file left" "conf filler" "$(find "$WORK/full" -mindepth 1 -printf '%f\n' | sort | paste -sd' ')"
     umount "$WORK/full"
 else
     not_ok "fuse-apply on a full disk: tmpfs mounts"
