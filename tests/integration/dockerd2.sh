@@ -4,13 +4,18 @@
 # Fault and TLS tests stop, crash, starve or reconfigure an engine; they must
 # never do that to the shared one at /var/run/docker.sock. d2_start starts
 # Debian's dockerd on its own socket, data-root, exec-root and pidfile under
-# D2_DIR (no bridge, no iptables: nothing touches the host's network), with
+# D2_DIR (its own bridge, no iptables: nothing touches the host's network), with
 # any extra dockerd arguments given; d2_stop stops it and removes D2_DIR.
+# It gets a bridge of its own: dockerd --bridge=none deletes the host's
+# docker0 at start (moby's removeDefaultBridgeInterface), which would cut
+# the shared engine's containers off the network. The bridge's address is
+# from TEST-NET-1 (192.0.2.0/24): no traffic leaves it (no iptables).
 # D2_HOST is the DOCKER_HOST of the private engine. d2_busybox copies the
 # shared engine's fuse-test/busybox into it (docker save | docker load).
 
 D2_DIR=${D2_DIR:-}
 D2_PID=
+D2_BRIDGE=fused2-$$
 
 d2() { docker -H "$D2_HOST" "$@"; }
 
@@ -20,9 +25,14 @@ d2_start() {
     shift
     mkdir -p "$D2_DIR/data" "$D2_DIR/exec"
     D2_HOST=unix://$D2_DIR/docker.sock
+    if ! ip link show "$D2_BRIDGE" >/dev/null 2>&1; then
+        ip link add "$D2_BRIDGE" type bridge &&
+            ip addr add 192.0.2.1/24 dev "$D2_BRIDGE" &&
+            ip link set "$D2_BRIDGE" up || return 1
+    fi
     dockerd -H "unix://$D2_DIR/docker.sock" --data-root "$D2_DIR/data" \
         --exec-root "$D2_DIR/exec" --pidfile "$D2_DIR/docker.pid" \
-        --bridge=none --iptables=false "$@" >>"$D2_DIR/dockerd.log" 2>&1 &
+        --bridge="$D2_BRIDGE" --iptables=false --ip-masq=false "$@" >>"$D2_DIR/dockerd.log" 2>&1 &
     D2_PID=$!
     local _
     for _ in $(seq 1 150); do
@@ -60,6 +70,7 @@ d2_stop() {
         while read -r m; do umount -l "$m" 2>/dev/null; done
     rm -rf "$D2_DIR"
     D2_DIR=
+    ip link del "$D2_BRIDGE" 2>/dev/null
 }
 
 d2_busybox() {
