@@ -45,10 +45,17 @@ build() {
     fi
 }
 
-# leftovers IMAGE...: containers (running or not) made from these images.
+# leftovers IMAGE...: containers (running or not) made from these images,
+# after waiting a little for them to go: docker run --rm's removal ends
+# asynchronously in the daemon.
 leftovers() {
-    local i
-    for i in "$@"; do docker ps -aq --filter "ancestor=$i" 2>/dev/null; done | wc -l
+    local i n
+    for _ in $(seq 1 20); do
+        n=$(for i in "$@"; do docker ps -aq --filter "ancestor=$i" 2>/dev/null; done | wc -l)
+        [ "$n" = 0 ] && break
+        sleep 0.25
+    done
+    echo "$n"
 }
 
 # in_image IMAGE CMD...: runs CMD in a fresh container of IMAGE as root.
@@ -186,7 +193,7 @@ expect_eq "tasks: fuse -l at the repository root lists its tasks" \
 build "tasks: fuse fuse.check builds the fuse image and runs fuse in it" "$WORK/self.out" \
     "fuse.check:build=$BUILD_DIR,tag=fuse-example/fuse"
 expect_eq "tasks: fuse --version in the image is the fuse that built it" \
-    "$("$FUSE" --version 2>&1)" "$(docker run --rm fuse-example/fuse fuse --version 2>&1)"
+    "$("$FUSE_BIN" --version 2>&1)" "$(docker run --rm fuse-example/fuse fuse --version 2>&1)"
 expect_eq "tasks: fuse-apply in the image applies a resource" "made by fuse-apply" \
     "$(docker run --rm fuse-example/fuse sh -c \
         'fuse-apply -q --json "{\"File\":{\"name\":\"/tmp/x\",\"contents\":\"made by fuse-apply\"}}"; cat /tmp/x' 2>&1)"
