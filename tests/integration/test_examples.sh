@@ -6,15 +6,20 @@
 # the fuse under test and checked from outside: HTTP answers, the process's
 # user, owners and modes, params, the plain tasks' own smoke tests (and that
 # they fail when the app is broken). examples/hello is built by test_build.sh;
-# here only its README's mistake is replayed. The images are the examples'
-# own fuse-example/* tags plus a few of this test; all are removed at the end.
+# here only its README's mistake is replayed. Images are tagged
+# fuse-example/*-PID through the tasks' tag options and params, so two runs
+# on one engine (two engineers' make check) never remove each other's; all
+# are removed at the end.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 BUILD_DIR=$(dirname "$FUSE_BIN")
-IMAGES=(fuse-example/webapp fuse-example/webapp-retitled fuse-example/multi-api
-    fuse-example/multi-worker fuse-example/multi-api-hi fuse-example/programmatic
-    fuse-example/fuse)
+T=fuse-example
+R=$$
+WEBAPP=$T/webapp-$R WEBAPP2=$T/webapp-retitled-$R
+MULTI=$T/multi-$R- # images.all's prefix: ${MULTI}api, ${MULTI}worker
+API_HI=$T/multi-api-hi-$R PROG=$T/programmatic-$R SELF=$T/fuse-$R
+IMAGES=("$WEBAPP" "$WEBAPP2" "${MULTI}api" "${MULTI}worker" "$API_HI" "$PROG" "$SELF")
 CIDS=()
 
 cleanup() {
@@ -77,10 +82,10 @@ expect_eq "hello: README's mistake gives the README's message" \
 # --- webapp --------------------------------------------------------------------
 cd "$ROOT/examples/webapp" || exit 1
 expect_eq "webapp: fuse -l lists the task" "webapp" "$("$FUSE" --shortlist 2>&1)"
-build "webapp: fuse webapp builds" "$WORK/webapp.out" webapp
+build "webapp: fuse webapp builds" "$WORK/webapp.out" "webapp:tag=$WEBAPP"
 expect_eq "webapp: one progress line per resource" 9 "$(grep -c '^\[[0-9]/9\]' "$WORK/webapp.out")"
 
-img=fuse-example/webapp
+img=$WEBAPP
 answer='' health='' procuser='' execid=''
 cid=$(docker run -d -p 127.0.0.1::8000 "$img" 2>/dev/null)
 if [ -n "$cid" ]; then
@@ -115,40 +120,40 @@ check "webapp: webapp's shell is nologin" \
 cp -r "$ROOT/examples/webapp" "$WORK/webapp"
 sed -i 's/^title = .*/title = Retitled/' "$WORK/webapp/files/app.conf"
 (cd "$WORK/webapp" && build "webapp: rebuild with a changed config" "$WORK/webapp2.out" \
-    -v webapp:tag=fuse-example/webapp-retitled)
+    -v "webapp:tag=$WEBAPP2")
 expect_eq "webapp: watches: the Execute rendered the page from the new config" \
-    "<h1>Retitled</h1>" "$(in_image fuse-example/webapp-retitled head -1 /var/lib/webapp/index.html)"
+    "<h1>Retitled</h1>" "$(in_image "$WEBAPP2" head -1 /var/lib/webapp/index.html)"
 # In Docker's stream (-v) fuse-apply reports each step that ran: the steps
 # before the config came from the cache; the config's File and the Execute
 # watching it ran.
 expect_eq "webapp: the config's File and the Execute ran again, nothing else" \
     "File[/etc/webapp/app.conf] created|Execute[render-page] executed" \
     "$(grep -E '^(Package|Group|User|Directory|File|Execute)\[' "$WORK/webapp2.out" | paste -sd'|')"
-expect_eq "webapp: no container left" 0 "$(leftovers fuse-example/webapp fuse-example/webapp-retitled)"
+expect_eq "webapp: no container left" 0 "$(leftovers "$WEBAPP" "$WEBAPP2")"
 
 # --- multi ---------------------------------------------------------------------
 cd "$ROOT/examples/multi" || exit 1
 expect_eq "multi: tasks/images.lua's tasks are namespaced" \
     "images.all images.api images.worker" "$("$FUSE" --shortlist 2>&1 | paste -sd' ')"
 build "multi: fuse images.all builds both images and passes its smoke test" \
-    "$WORK/multi.out" images.all
+    "$WORK/multi.out" "images.all:prefix=$MULTI"
 check "multi: the api answered the plain task's greeting" \
     grep -qx 'api answered: hello from all' "$WORK/multi.out"
 check "multi: the worker answered as its own user with its param" \
     grep -qx 'worker answered: svc: 5 lines in batches of 3' "$WORK/multi.out"
 expect_eq "multi: both images were built" "yes" \
-    "$(docker image inspect -f . fuse-example/multi-api fuse-example/multi-worker >/dev/null 2>&1 && echo yes)"
+    "$(docker image inspect -f . "${MULTI}api" "${MULTI}worker" >/dev/null 2>&1 && echo yes)"
 expect_eq "multi: the api's image has the greeting images.all gave it" "hello from all" \
-    "$(in_image fuse-example/multi-api cat /srv/www/greeting)"
+    "$(in_image "${MULTI}api" cat /srv/www/greeting)"
 expect_eq "multi: the smoke test left no container" 0 \
-    "$(leftovers fuse-example/multi-api fuse-example/multi-worker)"
+    "$(leftovers "${MULTI}api" "${MULTI}worker")"
 
 build "multi: fuse images.api:greeting=hi,tag=... builds" "$WORK/multi-hi.out" \
-    images.api:greeting=hi,tag=fuse-example/multi-api-hi
+    "images.api:greeting=hi,tag=$API_HI"
 expect_eq "multi: the param reaches the image" "hi" \
-    "$(in_image fuse-example/multi-api-hi cat /srv/www/greeting)"
+    "$(in_image "$API_HI" cat /srv/www/greeting)"
 expect_eq "multi: the image runs as svc" "svc" \
-    "$(docker run --rm fuse-example/multi-api-hi id -un 2>&1)"
+    "$(docker run --rm "$API_HI" id -un 2>&1)"
 
 "$FUSE" -n images.api:greting=hi >"$WORK/multi-bad.out" 2>&1
 expect_eq "multi: a misspelt param exits 2" 2 $?
@@ -158,25 +163,25 @@ check "multi: ... and the message lists the accepted params" \
 # The plain task's smoke test fails when the worker answers wrongly.
 cp -r "$ROOT/examples/multi" "$WORK/multi"
 sed -i 's/lines in batches/rows in batches/' "$WORK/multi/tasks/files/work.sh"
-(cd "$WORK/multi" && "$FUSE" images.all >"$WORK/multi-broken.out" 2>&1)
+(cd "$WORK/multi" && "$FUSE" "images.all:prefix=$MULTI" >"$WORK/multi-broken.out" 2>&1)
 expect_eq "multi: a broken worker fails images.all with exit 1" 1 $?
 check "multi: ... at the worker's sh, with its exit status" \
     grep -q '^fuse: tasks/images.lua:[0-9]*: sh: command exited with status 1' "$WORK/multi-broken.out"
 expect_eq "multi: the failed smoke test left no container" 0 \
-    "$(leftovers fuse-example/multi-api fuse-example/multi-worker)"
+    "$(leftovers "${MULTI}api" "${MULTI}worker")"
 
 # --- programmatic --------------------------------------------------------------
 cd "$ROOT/examples/programmatic" || exit 1
 build "programmatic: fuse build:name=Ada builds with DockerBuilder and runs it" \
-    "$WORK/prog.out" build:name=Ada
+    "$WORK/prog.out" "build:name=Ada,tag=$PROG"
 expect_eq "programmatic: the image's output ends the run" "Hello, Ada!|one|two|three" \
     "$(tail -4 "$WORK/prog.out" | paste -sd'|')"
 check "programmatic: the bundle was printed" grep -q '"name": "/opt/hello/greet"' "$WORK/prog.out"
 check "programmatic: Docker's stream came through the iterator" \
     grep -q '^Step 1/9 : FROM fuse-test/busybox' "$WORK/prog.out"
-built_id=$(sed -n 's/^built \(sha256:[0-9a-f]*\) as fuse-example\/programmatic in 9 Dockerfile steps$/\1/p' "$WORK/prog.out")
+built_id=$(sed -n "s|^built \(sha256:[0-9a-f]*\) as $PROG in 9 Dockerfile steps\$|\1|p" "$WORK/prog.out")
 expect_eq "programmatic: the aux ID message names the tagged image" \
-    "$(docker image inspect -f '{{.Id}}' fuse-example/programmatic 2>&1)" "$built_id"
+    "$(docker image inspect -f '{{.Id}}' "$PROG" 2>&1)" "$built_id"
 "$FUSE" -n build >"$WORK/prog-n.out" 2>&1
 expect_eq "programmatic: fuse -n build exits 0" 0 $?
 check "programmatic: fuse -n build runs nothing" \
@@ -184,20 +189,20 @@ check "programmatic: fuse -n build runs nothing" \
 if grep -qx 'Hello, world!' "$WORK/prog-n.out"; then not_ok "programmatic: fuse -n build does not run the image"; else
     ok "programmatic: fuse -n build does not run the image"
 fi
-expect_eq "programmatic: no container left" 0 "$(leftovers fuse-example/programmatic)"
+expect_eq "programmatic: no container left" 0 "$(leftovers "$PROG")"
 
 # --- fuse builds fuse: the repository's tasks/ -----------------------------------
 cd "$ROOT" || exit 1
 expect_eq "tasks: fuse -l at the repository root lists its tasks" \
     "fuse.check fuse.image" "$("$FUSE" --shortlist 2>&1 | paste -sd' ')"
 build "tasks: fuse fuse.check builds the fuse image and runs fuse in it" "$WORK/self.out" \
-    "fuse.check:build=$BUILD_DIR,tag=fuse-example/fuse"
+    "fuse.check:build=$BUILD_DIR,tag=$SELF"
 expect_eq "tasks: fuse --version in the image is the fuse that built it" \
-    "$("$FUSE_BIN" --version 2>&1)" "$(docker run --rm fuse-example/fuse fuse --version 2>&1)"
+    "$("$FUSE_BIN" --version 2>&1)" "$(docker run --rm "$SELF" fuse --version 2>&1)"
 expect_eq "tasks: fuse-apply in the image applies a resource" "made by fuse-apply" \
-    "$(docker run --rm fuse-example/fuse sh -c \
+    "$(docker run --rm "$SELF" sh -c \
         'fuse-apply -q --json "{\"File\":{\"name\":\"/tmp/x\",\"contents\":\"made by fuse-apply\"}}"; cat /tmp/x' 2>&1)"
-expect_eq "tasks: no container left" 0 "$(leftovers fuse-example/fuse)"
+expect_eq "tasks: no container left" 0 "$(leftovers "$SELF")"
 
 # --- the Lua of examples/ and tasks/ is luacheck clean -----------------------------
 if command -v luacheck >/dev/null; then

@@ -38,16 +38,17 @@ worker = docker_container {
 end)
 
 -- A plain task: it runs on the host. It builds both images with chosen
--- params, then runs each one and checks what it answers; a failing sh
--- ends the task with exit status 1.
+-- options and params, then runs each one and checks what it answers; a
+-- failing sh ends the task with exit status 1. prefix lets two runs (say,
+-- two CI jobs on one engine) build under tags of their own.
 all = task {
   description = "Build api and worker, then smoke-test both containers",
-  params = { greeting = "hello from all" },
+  params = { greeting = "hello from all", prefix = common.PREFIX },
 } (function (args)
-  api:run { greeting = args.greeting }
-  worker:run { batch = "3" }
+  local api_tag, worker_tag = args.prefix .. "api", args.prefix .. "worker"
+  api:run { tag = api_tag, greeting = args.greeting }
+  worker:run { tag = worker_tag, batch = "3" }
 
-  local api_tag, worker_tag = common.PREFIX .. "api", common.PREFIX .. "worker"
   -- api: start it, ask it over HTTP from a second container on its network.
   sh(table.concat({
     "set -e",
