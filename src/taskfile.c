@@ -1015,7 +1015,11 @@ static int tf_builder_build(lua_State *L)
                       .no_cache = nc && nc->kind == FV_BOOL && nc->b,
                       .on_chunk = tf_builder_chunk,
                       .ud = msgs};
-    int rc = build_run(args, b, &bf, h->out ? h->out : stdout, &err);
+    /* With -n, as a container task: print the Dockerfile and the bundle and
+     * build nothing; the iterator then gives no message. */
+    FILE *out = h->out ? h->out : stdout;
+    int rc = h->flags && h->flags->dry_run ? build_dry_run(args, b, out, &err)
+                                           : build_run(args, b, &bf, out, &err);
     fv_free(args);
     if (rc != 0) {
         fv_free(msgs);
