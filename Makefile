@@ -115,8 +115,7 @@ asan: deps
 		CFLAGS='-O1 -g' all tests-build
 	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
 	@ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan,print_stacktrace=1 \
-		tests/run.sh $(ASAN_BUILD)
-	@tools/nologs.sh $(SAN_LOGS) sanitizer
+		tests/run.sh $(ASAN_BUILD); rc=$$?; tools/nologs.sh $(SAN_LOGS) sanitizer && exit $$rc
 
 # The same under valgrind: unit tests, and fuse in every integration test
 # (FUSE_WRAPPER, see tests/integration/lib.sh); reports go to files too.
@@ -125,9 +124,9 @@ VG_CMD  = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --log-file=$(VG_LOGS)/%p.log
 valgrind: all tests-build
 	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
-	@tests/run.sh --unit --valgrind $(BUILD)
-	@FUSE_WRAPPER='$(VG_CMD)' tests/run.sh --integration $(BUILD)
-	@tools/nologs.sh $(VG_LOGS) valgrind
+	@rc=0; tests/run.sh --unit --valgrind $(BUILD) || rc=1; \
+		FUSE_WRAPPER='$(VG_CMD)' tests/run.sh --integration $(BUILD) || rc=1; \
+		tools/nologs.sh $(VG_LOGS) valgrind && exit $$rc
 
 demo: deps
 	@$(MAKE) --no-print-directory all
