@@ -49,7 +49,12 @@ build = task {
       id = message.aux.ID
     end
   end
-  print(("built %s as %s in %d Dockerfile steps"):format(id, args.tag, steps))
+  -- With fuse -n, build() prints the Dockerfile and builds nothing: no message.
+  if id then
+    print(("built %s as %s in %d Dockerfile steps"):format(id, args.tag, steps))
+  else
+    print("dry run: nothing built")
+  end
 
   sh("docker run --rm " .. args.tag)
 end)

@@ -19,7 +19,7 @@ R=$$
 WEBAPP=$T/webapp-$R WEBAPP2=$T/webapp-retitled-$R
 MULTI=$T/multi-$R- # images.all's prefix: ${MULTI}api, ${MULTI}worker
 API_HI=$T/multi-api-hi-$R PROG=$T/programmatic-$R SELF=$T/fuse-$R
-IMAGES=("$WEBAPP" "$WEBAPP2" "${MULTI}api" "${MULTI}worker" "$API_HI" "$PROG" "$SELF")
+IMAGES=("$WEBAPP" "$WEBAPP2" "${MULTI}api" "${MULTI}worker" "$API_HI" "$PROG" "$PROG-dry" "$SELF")
 CIDS=()
 
 cleanup() {
@@ -182,13 +182,15 @@ check "programmatic: Docker's stream came through the iterator" \
 built_id=$(sed -n "s|^built \(sha256:[0-9a-f]*\) as $PROG in 9 Dockerfile steps\$|\1|p" "$WORK/prog.out")
 expect_eq "programmatic: the aux ID message names the tagged image" \
     "$(docker image inspect -f '{{.Id}}' "$PROG" 2>&1)" "$built_id"
-"$FUSE" -n build >"$WORK/prog-n.out" 2>&1
+"$FUSE" -n "build:tag=$PROG-dry" >"$WORK/prog-n.out" 2>&1
 expect_eq "programmatic: fuse -n build exits 0" 0 $?
-check "programmatic: fuse -n build runs nothing" \
-    grep -qx 'sh: docker run --rm fuse-example/programmatic' "$WORK/prog-n.out"
-if grep -qx 'Hello, world!' "$WORK/prog-n.out"; then not_ok "programmatic: fuse -n build does not run the image"; else
-    ok "programmatic: fuse -n build does not run the image"
-fi
+check "programmatic: fuse -n build prints the Dockerfile" grep -qx 'FROM fuse-test/busybox' "$WORK/prog-n.out"
+check "programmatic: fuse -n build prints the sh command, runs nothing" \
+    grep -qx "sh: docker run --rm $PROG-dry" "$WORK/prog-n.out"
+expect_eq "programmatic: fuse -n build builds no image" "absent" \
+    "$(docker image inspect "$PROG-dry" >/dev/null 2>&1 && echo present || echo absent)"
+check "programmatic: ... and the iterator gave no message" \
+    grep -qx 'dry run: nothing built' "$WORK/prog-n.out"
 expect_eq "programmatic: no container left" 0 "$(leftovers "$PROG")"
 
 # --- fuse builds fuse: the repository's tasks/ -----------------------------------
