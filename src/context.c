@@ -8,10 +8,9 @@
  * plus one tar block, whatever the size of the context. */
 #include "context.h"
 
+#include "lazy.h"
 #include "mem.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -105,15 +104,17 @@ ctx *ctx_new(const ctx_entry *entries, size_t n, strbuf *err)
             goto fail;
         }
     }
-    c->a = archive_write_new();
+    if (lz_archive_load(err) != 0)
+        goto fail;
+    c->a = lz_archive.write_new();
     if (!c->a) {
         sb_adds(err, "build context: libarchive could not start a writer");
         goto fail;
     }
-    if (archive_write_set_format_pax_restricted(c->a) != ARCHIVE_OK ||
-        archive_write_add_filter_none(c->a) != ARCHIVE_OK ||
-        archive_write_set_bytes_per_block(c->a, 10240) != ARCHIVE_OK) {
-        sb_addf(err, "build context: %s", archive_error_string(c->a));
+    if (lz_archive.write_set_format_pax_restricted(c->a) != ARCHIVE_OK ||
+        lz_archive.write_add_filter_none(c->a) != ARCHIVE_OK ||
+        lz_archive.write_set_bytes_per_block(c->a, 10240) != ARCHIVE_OK) {
+        sb_addf(err, "build context: %s", lz_archive.error_string(c->a));
         goto fail;
     }
     return c;
@@ -129,7 +130,7 @@ void ctx_free(ctx *c)
     if (c->fd >= 0)
         close(c->fd);
     if (c->a)
-        archive_write_free(c->a);
+        lz_archive.write_free(c->a);
     for (size_t i = 0; i < c->n; i++) {
         free(c->items[i].name);
         free(c->items[i].path);
@@ -148,7 +149,7 @@ const char *ctx_error(const ctx *c)
 
 static int ctx_fail_archive(ctx *c, const char *what)
 {
-    const char *msg = archive_error_string(c->a);
+    const char *msg = lz_archive.error_string(c->a);
     sb_addf(&c->err, "build context: %s: %s", what, msg ? msg : "libarchive error");
     c->state = CTX_FAILED;
     return -1;
@@ -179,21 +180,21 @@ static int ctx_header(ctx *c)
         c->state = CTX_FAILED;
         return -1;
     }
-    struct archive_entry *e = archive_entry_new();
+    struct archive_entry *e = lz_archive.entry_new();
     if (!e) {
         sb_adds(&c->err, "build context: libarchive could not make an entry");
         c->state = CTX_FAILED;
         return -1;
     }
-    archive_entry_set_pathname(e, it->name);
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, it->mode);
-    archive_entry_set_size(e, (la_int64_t)it->len);
-    archive_entry_set_mtime(e, 0, 0);
-    archive_entry_set_uid(e, 0);
-    archive_entry_set_gid(e, 0);
-    int rc = archive_write_header(c->a, e);
-    archive_entry_free(e);
+    lz_archive.entry_set_pathname(e, it->name);
+    lz_archive.entry_set_filetype(e, AE_IFREG);
+    lz_archive.entry_set_perm(e, it->mode);
+    lz_archive.entry_set_size(e, (la_int64_t)it->len);
+    lz_archive.entry_set_mtime(e, 0, 0);
+    lz_archive.entry_set_uid(e, 0);
+    lz_archive.entry_set_gid(e, 0);
+    int rc = lz_archive.write_header(c->a, e);
+    lz_archive.entry_free(e);
     if (rc != ARCHIVE_OK)
         return ctx_fail_archive(c, it->name);
     c->done = 0;
@@ -245,7 +246,7 @@ static int ctx_finish_entry(ctx *c, ctx_item *it)
             return -1;
         }
     }
-    if (archive_write_finish_entry(c->a) != ARCHIVE_OK)
+    if (lz_archive.write_finish_entry(c->a) != ARCHIVE_OK)
         return ctx_fail_archive(c, it->name);
     c->cur++;
     c->state = c->cur < c->n ? CTX_HEADER : CTX_CLOSE;
@@ -263,7 +264,7 @@ static int ctx_data(ctx *c)
         c->state = CTX_FAILED;
         return -1;
     }
-    la_ssize_t w = archive_write_data(c->a, p, n);
+    la_ssize_t w = lz_archive.write_data(c->a, p, n);
     if (w < 0)
         return ctx_fail_archive(c, it->name);
     if ((size_t)w != n) {
@@ -280,7 +281,7 @@ static int ctx_step(ctx *c)
 {
     switch (c->state) {
     case CTX_START:
-        if (archive_write_open(c->a, c, NULL, ctx_sink, NULL) != ARCHIVE_OK)
+        if (lz_archive.write_open(c->a, c, NULL, ctx_sink, NULL) != ARCHIVE_OK)
             return ctx_fail_archive(c, "open");
         c->state = c->n ? CTX_HEADER : CTX_CLOSE;
         return 0;
@@ -290,7 +291,7 @@ static int ctx_step(ctx *c)
         return ctx_data(c);
     case CTX_CLOSE:
         /* Writes the end-of-archive blocks through ctx_sink. */
-        if (archive_write_close(c->a) != ARCHIVE_OK)
+        if (lz_archive.write_close(c->a) != ARCHIVE_OK)
             return ctx_fail_archive(c, "close");
         c->state = CTX_DONE;
         return 0;

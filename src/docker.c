@@ -4,9 +4,9 @@
 #include "docker.h"
 
 #include "dkstream.h"
+#include "lazy.h"
 #include "mem.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -60,12 +60,14 @@ static int dk_global_init(strbuf *err)
     static int done;
     if (done)
         return 0;
-    CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (lz_curl_load(err) != 0)
+        return -1;
+    CURLcode rc = lz_curl.global_init(CURL_GLOBAL_DEFAULT);
     if (rc != CURLE_OK) {
-        sb_addf(err, "cannot initialize libcurl: %s", curl_easy_strerror(rc));
+        sb_addf(err, "cannot initialize libcurl: %s", lz_curl.easy_strerror(rc));
         return -1;
     }
-    atexit(curl_global_cleanup);
+    atexit(lz_curl.global_cleanup);
     done = 1;
     return 0;
 }
@@ -238,7 +240,7 @@ dk_client *dk_open(strbuf *err)
         dk_close(c);
         return NULL;
     }
-    c->curl = curl_easy_init();
+    c->curl = lz_curl.easy_init();
     if (!c->curl) {
         sb_adds(err, "cannot initialize libcurl");
         dk_close(c);
@@ -252,7 +254,7 @@ void dk_close(dk_client *c)
     if (!c)
         return;
     if (c->curl)
-        curl_easy_cleanup(c->curl);
+        lz_curl.easy_cleanup(c->curl);
     free(c->host);
     free(c->sock);
     free(c->base);
@@ -293,7 +295,8 @@ static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
     if (dk_stop)
         return 0;
     /* The headers are in: the status decides where the body goes. */
-    if (!x->status && curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
+    if (!x->status &&
+        lz_curl.easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
         x->status = 0;
     if (x->stream && x->status == 200) {
         if (dks_feed(x->stream, p, len, &x->stream_err) != 0) {
@@ -328,17 +331,17 @@ static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     return dk_stop ? 1 : 0;
 }
 
-/* The options of every request; curl_easy_reset() keeps the connection. */
+/* The options of every request; lz_curl.easy_reset() keeps the connection. */
 static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs)
 {
     CURL *h = c->curl;
-    curl_easy_reset(h);
+    lz_curl.easy_reset(h);
     c->errbuf[0] = '\0';
     strbuf url = STRBUF_INIT;
     sb_addf(&url, "%s%s", c->base, path);
-    CURLcode rc = curl_easy_setopt(h, CURLOPT_URL, url.buf);
+    CURLcode rc = lz_curl.easy_setopt(h, CURLOPT_URL, url.buf);
     sb_release(&url); /* curl copies strings */
-#define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : curl_easy_setopt(h, opt, val))
+#define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : lz_curl.easy_setopt(h, opt, val))
     DK_SET(CURLOPT_ERRORBUFFER, c->errbuf);
     DK_SET(CURLOPT_USERAGENT, "fuse/" FUSE_VERSION);
     DK_SET(CURLOPT_WRITEFUNCTION, dk_on_write);
@@ -378,9 +381,9 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
 /* A failed transfer, in the words of DESIGN and the docker CLI. */
 static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
 {
-    const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+    const char *detail = c->errbuf[0] ? c->errbuf : lz_curl.easy_strerror(rc);
     long oserr = 0;
-    if (curl_easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr) != CURLE_OK)
+    if (lz_curl.easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr) != CURLE_OK)
         oserr = 0;
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
@@ -419,10 +422,10 @@ static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_sl
 {
     CURLcode rc = dk_setup(c, path, x, hdrs);
     if (rc != CURLE_OK) {
-        sb_addf(err, "cannot set up the Docker request: %s", curl_easy_strerror(rc));
+        sb_addf(err, "cannot set up the Docker request: %s", lz_curl.easy_strerror(rc));
         return -1;
     }
-    rc = curl_easy_perform(c->curl);
+    rc = lz_curl.easy_perform(c->curl);
     if (dk_stop) {
         sb_adds(err, "interrupted");
         return -2;
@@ -436,7 +439,7 @@ static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_sl
         return -1;
     }
     if (rc == CURLE_OK || x->status == 0) {
-        if (curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
+        if (lz_curl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
             x->status = 0;
     }
     /* Docker may refuse a request before reading its body and close the
@@ -551,9 +554,9 @@ static struct curl_slist *dk_build_headers(void)
     const char *h[] = {"Content-Type: application/x-tar", "Transfer-Encoding: chunked", "Expect:"};
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
-        struct curl_slist *n = curl_slist_append(list, h[i]);
+        struct curl_slist *n = lz_curl.slist_append(list, h[i]);
         if (!n) {
-            curl_slist_free_all(list);
+            lz_curl.slist_free_all(list);
             return NULL;
         }
         list = n;
@@ -593,7 +596,7 @@ int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk
     sb_release(&path);
     sb_release(&b.error);
     dk_xfer_release(&x);
-    curl_slist_free_all(hdrs);
+    lz_curl.slist_free_all(hdrs);
     return rc;
 }
 

@@ -5,12 +5,11 @@
  * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
 #include "cli.h"
 #include "docker.h"
+#include "lazy.h"
 #include "strbuf.h"
 #include "taskfile.h"
 #include "term.h"
 
-#include <archive.h>
-#include <curl/curl.h>
 #include <lua.h>
 #include <signal.h>
 #include <stdio.h>
@@ -97,13 +96,24 @@ static void fuse_help(void)
           stdout);
 }
 
+/* Loads libcurl and libarchive (lazy.h) to ask them their versions; one
+ * that cannot be loaded is printed as missing, with the reason. */
 static void fuse_version(void)
 {
-    const curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+    strbuf cerr = STRBUF_INIT, aerr = STRBUF_INIT;
+    const curl_version_info_data *cv =
+        lz_curl_load(&cerr) == 0 ? lz_curl.version_info(CURLVERSION_NOW) : NULL;
+    const char *av = lz_archive_load(&aerr) == 0 ? lz_archive.version_details() : NULL;
     int yv = yajl_version();
     printf("fuse %s\n", FUSE_VERSION);
-    printf("%s, libcurl %s, yajl %d.%d.%d, %s\n", LUA_RELEASE, cv ? cv->version : "?", yv / 10000,
-           yv / 100 % 100, yv % 100, archive_version_details());
+    printf("%s, libcurl %s, yajl %d.%d.%d, %s\n", LUA_RELEASE, cv ? cv->version : "missing",
+           yv / 10000, yv / 100 % 100, yv % 100, av ? av : "libarchive missing");
+    if (cerr.len)
+        fprintf(stderr, "fuse: %s\n", sb_str(&cerr));
+    if (aerr.len)
+        fprintf(stderr, "fuse: %s\n", sb_str(&aerr));
+    sb_release(&cerr);
+    sb_release(&aerr);
 }
 
 /* fabric's -l layout: names padded to one column, the description after. */
