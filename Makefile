@@ -22,6 +22,9 @@ WARN      = -Wall -Wextra -Werror
 BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -DFUSE_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+# fuse itself links Lua and yajl only: libcurl and libarchive (and their ~40
+# dependencies) are dlopen()ed when a build needs them (src/lazy.h).
+FUSE_LIBS  = $(shell pkg-config --libs lua5.4 yajl)
 CHECK_LIBS = $(shell pkg-config --libs check)
 ALL_CFLAGS = $(BASEFLAGS) $(PKG_CFLAGS) -Isrc $(CFLAGS) $(EXTRA_CFLAGS)
 
@@ -58,7 +61,7 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuse: $(BUILD)/src/main.o $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(BUILD)/src/main.o $(SHARED_OBJ) $(FUSE_OBJ) $(PKG_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+	$(CC) $(CFLAGS) $(EXTRA_CFLAGS) -o $@ $(BUILD)/src/main.o $(SHARED_OBJ) $(FUSE_OBJ) $(FUSE_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # Lua prelude compiled in, so an installed fuse needs no Lua files on disk.
 $(BUILD)/prelude.c: tools/embed.lua $(LUA_SRC)
@@ -178,7 +181,7 @@ FUZZ_TARGETS  = cli bundle dkstream dockerfile
 FUZZ_SRC_cli        = src/cli.c src/options.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_dkstream   = src/dkstream.c
-FUZZ_SRC_dockerfile = src/dockerfile.c src/context.c
+FUZZ_SRC_dockerfile = src/dockerfile.c src/context.c src/lazy.c
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
