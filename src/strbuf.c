@@ -2,9 +2,12 @@
 
 #include "mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void sb_init(strbuf *sb)
 {
@@ -106,4 +109,32 @@ char *sb_detach(strbuf *sb, size_t *len)
 const char *sb_str(const strbuf *sb)
 {
     return sb->buf ? sb->buf : "";
+}
+
+int sb_read_fd(strbuf *sb, int fd)
+{
+    for (;;) {
+        sb_grow(sb, 65536);
+        ssize_t n = read(fd, sb->buf + sb->len, sb->alloc - sb->len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return 0;
+        sb->len += (size_t)n;
+        sb->buf[sb->len] = '\0';
+    }
+}
+
+int sb_read_file(strbuf *sb, const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = sb_read_fd(sb, fd);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
 }

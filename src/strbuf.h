@@ -33,6 +33,10 @@ void sb_reset(strbuf *sb);
 void sb_release(strbuf *sb);
 /* Hands the buffer to the caller (never NULL) and leaves sb empty. */
 char *sb_detach(strbuf *sb, size_t *len);
+/* Appends everything readable from fd (to EOF). Returns 0, or -1 with errno set. */
+int sb_read_fd(strbuf *sb, int fd);
+/* Appends the whole file at path. Returns 0, or -1 with errno set. */
+int sb_read_file(strbuf *sb, const char *path);
 /* The contents as a C string: "" for an empty buffer. */
 const char *sb_str(const strbuf *sb);
 

@@ -1290,19 +1290,8 @@ static int tf_read(const char *path, strbuf *buf, strbuf *err)
         sb_addf(err, "cannot open %s: %s", path, strerror(EISDIR));
         return -1;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    if (sb_read_file(buf, path) < 0) {
         sb_addf(err, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(buf, chunk, n);
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        sb_addf(err, "cannot read %s", path);
         return -1;
     }
     return 0;

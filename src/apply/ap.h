@@ -57,8 +57,6 @@ int ap_main(int argc, char **argv);
 /* ap_util.c: paths, files, fields. */
 /* Appends root + path to out (path absolute). */
 void ap_path(const ap_ctx *c, const char *path, strbuf *out);
-/* Reads a whole file. Returns 0, or -1 with errno set. */
-int ap_read_file(const char *path, strbuf *out);
 /* Writes data to path atomically: a temporary file in the same directory,
  * fchmod/fchown, fsync, rename, fsync of the directory. uid/gid -1 leave them.
  * The temporary file never survives a failure. */

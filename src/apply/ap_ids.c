@@ -40,7 +40,7 @@ static int ap_each(const ap_ctx *c, const char *file, size_t nf,
 {
     strbuf path = STRBUF_INIT, data = STRBUF_INIT;
     ap_path(c, file, &path);
-    int rc = ap_read_file(path.buf, &data);
+    int rc = sb_read_file(&data, path.buf);
     sb_release(&path);
     if (rc < 0) {
         sb_release(&data);

@@ -89,7 +89,7 @@ int ap_line(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         sb_adds(err, "Line needs a line to apply");
         goto out;
     }
-    if (stat(path.buf, &st) < 0 || ap_read_file(path.buf, &text) < 0) {
+    if (stat(path.buf, &st) < 0 || sb_read_file(&text, path.buf) < 0) {
         if (remove && errno == ENOENT) {
             rc = AP_SAME;
             goto out;

@@ -25,7 +25,7 @@ int ap_db_edit(ap_ctx *c, const char *file, const char *key, const char *line, s
     ap_path(c, file, &path);
     struct stat st;
     int rc = -1;
-    if (stat(path.buf, &st) < 0 || ap_read_file(path.buf, &in) < 0) {
+    if (stat(path.buf, &st) < 0 || sb_read_file(&in, path.buf) < 0) {
         sb_addf(err, "cannot read %s: %s", path.buf, strerror(errno));
         goto out;
     }
@@ -61,7 +61,7 @@ static long ap_db_free_id(ap_ctx *c, const char *file, long lo)
 {
     strbuf path = STRBUF_INIT, in = STRBUF_INIT;
     ap_path(c, file, &path);
-    ap_read_file(path.buf, &in);
+    sb_read_file(&in, path.buf);
     long id = lo;
     for (int again = 1; again;) {
         again = 0;

@@ -162,14 +162,9 @@ static int ap_usage(FILE *f, int status)
 /* Reads the bundle text from a file, or stdin for "-". */
 static int ap_read_bundle(const char *path, strbuf *out)
 {
-    if (strcmp(path, "-") == 0) {
-        char buf[65536];
-        size_t n;
-        while ((n = fread(buf, 1, sizeof buf, stdin)) > 0)
-            sb_add(out, buf, n);
-        return ferror(stdin) ? -1 : 0;
-    }
-    return ap_read_file(path, out);
+    if (strcmp(path, "-") == 0)
+        return sb_read_fd(out, STDIN_FILENO);
+    return sb_read_file(out, path);
 }
 
 int ap_main(int argc, char **argv)

@@ -75,7 +75,7 @@ static unsigned long ap_state_read(const char *path)
 {
     strbuf d = STRBUF_INIT;
     unsigned long v = 0;
-    if (ap_read_file(path, &d) == 0)
+    if (sb_read_file(&d, path) == 0)
         v = strtoul(sb_str(&d), NULL, 10);
     sb_release(&d);
     return v;

@@ -16,35 +16,6 @@ void ap_path(const ap_ctx *c, const char *path, strbuf *out)
     sb_adds(out, path);
 }
 
-static int ap_read_fd(int fd, strbuf *out)
-{
-    for (;;) {
-        sb_grow(out, 65536);
-        ssize_t n = read(fd, out->buf + out->len, out->alloc - out->len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        out->len += (size_t)n;
-        out->buf[out->len] = '\0';
-    }
-    return 0;
-}
-
-int ap_read_file(const char *path, strbuf *out)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = ap_read_fd(fd, out);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
 static int ap_write_all(int fd, const char *p, size_t len)
 {
     while (len > 0) {

@@ -142,19 +142,6 @@ static void wait_fake(pid_t pid)
     ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fake engine failed: %d", st);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_add(&sb, buf, n);
-    fclose(f);
-    return sb_detach(&sb, NULL);
-}
-
 typedef struct run {
     int rc;
     char *out;
@@ -230,7 +217,8 @@ START_TEST(test_success)
     ck_assert_str_eq(r.out, "[1/2] File /index.html\n"
                             "[2/2] Execute check\n"
                             "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
-    char *req = slurp(req_path);
+    char *req = test_slurp(req_path);
+    ck_assert_ptr_nonnull(req);
     ck_assert_str_eq(req,
                      "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
     free(req);

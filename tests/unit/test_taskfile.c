@@ -60,20 +60,6 @@ static void put(const char *path, const char *text)
     ck_assert_int_eq(fclose(f), 0);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    strbuf sb = STRBUF_INIT;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        sb_add(&sb, buf, n);
-    fclose(f);
-    return sb_detach(&sb, NULL);
-}
-
 /* The first line of err, for exact comparison. */
 static char *first_line(const strbuf *err)
 {
@@ -524,7 +510,7 @@ START_TEST(test_programmatic_bundle)
         "  assert(builder.build)\n"
         "end)\n");
     expect_ok("t", NULL);
-    char *json = slurp("out.json");
+    char *json = test_slurp("out.json");
     ck_assert_ptr_nonnull(json);
     ck_assert_str_eq(json, "{\"version\":1,\"resources\":[{\"Package\":{\"name\":\"x\"}},"
                            "{\"Directory\":{\"name\":\"/srv\",\"mode\":\"0700\"}}]}");
@@ -569,7 +555,7 @@ START_TEST(test_relative_source)
     expect_ok("web.probe", NULL);
     char want[PATH_MAX + 32];
     snprintf(want, sizeof want, "%s/tasks/files/a.txt", proj);
-    char *got = slurp("src.txt");
+    char *got = test_slurp("src.txt");
     ck_assert_ptr_nonnull(got);
     ck_assert_str_eq(got, want);
     free(got);
@@ -591,7 +577,7 @@ START_TEST(test_params_and_run)
     expect_ok("greet", NULL);
     expect_ok("greet:who=cli", NULL);
     expect_ok("both", NULL);
-    char *got = slurp("greeting");
+    char *got = test_slurp("greeting");
     ck_assert_ptr_nonnull(got);
     ck_assert_str_eq(got, "world:1;cli:1;world:1;a;b\\c:2;");
     free(got);
@@ -639,7 +625,7 @@ START_TEST(test_sh)
     cli_task t = {.name = "t"};
     tf_flags real = {0};
     ck_assert_int_eq(tf_run(h, &t, &real, stdout, &err), 0);
-    char *got = slurp("sh.out");
+    char *got = test_slurp("sh.out");
     ck_assert_ptr_nonnull(got);
     ck_assert_str_eq(got, "hi\n");
     free(got);

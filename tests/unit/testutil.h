@@ -6,8 +6,21 @@
 #ifndef FUSE_TESTUTIL_H
 #define FUSE_TESTUTIL_H
 
+#include "strbuf.h"
+
 #include <check.h>
 #include <stdlib.h>
+
+/* The whole file at path as a C string (the caller frees it), or NULL. */
+static inline char *test_slurp(const char *path)
+{
+    strbuf sb = STRBUF_INIT;
+    if (sb_read_file(&sb, path) < 0) {
+        sb_release(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, NULL);
+}
 
 #define TEST_MAIN(suite_fn)                                                                        \
     int main(void)                                                                                 \
