@@ -4,14 +4,38 @@
 #include "fvjson.h"
 #include "mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Bundles hold up to tens of thousands of resources (fuse-apply's batch
+ * steps), and every add checks for a duplicate identity: a scan made that
+ * O(n^2), about 1 s for 10,000. So bundle_add keeps an open-addressing hash
+ * index, two tables of item position + 1 (0 is an empty slot) sharing one
+ * size, a power of two at most half full: one keyed by identity, one by bare
+ * name holding the first item of each name (bundle_find's fallback). */
+struct bundle_index {
+    size_t cap; /* slots in each table */
+    size_t n;   /* items indexed: b->items[0..n) */
+    size_t *by_ident;
+    size_t *by_name;
+};
 
 void bundle_init(bundle *b)
 {
     b->items = NULL;
     b->n = b->cap = 0;
+    b->index = NULL;
+}
+
+static void bundle_index_free(struct bundle_index *x)
+{
+    if (!x)
+        return;
+    free(x->by_ident);
+    free(x->by_name);
+    free(x);
 }
 
 void bundle_free(bundle *b)
@@ -22,6 +46,7 @@ void bundle_free(bundle *b)
         free(b->items[i].ident);
     }
     free(b->items);
+    bundle_index_free(b->index);
     bundle_init(b);
 }
 
@@ -33,17 +58,103 @@ static const char *bundle_res_name(const bundle_res *r, size_t *len)
     return r->ident + skip;
 }
 
-long bundle_find(const bundle *b, const char *ref)
+/* FNV-1a, 64-bit: short keys, no attacker to fear (the task file is ours). */
+static uint64_t bundle_hash(const char *s, size_t len)
 {
+    uint64_t h = 14695981039346656037ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* The slot of key in a table: the one holding it, or the empty one where it
+ * goes. name selects which part of an item's identity is the key. */
+static size_t *bundle_slot(const bundle *b, size_t *table, int name, const char *key, size_t len)
+{
+    size_t mask = b->index->cap - 1;
+    for (size_t i = (size_t)bundle_hash(key, len) & mask;; i = (i + 1) & mask) {
+        if (!table[i])
+            return &table[i];
+        const bundle_res *r = &b->items[table[i] - 1];
+        size_t klen;
+        const char *k = name ? bundle_res_name(r, &klen) : r->ident;
+        if (!name)
+            klen = strlen(k);
+        if (klen == len && memcmp(k, key, len) == 0)
+            return &table[i];
+    }
+}
+
+/* Indexes b->items[pos]; an identity or a name already there keeps its slot
+ * (identities are unique, and for names the first item wins). */
+static void bundle_index_put(bundle *b, size_t pos)
+{
+    const bundle_res *r = &b->items[pos];
+    size_t len;
+    const char *name = bundle_res_name(r, &len);
+    size_t *slot = bundle_slot(b, b->index->by_ident, 0, r->ident, strlen(r->ident));
+    if (!*slot)
+        *slot = pos + 1;
+    slot = bundle_slot(b, b->index->by_name, 1, name, len);
+    if (!*slot)
+        *slot = pos + 1;
+}
+
+/* Makes room for one more item, rebuilding the tables twice as large when
+ * they would pass half full, and brings the index up to b->n. */
+static void bundle_index_grow(bundle *b)
+{
+    struct bundle_index *x = b->index;
+    if (!x) {
+        x = b->index = xcalloc(1, sizeof *x);
+    }
+    if ((b->n + 1) * 2 > x->cap) {
+        size_t cap = x->cap ? x->cap : 64;
+        while ((b->n + 1) * 2 > cap)
+            cap *= 2;
+        free(x->by_ident);
+        free(x->by_name);
+        x->by_ident = xcalloc(cap, sizeof *x->by_ident);
+        x->by_name = xcalloc(cap, sizeof *x->by_name);
+        x->cap = cap;
+        x->n = 0;
+    }
+    for (; x->n < b->n; x->n++)
+        bundle_index_put(b, x->n);
+}
+
+/* Position of the item whose identity is ref, or -1. The index is used when
+ * it covers every item (bundles are built by bundle_add, which keeps it so);
+ * otherwise, a scan. */
+static long bundle_find_ident(const bundle *b, const char *ref)
+{
+    if (b->index && b->index->n == b->n && b->n) {
+        size_t *slot = bundle_slot(b, b->index->by_ident, 0, ref, strlen(ref));
+        return *slot ? (long)*slot - 1 : -1;
+    }
     for (size_t i = 0; i < b->n; i++)
         if (strcmp(b->items[i].ident, ref) == 0)
             return (long)i;
+    return -1;
+}
+
+long bundle_find(const bundle *b, const char *ref)
+{
+    long i = bundle_find_ident(b, ref);
+    if (i >= 0)
+        return i;
     size_t rlen = strlen(ref);
-    for (size_t i = 0; i < b->n; i++) {
+    if (b->index && b->index->n == b->n && b->n) {
+        size_t *slot = bundle_slot(b, b->index->by_name, 1, ref, rlen);
+        return *slot ? (long)*slot - 1 : -1;
+    }
+    for (size_t j = 0; j < b->n; j++) {
         size_t len;
-        const char *name = bundle_res_name(&b->items[i], &len);
+        const char *name = bundle_res_name(&b->items[j], &len);
         if (len == rlen && memcmp(name, ref, len) == 0)
-            return (long)i;
+            return (long)j;
     }
     return -1;
 }
@@ -83,10 +194,8 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
         return -1;
     strbuf ident = STRBUF_INIT;
     rt_ident(t, fields, &ident);
-    long dup = -1;
-    for (size_t i = 0; i < b->n && dup < 0; i++)
-        if (strcmp(b->items[i].ident, sb_str(&ident)) == 0)
-            dup = (long)i;
+    bundle_index_grow(b);
+    long dup = bundle_find_ident(b, sb_str(&ident));
     if (dup >= 0) {
         sb_addf(err, "duplicate resource %s", sb_str(&ident));
         if (b->items[dup].where)
@@ -113,6 +222,8 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
     r->fields = fields;
     r->where = where ? xstrdup(where) : NULL;
     r->ident = sb_detach(&ident, NULL);
+    bundle_index_put(b, b->n - 1);
+    b->index->n = b->n;
     return 0;
 }
 

@@ -22,6 +22,7 @@ typedef struct bundle {
     bundle_res *items;
     size_t n;
     size_t cap;
+    struct bundle_index *index; /* identities and names hashed, kept by bundle_add (bundle.c) */
 } bundle;
 
 enum {
