@@ -59,7 +59,11 @@ run_integration() {
         return
     fi
     local t log
-    for t in tests/integration/test_*.sh; do
+    # INTEGRATION_TESTS="test_a.sh test_b.sh" runs only those (make valgrind in CI).
+    local sel=() n
+    for n in ${INTEGRATION_TESTS:-}; do sel+=("tests/integration/$n"); done
+    [ ${#sel[@]} -gt 0 ] || sel=(tests/integration/test_*.sh)
+    for t in "${sel[@]}"; do
         [ -f "$t" ] || continue
         log=$(mktemp)
         bash "$t" >"$log" 2>&1
