@@ -122,13 +122,16 @@ asan: deps
 
 # The same under valgrind: unit tests, and fuse in every integration test
 # (FUSE_WRAPPER, see tests/integration/lib.sh); reports go to files too.
+# VALGRIND_TESTS="test_x.sh ..." limits the integration scripts (all by default).
+VALGRIND_TESTS ?=
 VG_LOGS = $(abspath $(BUILD))/vg
 VG_CMD  = valgrind -q --error-exitcode=99 --leak-check=full \
 	--errors-for-leak-kinds=definite,indirect --log-file=$(VG_LOGS)/%p.log
 valgrind: all tests-build
 	@rm -rf $(VG_LOGS) && mkdir -p $(VG_LOGS)
 	@rc=0; tests/run.sh --unit --valgrind $(BUILD) || rc=1; \
-		FUSE_WRAPPER='$(VG_CMD)' tests/run.sh --integration $(BUILD) || rc=1; \
+		FUSE_WRAPPER='$(VG_CMD)' INTEGRATION_TESTS='$(VALGRIND_TESTS)' \
+		tests/run.sh --integration $(BUILD) || rc=1; \
 		tools/nologs.sh $(VG_LOGS) valgrind && exit $$rc
 
 demo: deps
