@@ -247,7 +247,7 @@ static ctx *build_context(const dockerfile *d, strbuf *err)
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
         es[2 + i] = (ctx_entry){
-            .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = 0600};
+            .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = bl->mode};
     }
     ctx *c = ctx_new(es, n, err);
     free(es);

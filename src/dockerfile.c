@@ -442,6 +442,155 @@ static int df_needs_blob(const bundle_res *r)
     return c->len > DF_INLINE_MAX || !df_utf8_ok(c->str, c->len);
 }
 
+/* A File whose data is a blob can often skip fuse-apply: one COPY of the
+ * blob straight to its destination, the tar entry carrying the mode and
+ * --chown the owner, writes each byte once (the blob + RUN pair writes it
+ * twice and the image holds it twice). df_direct_copy says when that COPY
+ * is the same as what fuse-apply would do to a new file; fuse-resources(7)
+ * lists what differs when the destination already exists. */
+typedef struct df_copy {
+    unsigned mode;   /* of the tar entry */
+    const fv *owner; /* or NULL: root, as a new file made by fuse-apply */
+    const fv *group; /* or NULL: root */
+} df_copy;
+
+/* An owner or group that --chown=U:G carries as fuse-apply reads it: a
+ * number (both take all digits as an ID), or a name of the portable
+ * characters; ':' would split the flag, and names are looked up in the
+ * image's /etc/passwd and /etc/group by both. */
+static int df_chown_id_ok(const fv *v)
+{
+    if (fv_is_int(v))
+        return v->num >= 0 && v->num <= 999999999;
+    if (v->kind != FV_STR || v->len == 0 || v->len > 32 || v->str[0] == '-')
+        return 0;
+    size_t digits = strspn(v->str, "0123456789");
+    if (digits == v->len)
+        return v->len <= 9;
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->str[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* A destination COPY writes as a file of that very name: one line of UTF-8
+ * text, and not a directory spelling ("/x/", "/x/.", "/x/..") that COPY
+ * would copy into. */
+static int df_copy_dest_ok(const char *name, size_t len)
+{
+    if (len < 2 || len > 4096 || name[0] != '/' || name[len - 1] == '/' || !df_utf8_ok(name, len))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7F)
+            return 0;
+    const char *base = strrchr(name, '/') + 1;
+    return strcmp(base, ".") != 0 && strcmp(base, "..") != 0;
+}
+
+/* 1 when a watches entry of the bundle names r (as "File[/x]" or "/x"):
+ * the watcher needs the change marker only fuse-apply writes. */
+static int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
+{
+    strbuf id = STRBUF_INIT;
+    if (r->ident)
+        sb_adds(&id, r->ident);
+    else
+        rt_ident(r->type, r->fields, &id);
+    int hit = 0;
+    for (size_t i = 0; i < b->n && !hit; i++) {
+        const fv *w = fv_get(b->items[i].fields, "watches");
+        for (size_t j = 0; w && w->kind == FV_LIST && j < w->n && !hit; j++) {
+            const fv *e = w->items[j];
+            hit = e->kind == FV_STR && (!strcmp(e->str, id.buf) || !strcmp(e->str, name));
+        }
+    }
+    sb_release(&id);
+    return hit;
+}
+
+/* 1 when resource i, on a step of its own, is a File that one COPY makes
+ * exactly as fuse-apply would make it new; cp gets the mode and owner. */
+static int df_direct_copy(const bundle *b, size_t i, df_copy *cp)
+{
+    const bundle_res *r = &b->items[i];
+    if (!df_needs_blob(r))
+        return 0;
+    const char *policy = fv_gets(r->fields, "policy");
+    const fv *own = fv_get(r->fields, "watches");
+    const fv *name = fv_get(r->fields, "name");
+    if ((policy && strcmp(policy, "apply") != 0) || (own && own->kind == FV_LIST && own->n) ||
+        !name || name->kind != FV_STR || !df_copy_dest_ok(name->str, name->len))
+        return 0;
+    /* fuse-apply's mode for a new file; set-user/group-ID bits are not
+     * kept by COPY (its chown after the copy clears them). */
+    const char *m = fv_gets(r->fields, "mode");
+    if (!m)
+        m = rt_default(r->type, "mode");
+    char *end = NULL;
+    long mode = m ? strtol(m, &end, 8) : 0644;
+    if ((m && (!*m || *end)) || mode < 0 || mode > 07777 || (mode & 06000))
+        return 0;
+    cp->mode = (unsigned)mode;
+    cp->owner = fv_get(r->fields, "owner");
+    cp->group = fv_get(r->fields, "group");
+    if ((cp->owner && !df_chown_id_ok(cp->owner)) || (cp->group && !df_chown_id_ok(cp->group)))
+        return 0;
+    return !df_is_watched(b, r, name->str);
+}
+
+static void df_chown_id(strbuf *t, const fv *v)
+{
+    if (!v)
+        sb_addc(t, '0');
+    else if (v->kind == FV_STR)
+        sb_add(t, v->str, v->len);
+    else
+        sb_addf(t, "%lld", (long long)v->num);
+}
+
+/* COPY [--chown=U:G] [".fuse/blobs/N","/dest"]. --chown always names both:
+ * with a user alone Docker would take the group of the same name, where
+ * fuse-apply leaves a new file's group root. The destination goes through
+ * the Dockerfile lexer after JSON decoding (COPY expands $VAR and reads
+ * quotes even in JSON form), hence the backslashes before \ $ " '. */
+static void df_copy_step(df_gen *g, const bundle_res *r, size_t i, const df_copy *cp)
+{
+    strbuf *t = &g->d->text;
+    df_blob *bl = df_add_blob(g);
+    const fv *src = fv_get(r->fields, "source");
+    if (src) {
+        bl->path = xstrdup(src->str);
+    } else {
+        const fv *c = fv_get(r->fields, "contents");
+        bl->data = c->str;
+        bl->len = c->len;
+    }
+    strbuf name = STRBUF_INIT, dest = STRBUF_INIT;
+    sb_addf(&name, ".fuse/blobs/%zu", i + 1);
+    bl->mode = cp->mode;
+    const fv *to = fv_get(r->fields, "name");
+    df_escape(&dest, to->str, to->len, "\\$\"'");
+    df_step(g, (long)i);
+    sb_adds(t, "COPY ");
+    if (cp->owner || cp->group) {
+        sb_adds(t, "--chown=");
+        df_chown_id(t, cp->owner);
+        sb_addc(t, ':');
+        df_chown_id(t, cp->group);
+        sb_addc(t, ' ');
+    }
+    sb_addc(t, '[');
+    df_json_str(t, name.buf, name.len);
+    sb_addc(t, ',');
+    df_json_str(t, dest.buf, dest.len);
+    sb_adds(t, "]\n");
+    bl->name = sb_detach(&name, NULL);
+    sb_release(&dest);
+}
+
 /* The resource as fuse-apply gets it: when its data is a blob, the blob is
  * added to the context as blob_name and the resource names it in the image
  * (source = "/" blob_name) instead of carrying it. */
@@ -459,6 +608,7 @@ static int df_res_json(df_gen *g, const bundle_res *r, const char *blob_name, st
         bl->len = c->len;
     }
     bl->name = xstrdup(blob_name);
+    bl->mode = 0600;
     bundle_res copy = {.type = r->type, .fields = fv_copy(r->fields)};
     fv_del(copy.fields, "contents");
     strbuf in_image = STRBUF_INIT;
@@ -481,11 +631,17 @@ static void df_run_prefix(const df_gen *g, strbuf *t)
         sb_adds(t, "\"--state\",\"/.fuse/state\",");
 }
 
-/* One resource: its blob COPY when it has one, then its RUN. */
+/* One resource: a File copied straight to its place; or its blob COPY
+ * when it has one, then its RUN. */
 static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
 {
     const bundle_res *r = &b->items[i];
     strbuf *t = &g->d->text;
+    df_copy cp;
+    if (df_direct_copy(b, i, &cp)) {
+        df_copy_step(g, r, i, &cp);
+        return 0;
+    }
     strbuf json = STRBUF_INIT, name = STRBUF_INIT;
     int blob = df_needs_blob(r);
     if (blob)
@@ -552,6 +708,7 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
     bl->name = sb_detach(&blob, NULL);
     bl->own = sb_detach(&json, &bl->len);
     bl->data = bl->own;
+    bl->mode = 0600;
     strbuf *t = &g->d->text;
     df_step(g, (long)from);
     sb_addf(t, "COPY %s /%s\n", sb_str(&dir), sb_str(&dir));
@@ -563,10 +720,13 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
 }
 
 /* The layers a resource takes as a step of its own: its RUN, and the COPY
- * of its blob. */
-static size_t df_res_layers(const bundle_res *r)
+ * of its blob; or the one COPY of a File copied straight to its place. */
+static size_t df_res_layers(const bundle *b, size_t i)
 {
-    return 1 + (size_t)df_needs_blob(r);
+    df_copy cp;
+    if (df_direct_copy(b, i, &cp))
+        return 1;
+    return 1 + (size_t)df_needs_blob(&b->items[i]);
 }
 
 /* The resource steps. One per resource while they fit in DF_MAX_LAYERS
@@ -578,12 +738,12 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
 {
     size_t total = 0, tail = 0;
     for (size_t i = 0; i < b->n; i++)
-        total += df_res_layers(&b->items[i]);
+        total += df_res_layers(b, i);
     if (total > DF_MAX_LAYERS) {
         size_t used = 0;
         tail = b->n;
-        while (tail > 0 && used + df_res_layers(&b->items[tail - 1]) <= DF_TAIL_LAYERS)
-            used += df_res_layers(&b->items[--tail]);
+        while (tail > 0 && used + df_res_layers(b, tail - 1) <= DF_TAIL_LAYERS)
+            used += df_res_layers(b, --tail);
         size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
         size_t per = nb ? (tail + nb - 1) / nb : 0;
         for (size_t from = 0; from < tail; from += per)

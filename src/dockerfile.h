@@ -7,8 +7,10 @@
  *   ENV A="1" B="2"
  *   COPY fuse-apply /.fuse/fuse-apply
  *   RUN ["/.fuse/fuse-apply","--no-changes-ok","--state","/.fuse/state","--json","{...}"]
- *   COPY .fuse/blobs/2 /.fuse/blobs/2          (only for a File whose data is a blob)
- *   RUN [... "{\"File\":{\"name\":\"/x\",\"source\":\"/.fuse/blobs/2\"}}"]
+ *   COPY --chown=0:adm [".fuse/blobs/2","/x"]   (a File whose data is a blob, on a
+ *                                               step of its own: see df_direct_copy)
+ *   COPY .fuse/blobs/3 /.fuse/blobs/3          (the other Files whose data is a blob)
+ *   RUN [... "{\"File\":{\"name\":\"/y\",\"source\":\"/.fuse/blobs/3\"}}"]
  *   RUN ["/.fuse/fuse-apply","--cleanup","/.fuse"]
  *   VOLUME, EXPOSE, LABEL, USER, WORKDIR, ENTRYPOINT, CMD
  *
@@ -32,8 +34,9 @@ typedef struct df_blob {
     char *name;       /* ".fuse/blobs/3" (context path; in the image under "/") */
     const char *data; /* borrowed in-memory contents, or NULL */
     size_t len;
-    char *path; /* absolute path on the host, or NULL */
-    char *own;  /* data owned by the blob (a batch's bundle), or NULL */
+    char *path;    /* absolute path on the host, or NULL */
+    char *own;     /* data owned by the blob (a batch's bundle), or NULL */
+    unsigned mode; /* of its tar entry: the File's mode when COPYed to its place */
 } df_blob;
 
 typedef struct dockerfile {

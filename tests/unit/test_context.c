@@ -119,7 +119,8 @@ START_TEST(test_contents_read_back)
          "ELF",
          4, NULL, 0755},
         {"Dockerfile", "FROM x\n", 7, NULL, 0644},
-        {".fuse/blobs/3", NULL, 0, src, 0600},
+        /* A File copied straight to its place: its mode, sticky bit too. */
+        {".fuse/blobs/3", NULL, 0, src, 01640},
         {".fuse/blobs/1", "bin\0ary", 7, NULL, 0600},
         {".fuse/blobs/2", "", 0, NULL, 0600},
     };
@@ -137,7 +138,7 @@ START_TEST(test_contents_read_back)
     /* Sorted by name, byte order. */
     const char *names[] = {".fuse/blobs/1", ".fuse/blobs/2", ".fuse/blobs/3", "Dockerfile",
                            "fuse-apply"};
-    unsigned modes[] = {0600, 0600, 0600, 0644, 0755};
+    unsigned modes[] = {0600, 0600, 01640, 0644, 0755};
     for (size_t i = 0; i < 5; i++) {
         ck_assert_str_eq(g[i].name, names[i]);
         ck_assert_uint_eq(g[i].mode & 07777, modes[i]);

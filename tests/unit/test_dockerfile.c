@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+static size_t count_lines(const char *text, const char *prefix);
+
 static bundle B;
 static fv *O;
 static dockerfile D;
@@ -233,6 +235,9 @@ START_TEST(test_injection_stays_in_json)
 }
 END_TEST
 
+/* A File with data as a blob, on a step of its own: one COPY straight to
+ * its place, the tar entry carrying the mode (fuse-apply's 0644 for a new
+ * file), no RUN of fuse-apply. */
 static void check_blob(const char *contents, size_t len, int sensitive)
 {
     add_file("/first", "small", 5);
@@ -247,20 +252,170 @@ static void check_blob(const char *contents, size_t len, int sensitive)
     ck_assert_str_eq(D.blobs[0].name, ".fuse/blobs/2");
     ck_assert_ptr_null(D.blobs[0].path);
     ck_assert_uint_eq(D.blobs[0].len, len);
+    ck_assert_uint_eq(D.blobs[0].mode, 0644);
     ck_assert(!memcmp(D.blobs[0].data, contents, len));
     const char *t = sb_str(&D.text);
-    const char *copy = strstr(t, "\nCOPY .fuse/blobs/2 /.fuse/blobs/2\nRUN [");
+    const char *copy = strstr(t, "\nCOPY [\".fuse/blobs/2\",\"/secret\"]\n"
+                                 "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
     ck_assert_ptr_nonnull(copy);
-    /* COPY is line 4, its RUN line 5; both belong to resource 1. */
+    /* FROM, COPY fuse-apply, RUN /first, the COPY (resource 1), cleanup. */
+    ck_assert_uint_eq(D.nsteps, 5);
+    ck_assert_int_eq(D.step_res[2], 0);
     ck_assert_int_eq(D.step_res[3], 1);
-    ck_assert_int_eq(D.step_res[4], 1);
-    fv *res = run_json(t, 5);
-    const fv *ff = fv_get(res, "File");
-    ck_assert_ptr_null(fv_get(ff, "contents"));
-    ck_assert_str_eq(fv_gets(ff, "source"), "/.fuse/blobs/2");
-    ck_assert_str_eq(fv_gets(ff, "name"), "/secret");
-    fv_free(res);
+    ck_assert_int_eq(D.step_res[4], -1);
 }
+
+/* The same File on the blob + RUN path: blob in /.fuse, fuse-apply copies it. */
+static void check_blob_run(size_t res, const char *name)
+{
+    char copy[128], src[64];
+    snprintf(copy, sizeof copy, "\nCOPY .fuse/blobs/%zu /.fuse/blobs/%zu\nRUN [", res + 1, res + 1);
+    snprintf(src, sizeof src, "/.fuse/blobs/%zu", res + 1);
+    const char *t = sb_str(&D.text);
+    const char *at = strstr(t, copy);
+    ck_assert_msg(at != NULL, "no blob COPY + RUN in:\n%s", t);
+    size_t line = 2;
+    for (const char *p = t; p < at; p++)
+        line += *p == '\n';
+    /* line is the COPY's (1-based), its RUN the next one. */
+    ck_assert_int_eq(D.step_res[line - 1], (long)res);
+    ck_assert_int_eq(D.step_res[line], (long)res);
+    fv *v = run_json(t, (int)line + 1);
+    const fv *ff = fv_get(v, "File");
+    ck_assert_ptr_null(fv_get(ff, "contents"));
+    ck_assert_str_eq(fv_gets(ff, "source"), src);
+    ck_assert_str_eq(fv_gets(ff, "name"), name);
+    fv_free(v);
+    for (size_t i = 0; i < D.nblobs; i++)
+        if (!strcmp(D.blobs[i].name, src + 1))
+            ck_assert_uint_eq(D.blobs[i].mode, 0600);
+}
+
+/* A File whose data comes from a source file on the host. */
+static fv *src_file(const char *name)
+{
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz(name));
+    fv_set(f, "source", fv_strz("/home/me/data.bin"));
+    return f;
+}
+
+START_TEST(test_copy_mode_chown)
+{
+    fv *f = src_file("/srv/data.bin");
+    fv_set(f, "mode", fv_strz("1640"));
+    fv_set(f, "owner", fv_strz("www-data"));
+    fv_set(f, "group", fv_num(42));
+    add("File", f);
+    f = src_file("/a");
+    fv_set(f, "owner", fv_strz("alice"));
+    add("File", f);
+    f = src_file("/b");
+    fv_set(f, "group", fv_strz("1234"));
+    add("File", f);
+    f = src_file("/c");
+    fv_set(f, "owner", fv_num(0));
+    fv_set(f, "group", fv_strz("adm_1.x"));
+    add("File", f);
+    gen_ok();
+    ck_assert_str_eq(sb_str(&D.text),
+                     "FROM debian:bookworm\n"
+                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "COPY --chown=www-data:42 [\".fuse/blobs/1\",\"/srv/data.bin\"]\n"
+                     "COPY --chown=alice:0 [\".fuse/blobs/2\",\"/a\"]\n"
+                     "COPY --chown=0:1234 [\".fuse/blobs/3\",\"/b\"]\n"
+                     "COPY --chown=0:adm_1.x [\".fuse/blobs/4\",\"/c\"]\n"
+                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
+    ck_assert_uint_eq(D.nblobs, 4);
+    unsigned modes[] = {01640, 0644, 0644, 0644};
+    for (size_t i = 0; i < 4; i++) {
+        ck_assert_str_eq(D.blobs[i].path, "/home/me/data.bin");
+        ck_assert_uint_eq(D.blobs[i].mode, modes[i]);
+        ck_assert_int_eq(D.step_res[2 + i], (long)i);
+    }
+}
+END_TEST
+
+/* The destination goes through the Dockerfile lexer after JSON decoding. */
+START_TEST(test_copy_dest_escaped)
+{
+    add("File", src_file("/srv/a b/$HOME \"q\" 'x' \\z"));
+    gen_ok();
+    ck_assert_ptr_nonnull(strstr(
+        sb_str(&D.text), "\nCOPY [\".fuse/blobs/1\","
+                         "\"/srv/a b/\\\\$HOME \\\\\\\"q\\\\\\\" \\\\'x\\\\' \\\\\\\\z\"]\n"));
+}
+END_TEST
+
+/* Where one COPY would not do what fuse-apply does, the blob + RUN path. */
+START_TEST(test_copy_fallbacks)
+{
+    struct {
+        const char *name, *key, *val;
+    } cases[] = {
+        {"/dir/", NULL, NULL},       /* COPY would copy into a directory */
+        {"/dir/.", NULL, NULL},      /* the same */
+        {"/dir/..", NULL, NULL},     /* the same */
+        {"/tab\there", NULL, NULL},  /* control character */
+        {"/suid", "mode", "4755"},   /* COPY's chown clears set-ID bits */
+        {"/sgid", "mode", "2750"},   /* the same */
+        {"/o", "owner", "a:b"},      /* would split --chown */
+        {"/g", "group", "a b"},      /* not a plain name */
+        {"/h", "owner", "-1"},       /* not an ID */
+        {"/rm", "policy", "remove"}, /* only apply is a copy */
+        {"/w", "watches", "/first"}, /* watchers need fuse-apply's markers */
+    };
+    add_file("/first", "small", 5);
+    size_t n = sizeof cases / sizeof cases[0];
+    for (size_t i = 0; i < n; i++) {
+        fv *f = src_file(cases[i].name);
+        if (cases[i].key && !strcmp(cases[i].key, "watches"))
+            fv_set(f, "watches", strlist(cases[i].val, NULL, NULL));
+        else if (cases[i].key)
+            fv_set(f, cases[i].key, fv_strz(cases[i].val));
+        add("File", f);
+    }
+    gen_ok();
+    for (size_t i = 0; i < n; i++)
+        check_blob_run(i + 1, cases[i].name);
+    ck_assert_ptr_null(strstr(sb_str(&D.text), "COPY ["));
+}
+END_TEST
+
+/* A File that some resource watches (by identity or by name) keeps the RUN,
+ * which writes the change marker; one nobody watches is copied. */
+START_TEST(test_copy_watched_falls_back)
+{
+    add("File", src_file("/by-ident"));
+    add("File", src_file("/by-name"));
+    add("File", src_file("/free"));
+    fv *e = fv_map();
+    fv_set(e, "name", fv_strz("reload"));
+    fv_set(e, "command", fv_strz("true"));
+    fv_set(e, "watches", strlist("File[/by-ident]", "/by-name", NULL));
+    add("Execute", e);
+    gen_ok();
+    check_blob_run(0, "/by-ident");
+    check_blob_run(1, "/by-name");
+    ck_assert_ptr_nonnull(strstr(sb_str(&D.text), "\nCOPY [\".fuse/blobs/3\",\"/free\"]\n"));
+}
+END_TEST
+
+/* A copied File is one layer: 60 of them still get a step each. */
+START_TEST(test_copy_one_layer)
+{
+    char name[32];
+    for (int i = 1; i <= 60; i++) {
+        snprintf(name, sizeof name, "/big%d", i);
+        add("File", src_file(name));
+    }
+    gen_ok();
+    const char *t = sb_str(&D.text);
+    ck_assert_uint_eq(count_lines(t, "COPY [\".fuse/blobs/"), 60);
+    ck_assert_uint_eq(count_lines(t, "COPY .fuse/steps/"), 0);
+    ck_assert_uint_eq(count_lines(t, "RUN "), 1);
+}
+END_TEST
 
 START_TEST(test_sensitive_is_blob)
 {
@@ -308,9 +463,8 @@ START_TEST(test_source_is_blob)
     ck_assert_uint_eq(D.nblobs, 1);
     ck_assert_str_eq(D.blobs[0].path, "/home/me/project/app.conf");
     ck_assert_ptr_null(D.blobs[0].data);
-    fv *res = run_json(sb_str(&D.text), 4);
-    ck_assert_str_eq(fv_gets(fv_get(res, "File"), "source"), "/.fuse/blobs/1");
-    fv_free(res);
+    ck_assert_ptr_nonnull(
+        strstr(sb_str(&D.text), "\nCOPY [\".fuse/blobs/1\",\"/etc/app.conf\"]\n"));
     ck_assert_ptr_null(strstr(sb_str(&D.text), "/home/me"));
 }
 END_TEST
@@ -567,6 +721,11 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_large_is_blob);
     tcase_add_test(tc, test_at_limit_is_inline);
     tcase_add_test(tc, test_source_is_blob);
+    tcase_add_test(tc, test_copy_mode_chown);
+    tcase_add_test(tc, test_copy_dest_escaped);
+    tcase_add_test(tc, test_copy_fallbacks);
+    tcase_add_test(tc, test_copy_watched_falls_back);
+    tcase_add_test(tc, test_copy_one_layer);
     tcase_add_test(tc, test_json_str_escapes);
     tcase_add_test(tc, test_utf8);
     tcase_add_test(tc, test_cmd_not_utf8);
