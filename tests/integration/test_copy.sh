@@ -1,0 +1,107 @@
+#!/bin/bash
+# test_copy.sh -- a File whose data is a blob, on a step of its own, is one
+# Dockerfile COPY straight to its name (dockerfile.c, df_direct_copy): mode,
+# owner and group (names made by earlier User/Group steps, and numbers),
+# binary data, a name with spaces, $ and quotes, all checked from outside
+# with docker run; the image holds the data once; a File some resource
+# watches keeps fuse-apply (its change marker runs the watcher); a COPY that
+# fails is reported as its resource; a mode change alone rebuilds the step.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TAG=fuse-it/copy-$$
+cleanup() {
+    docker rmi -f "$TAG" "$TAG-fail" >/dev/null 2>&1
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir -p "$WORK/p" && cd "$WORK/p" || exit 1
+# 4 MiB of random bytes: the image must not hold them twice.
+head -c $((4 * 1024 * 1024)) /dev/urandom >big.bin
+printf 'small\n' >small.txt
+cat >fusefile.lua <<'EOF'
+copy = docker_container {
+  from_image = "fuse-test/busybox",
+  tag = os.getenv("COPY_TAG"),
+  params = { mode = "0640", owner = "app" },
+} (function (bundle, args)
+  yield(Group { name = "grp", gid = 2345 })
+  yield(User { name = "app", uid = 2346, group = "grp" })
+  yield(File { name = "/srv/big.bin", source = "big.bin", mode = args.mode,
+               owner = args.owner, group = "grp" })
+  yield(File { name = "/srv/num.bin", source = "small.txt", owner = 1234, group = "4321",
+               mode = "0600" })
+  yield(File { name = "/srv/a dir/x $HOME 'q' \"d\" \\b.txt", source = "small.txt" })
+  yield(File { name = "/srv/bin.dat", contents = "\0\1\2\255 binary" })
+  yield(File { name = "/srv/secret", contents = "s3cr3t-copy-value", sensitive = true,
+               owner = "app" })
+  yield(File { name = "/srv/watched", source = "small.txt" })
+  yield(Execute { name = "after watched", command = "touch /srv/ran", watches = { "/srv/watched" } })
+end)
+EOF
+export COPY_TAG=$TAG
+WEIRD="/srv/a dir/x \$HOME 'q' \"d\" \\b.txt"
+
+"$FUSE" -n copy >"$WORK/df" 2>&1
+check "-n: the big File is one COPY with --chown, straight to its name" \
+    grep -qxF 'COPY --chown=app:grp [".fuse/blobs/3","/srv/big.bin"]' "$WORK/df"
+check "-n: numeric owner and group" \
+    grep -qxF 'COPY --chown=1234:4321 [".fuse/blobs/4","/srv/num.bin"]' "$WORK/df"
+check "-n: a watched File keeps the blob + fuse-apply path" \
+    grep -qxF 'COPY .fuse/blobs/8 /.fuse/blobs/8' "$WORK/df"
+
+if "$FUSE" --no-cache copy >"$WORK/out" 2>&1; then ok "build succeeds"; else
+    not_ok "build succeeds"
+    sed 's/^/    /' "$WORK/out"
+fi
+expect_eq "progress names every resource, COPY steps too" \
+    "[1/9] Group grp|[2/9] User app|[3/9] File /srv/big.bin|[4/9] File /srv/num.bin|[5/9] File $WEIRD|[6/9] File /srv/bin.dat|[7/9] File /srv/secret|[8/9] File /srv/watched|[9/9] Execute after watched" \
+    "$(grep '^\[' "$WORK/out" | paste -sd'|')"
+
+st() { docker run --rm "$TAG" stat -c '%a %U %G %s' "$@" 2>&1 | paste -sd'|'; }
+expect_eq "mode, owner and group by name; size" "640 app grp 4194304" "$(st /srv/big.bin)"
+expect_eq "numeric owner and group" "600 1234 4321 6" \
+    "$(docker run --rm "$TAG" stat -c '%a %u %g %s' /srv/num.bin 2>&1)"
+expect_eq "spaces, \$, quotes and a backslash in the name; default mode 0644, root" \
+    "644 root root 6" "$(st "$WEIRD")"
+expect_eq "missing parent directories are created, root 0755" "755 root root" \
+    "$(docker run --rm "$TAG" stat -c '%a %U %G' "/srv/a dir" 2>&1)"
+expect_eq "sensitive, owner only: group root" "644 app root 17" "$(st /srv/secret)"
+expect_eq "binary contents, byte for byte" "$(printf '\0\1\2\377 binary' | md5sum | cut -d' ' -f1)" \
+    "$(docker run --rm "$TAG" md5sum /srv/bin.dat 2>&1 | cut -d' ' -f1)"
+expect_eq "big source, byte for byte" "$(md5sum <big.bin | cut -d' ' -f1)" \
+    "$(docker run --rm "$TAG" md5sum /srv/big.bin 2>&1 | cut -d' ' -f1)"
+expect_eq "the watched File is applied by fuse-apply and its watcher ran" "6 yes" \
+    "$(docker run --rm "$TAG" sh -c 'stat -c %s /srv/watched; test -e /srv/ran && echo yes' 2>&1 |
+        paste -sd' ')"
+check "nothing left under /.fuse" docker run --rm "$TAG" sh -c '! test -e /.fuse'
+
+# The image holds the 4 MiB once: 4 MiB plus the small files and fuse-apply's
+# layer (under 1 MiB); the blob + RUN path held it twice (8 MiB and more).
+base=$(docker image inspect -f '{{.Size}}' fuse-test/busybox)
+size=$(docker image inspect -f '{{.Size}}' "$TAG")
+grown=$((size - base))
+if [ "$grown" -ge 4194304 ] && [ "$grown" -lt $((5 * 1024 * 1024)) ]; then
+    ok "the image holds the big file once (grew by $grown bytes)"
+else
+    not_ok "the image holds the big file once (grew by $grown bytes)"
+fi
+hist=$(docker history --no-trunc --format '{{.CreatedBy}} {{.Size}}' "$TAG")
+check "docker history never shows sensitive contents" \
+    bash -c '! grep -q s3cr3t <<<"$1"' _ "$hist"
+expect_eq "one layer of about 4 MiB in the history" 1 \
+    "$(docker history --format '{{.Size}}' "$TAG" | grep -c '^4\.19MB$')"
+
+# A mode change alone reaches the image (the tar header is part of COPY's cache key).
+"$FUSE" -q copy:mode=0604 >/dev/null 2>&1
+expect_eq "a mode change alone rebuilds the COPY" "604 app grp 4194304" "$(st /srv/big.bin)"
+
+# A COPY that fails is reported as its resource.
+COPY_TAG=$TAG-fail "$FUSE" copy:owner=nosuchuser >"$WORK/fail.out" 2>"$WORK/fail.err"
+expect_eq "failing COPY: exit status 1" 1 $?
+first=$(head -1 "$WORK/fail.err")
+case $first in
+"fuse: build failed at [3/9] File[/srv/big.bin]: "*nosuchuser*) ok "failing COPY: first line names the resource" ;;
+*) not_ok "failing COPY: first line names the resource"; echo "    actual: $first" ;;
+esac
