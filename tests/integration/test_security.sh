@@ -153,9 +153,11 @@ expect_eq "TLS: plain HTTP to the TLS port: first line" \
 mkdir -p "$WORK/sens" && cd "$WORK/sens" || exit 1
 cat >fusefile.lua <<'EOF'
 secret = docker_container { from_image = "fuse-test/busybox", tag = "fuse-sec/secret" } (function ()
-  yield(File { name = "/nodir/secret", contents = "s3cr3t-VALUE", sensitive = true })
+  yield(File { name = "/nodir/secret", contents = "s3cr3t-VALUE", sensitive = true, mode = "4600" })
 end)
 EOF
+# mode 4600 keeps the File on fuse-apply (a set-user-ID mode is never a
+# plain COPY, fuse-resources(7)), whose failure output is what is checked.
 tls "$FUSE" secret >"$WORK/sens.out" 2>&1
 expect_eq "sensitive: the failing step fails (exit 1)" 1 $?
 expect_eq "sensitive: the error names the resource" \
