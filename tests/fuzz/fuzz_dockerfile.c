@@ -275,6 +275,54 @@ static void fz_check_run(const char *line, size_t len, const bundle *b, size_t i
     sb_release(&err);
 }
 
+/* An owner or group as --chown carries it: the value, or 0 when unset. */
+static void fz_chown_id(const fv *v, strbuf *out)
+{
+    if (!v)
+        sb_addc(out, '0');
+    else if (v->kind == FV_STR)
+        sb_add(out, v->str, v->len);
+    else
+        sb_addf(out, "%lld", (long long)v->num);
+}
+
+/* The COPY of a File copied straight to its place: [--chown=U:G] then
+ * [".fuse/blobs/N","name"], the name backslash-escaped for the lexer. */
+static void fz_check_copy(const char *line, size_t len, const bundle *b, size_t i,
+                          const dockerfile *d)
+{
+    const fv *f = b->items[i].fields;
+    FZ_ASSERT(strcmp(b->items[i].type->name, "File") == 0 && fz_has_blob(d, i),
+              "COPY step of resource %zu, not a File with a blob", i);
+    strbuf want = STRBUF_INIT, err = STRBUF_INIT, name = STRBUF_INIT;
+    sb_adds(&want, "COPY ");
+    if (fv_get(f, "owner") || fv_get(f, "group")) {
+        sb_adds(&want, "--chown=");
+        fz_chown_id(fv_get(f, "owner"), &want);
+        sb_addc(&want, ':');
+        fz_chown_id(fv_get(f, "group"), &want);
+        sb_addc(&want, ' ');
+    }
+    FZ_ASSERT(len > want.len && memcmp(line, want.buf, want.len) == 0, "COPY of %zu: %.*s", i,
+              (int)len, line);
+    fv *args = fvj_parse(line + want.len, len - want.len, &err);
+    FZ_ASSERT(args && args->kind == FV_LIST && args->n == 2, "COPY of %zu not a JSON pair: %s", i,
+              sb_str(&err));
+    sb_reset(&want);
+    sb_addf(&want, ".fuse/blobs/%zu", i + 1);
+    FZ_ASSERT(strcmp(args->items[0]->str, want.buf) == 0, "COPY of %zu copies %s", i,
+              args->items[0]->str);
+    const fv *dest = args->items[1];
+    for (size_t k = 0; k < dest->len; k++)
+        if (dest->str[k] != '\\' || ++k < dest->len)
+            sb_addc(&name, dest->str[k]);
+    FZ_ASSERT(strcmp(name.buf, fv_gets(f, "name")) == 0, "COPY of %zu writes %s", i, name.buf);
+    fv_free(args);
+    sb_release(&want);
+    sb_release(&err);
+    sb_release(&name);
+}
+
 static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
 {
     const strbuf *t = &d->text;
@@ -302,8 +350,12 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
         if (res >= 0 && memcmp(line, "RUN ", 4) == 0) {
             runs[res]++;
             fz_check_run(line, len, b, (size_t)res, d);
+        } else if (res >= 0 && (!memcmp(line, "COPY [", 6) || !memcmp(line, "COPY --", 7))) {
+            runs[res]++;
+            fz_check_copy(line, len, b, (size_t)res, d);
         }
     }
+    /* One RUN of fuse-apply per resource, or the one COPY to its place. */
     for (size_t i = 0; i < b->n; i++)
         FZ_ASSERT(runs[i] == 1, "resource %zu has %zu RUN steps", i, runs[i]);
 }
@@ -340,7 +392,9 @@ static void fz_read_ctx(const dockerfile *d, size_t piece, strbuf *tar, fz_want 
     es[1] = (ctx_entry){"fuse-apply", fz_payload, sizeof fz_payload - 1, NULL, 0755};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
-        es[2 + i] = (ctx_entry){bl->name, bl->data, bl->len, bl->path, 0600};
+        /* 0600, or a copied File's mode: never set-user/group-ID (COPY drops them). */
+        FZ_ASSERT(bl->mode <= 07777 && !(bl->mode & 06000), "%s: mode %o", bl->name, bl->mode);
+        es[2 + i] = (ctx_entry){bl->name, bl->data, bl->len, bl->path, bl->mode};
     }
     for (size_t i = 0; i < n; i++) {
         const strbuf *src = es[i].path ? fz_src_of(es[i].path) : NULL;
