@@ -512,8 +512,9 @@ static int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
 }
 
 /* 1 when resource i, on a step of its own, is a File that one COPY makes
- * exactly as fuse-apply would make it new; cp gets the mode and owner. */
-static int df_direct_copy(const bundle *b, size_t i, df_copy *cp)
+ * exactly as fuse-apply would make it new; cp gets the mode and owner.
+ * watches: some resource of b watches another (else no need to look). */
+static int df_direct_copy(const bundle *b, size_t i, int watches, df_copy *cp)
 {
     const bundle_res *r = &b->items[i];
     if (!df_needs_blob(r))
@@ -538,7 +539,7 @@ static int df_direct_copy(const bundle *b, size_t i, df_copy *cp)
     cp->group = fv_get(r->fields, "group");
     if ((cp->owner && !df_chown_id_ok(cp->owner)) || (cp->group && !df_chown_id_ok(cp->group)))
         return 0;
-    return !df_is_watched(b, r, name->str);
+    return !watches || !df_is_watched(b, r, name->str);
 }
 
 static void df_chown_id(strbuf *t, const fv *v)
@@ -638,7 +639,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     const bundle_res *r = &b->items[i];
     strbuf *t = &g->d->text;
     df_copy cp;
-    if (df_direct_copy(b, i, &cp)) {
+    if (df_direct_copy(b, i, g->watches, &cp)) {
         df_copy_step(g, r, i, &cp);
         return 0;
     }
@@ -721,10 +722,10 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
 
 /* The layers a resource takes as a step of its own: its RUN, and the COPY
  * of its blob; or the one COPY of a File copied straight to its place. */
-static size_t df_res_layers(const bundle *b, size_t i)
+static size_t df_res_layers(const df_gen *g, const bundle *b, size_t i)
 {
     df_copy cp;
-    if (df_direct_copy(b, i, &cp))
+    if (df_direct_copy(b, i, g->watches, &cp))
         return 1;
     return 1 + (size_t)df_needs_blob(&b->items[i]);
 }
@@ -737,13 +738,15 @@ static size_t df_res_layers(const bundle *b, size_t i)
 static int df_resources(df_gen *g, const bundle *b, strbuf *err)
 {
     size_t total = 0, tail = 0;
-    for (size_t i = 0; i < b->n; i++)
-        total += df_res_layers(b, i);
+    /* Counted only until the budget is exceeded: a File's check scans the
+     * bundle's watches, which must not cost n * n on a large bundle. */
+    for (size_t i = 0; i < b->n && total <= DF_MAX_LAYERS; i++)
+        total += df_res_layers(g, b, i);
     if (total > DF_MAX_LAYERS) {
         size_t used = 0;
         tail = b->n;
-        while (tail > 0 && used + df_res_layers(b, tail - 1) <= DF_TAIL_LAYERS)
-            used += df_res_layers(b, --tail);
+        while (tail > 0 && used + df_res_layers(g, b, tail - 1) <= DF_TAIL_LAYERS)
+            used += df_res_layers(g, b, --tail);
         size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
         size_t per = nb ? (tail + nb - 1) / nb : 0;
         for (size_t from = 0; from < tail; from += per)
