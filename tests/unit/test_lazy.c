@@ -35,7 +35,11 @@ START_TEST(test_archive_table_is_libarchive)
     ck_assert_int_eq(lz_archive_load(&err), 0);
     ck_assert_ptr_eq((void *)lz_archive.write_new, (void *)archive_write_new);
     ck_assert_ptr_eq((void *)lz_archive.entry_set_gid, (void *)archive_entry_set_gid);
-    ck_assert_str_eq(lz_archive.version_details(), archive_version_details());
+    /* Called once only: libarchive 3.6's archive_version_details() re-inits
+     * its static buffer on every call, leaking the previous one. */
+    ck_assert_ptr_eq((void *)lz_archive.version_details, (void *)archive_version_details);
+    const char *v = lz_archive.version_details();
+    ck_assert_msg(!strncmp(v, "libarchive 3.", 13), "%s", v);
     sb_release(&err);
 }
 END_TEST
