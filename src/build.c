@@ -38,14 +38,19 @@ typedef struct build_prog {
     strbuf image_id;  /* "sha256:..." */
 } build_prog;
 
+static void build_res_ident(const bundle_res *r, strbuf *out)
+{
+    if (r->ident)
+        sb_adds(out, r->ident);
+    else
+        rt_ident(r->type, r->fields, out);
+}
+
 /* "File[/index.html]" -> "File /index.html", for progress lines. */
 static void build_res_label(const bundle_res *r, strbuf *out)
 {
     strbuf id = STRBUF_INIT;
-    if (r->ident)
-        sb_adds(&id, r->ident);
-    else
-        rt_ident(r->type, r->fields, &id);
+    build_res_ident(r, &id);
     size_t tn = strlen(r->type->name);
     if (id.len > tn + 1 && id.buf[tn] == '[' && id.buf[id.len - 1] == ']') {
         sb_addf(out, "%s ", r->type->name);
@@ -54,14 +59,6 @@ static void build_res_label(const bundle_res *r, strbuf *out)
         sb_add(out, id.buf, id.len);
     }
     sb_release(&id);
-}
-
-static void build_res_ident(const bundle_res *r, strbuf *out)
-{
-    if (r->ident)
-        sb_adds(out, r->ident);
-    else
-        rt_ident(r->type, r->fields, out);
 }
 
 /* The resource of Docker's current step, or -1 for FROM, ENV, CMD... */
