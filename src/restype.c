@@ -470,17 +470,31 @@ const char *rt_default(const rt_type *t, const char *field)
     return f ? f->dflt : NULL;
 }
 
+/* Identities appear in one-line messages, progress lines and state file
+ * names: a control character in a name (a newline, say) is written as
+ * \xHH so that none of those ever breaks across lines. */
+static void rt_add_name(strbuf *out, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            sb_addf(out, "\\x%02x", c);
+        else
+            sb_addc(out, c);
+    }
+}
+
 void rt_name(const fv *fields, strbuf *out)
 {
     const fv *name = fv_get(fields, "name");
     if (name && name->kind == FV_STR) {
-        sb_add(out, name->str, name->len);
+        rt_add_name(out, name->str, name->len);
     } else if (name && name->kind == FV_LIST) {
         for (size_t i = 0; i < name->n; i++) {
             if (i)
                 sb_addc(out, ',');
             if (name->items[i]->kind == FV_STR)
-                sb_add(out, name->items[i]->str, name->items[i]->len);
+                rt_add_name(out, name->items[i]->str, name->items[i]->len);
         }
     } else {
         sb_addc(out, '?');

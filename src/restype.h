@@ -66,7 +66,9 @@ const char *rt_default(const rt_type *t, const char *field);
 
 /* Appends the resource's identity, "File[/index.html]"; list names join with ",". */
 void rt_ident(const rt_type *t, const fv *fields, strbuf *out);
-/* Appends just the name part of the identity: "/index.html", "curl,git". */
+/* Appends just the name part of the identity: "/index.html", "curl,git";
+ * control characters are written as \xHH ("/a\x0ab"), so an identity is
+ * always one printable line. */
 void rt_name(const fv *fields, strbuf *out);
 
 /* "a string", "an absolute path", ...: how messages name what a field takes. */

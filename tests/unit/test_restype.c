@@ -338,6 +338,12 @@ START_TEST(test_ident)
     rt_name(f, &sb);
     ck_assert_str_eq(sb_str(&sb), "curl,git");
     fv_free(f);
+    sb_reset(&sb);
+    /* A newline in a name must not split a message or a progress line. */
+    f = J("{\"name\": \"/a\\nb\\u007f\"}");
+    rt_ident(rt_find("File"), f, &sb);
+    ck_assert_str_eq(sb_str(&sb), "File[/a\\x0ab\\x7f]");
+    fv_free(f);
     sb_release(&sb);
 }
 END_TEST
