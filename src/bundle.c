@@ -140,6 +140,16 @@ static long bundle_find_ident(const bundle *b, const char *ref)
     return -1;
 }
 
+int bundle_any_watches(const bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const fv *w = fv_get(b->items[i].fields, "watches");
+        if (w && w->kind == FV_LIST && w->n)
+            return 1;
+    }
+    return 0;
+}
+
 long bundle_find(const bundle *b, const char *ref)
 {
     long i = bundle_find_ident(b, ref);

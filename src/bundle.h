@@ -56,6 +56,9 @@ int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags);
  * On error b may hold the resources before the bad one: bundle_free it. */
 int bundle_load(bundle *b, const char *json, size_t len, strbuf *err);
 
+/* 1 when some resource of b has a non-empty watches list. */
+int bundle_any_watches(const bundle *b);
+
 /* Finds a resource by identity ("File[/x]") or by bare name; -1 when absent. */
 long bundle_find(const bundle *b, const char *ref);
 

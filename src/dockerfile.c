@@ -759,16 +759,6 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
     return 0;
 }
 
-static int df_any_watches(const bundle *b)
-{
-    for (size_t i = 0; i < b->n; i++) {
-        const fv *w = fv_get(b->items[i].fields, "watches");
-        if (w && w->kind == FV_LIST && w->n)
-            return 1;
-    }
-    return 0;
-}
-
 int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
     df_gen g = {d, 0, 0, 0};
@@ -777,7 +767,7 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
         goto fail;
     df_step(&g, -1);
     sb_adds(&d->text, "COPY fuse-apply " DF_APPLY "\n");
-    g.watches = df_any_watches(b);
+    g.watches = bundle_any_watches(b);
     if (df_resources(&g, b, err) < 0)
         goto fail;
     df_step(&g, -1);

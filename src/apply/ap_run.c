@@ -71,16 +71,6 @@ static void ap_fail(ap_ctx *c, const strbuf *err)
     fflush(c->err);
 }
 
-static int ap_any_watches(const bundle *b)
-{
-    for (size_t i = 0; i < b->n; i++) {
-        const fv *w = fv_get(b->items[i].fields, "watches");
-        if (w && w->kind == FV_LIST && w->n)
-            return 1;
-    }
-    return 0;
-}
-
 int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
 {
     int changed = 0;
@@ -88,7 +78,7 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
     /* Without --state, markers are only needed when this bundle watches;
      * without either, none is recorded at all (the in-memory list costs a
      * scan per change: seconds for 10,000 Files). */
-    int watching = ap_any_watches(b);
+    int watching = bundle_any_watches(b);
     if (watching)
         c->state_write = 1;
     for (size_t i = 0; i < b->n; i++) {
