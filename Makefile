@@ -23,15 +23,19 @@ BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -DFUSE_VERSION='"$(
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 # fuse itself links Lua and yajl only: libcurl and libarchive (and their ~40
-# dependencies) are dlopen()ed when a build needs them (src/lazy.h).
+# dependencies) are dlopen()ed when a build needs them (src/engine/lazy.h).
 FUSE_LIBS  = $(shell pkg-config --libs lua5.4 yajl)
 CHECK_LIBS = $(shell pkg-config --libs check)
-ALL_CFLAGS = $(BASEFLAGS) $(PKG_CFLAGS) -Isrc $(CFLAGS) $(EXTRA_CFLAGS)
+# One folder per stage of the data flow (docs/ARCHITECTURE.md); headers are
+# included by name, so every folder is on the include path.
+SRC_DIRS   = src/common src/cli src/lua src/build src/engine
+INC        = -Isrc $(SRC_DIRS:%=-I%)
+ALL_CFLAGS = $(BASEFLAGS) $(PKG_CFLAGS) $(INC) $(CFLAGS) $(EXTRA_CFLAGS)
 
 # Code shared by fuse and the static payload fuse-apply (no Lua, curl, archive).
-SHARED_SRC = src/mem.c src/strbuf.c src/fv.c src/fvjson.c src/restype.c src/bundle.c
+SHARED_SRC = $(sort $(wildcard src/common/*.c))
 # fuse's own modules; src/main.c holds only main() so tests can link the rest.
-FUSE_SRC   = $(filter-out $(SHARED_SRC) src/main.c,$(wildcard src/*.c))
+FUSE_SRC   = $(sort $(foreach d,src/cli src/lua src/build src/engine,$(wildcard $(d)/*.c)))
 APPLY_SRC  = $(filter-out src/apply/main.c,$(wildcard src/apply/*.c))
 # types.lua only describes the API to editors (---@meta): installed, not embedded.
 LUA_SRC    = $(sort $(filter-out lua/fuse/types.lua,$(wildcard lua/fuse/*.lua)))
@@ -49,7 +53,7 @@ TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MUSL_DIR   = $(BUILD)/musl
 MUSL_OBJ   = $(addprefix $(MUSL_DIR)/,$(SHARED_SRC:.c=.o) $(APPLY_SRC:.c=.o) src/apply/main.o)
 MUSL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) -Os -ffunction-sections \
-	-fdata-sections -I$(MUSL_DIR)/include -Isrc -DFUSE_VERSION='"$(VERSION)"'
+	-fdata-sections -I$(MUSL_DIR)/include -Isrc -Isrc/common -DFUSE_VERSION='"$(VERSION)"'
 YAJL_STATIC = $(shell pkg-config --variable=libdir yajl)/libyajl_s.a
 
 .PHONY: all deps check unit integration asan valgrind demo install uninstall clean bench lint format
@@ -72,8 +76,8 @@ $(BUILD)/prelude.o: $(BUILD)/prelude.c
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # The payload binary embedded into fuse with .incbin: one file to install.
-$(BUILD)/payload.o: src/payload.S $(BUILD)/fuse-apply
-	$(CC) -c -DPAYLOAD_PATH='"$(BUILD)/fuse-apply"' -o $@ src/payload.S
+$(BUILD)/payload.o: src/build/payload.S $(BUILD)/fuse-apply
+	$(CC) -c -DPAYLOAD_PATH='"$(BUILD)/fuse-apply"' -o $@ src/build/payload.S
 
 $(MUSL_DIR)/include/yajl:
 	@mkdir -p $(MUSL_DIR)/include
@@ -141,15 +145,16 @@ demo: deps
 bench: all
 	@bench/run.sh $(BUILD)
 
+FORMAT_SRC = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)
+
 lint:
 	luacheck -q lua examples tasks
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem -Isrc src
-	clang-format --dry-run -Werror src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h \
-		tests/fuzz/*.c tests/fuzz/*.h
+		--suppress=missingIncludeSystem $(INC) src
+	clang-format --dry-run -Werror $(FORMAT_SRC)
 
 format:
-	clang-format -i src/*.c src/*.h src/apply/*.c src/apply/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i $(FORMAT_SRC)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
@@ -181,17 +186,17 @@ FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_TARGETS  = cli bundle dkstream dockerfile
-FUZZ_SRC_cli        = src/cli.c src/options.c
+FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c
 FUZZ_SRC_bundle     =
-FUZZ_SRC_dkstream   = src/dkstream.c
-FUZZ_SRC_dockerfile = src/dockerfile.c src/context.c src/lazy.c
+FUZZ_SRC_dkstream   = src/engine/dkstream.c
+FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/context.c src/engine/lazy.c
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*.c src/*.h)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*/*.c src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASEFLAGS) $(PKG_CFLAGS) -Isrc -Itests/fuzz $(FUZZ_CFLAGS) -o $@ $< \
+	$(FUZZ_CC) $(BASEFLAGS) $(PKG_CFLAGS) $(INC) -Itests/fuzz $(FUZZ_CFLAGS) -o $@ $< \
 		$(SHARED_SRC) $(FUZZ_SRC_$*) $(PKG_LIBS)
 
 fuzz: deps

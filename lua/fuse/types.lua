@@ -8,7 +8,7 @@
 --   { "runtime.version": "Lua 5.4",
 --     "workspace.library": ["/usr/local/share/fuse"] }
 --
--- Fields follow the table of resource types in src/restype.c (shared with
+-- Fields follow the table of resource types in src/common/restype.c (shared with
 -- fuse-apply) and fuse-resources(7); options follow fusefile(5).
 
 ---An octal mode as a string: "0644" or "644". Lua has no octal literals, so

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test_lazy.sh -- fuse loads libcurl and libarchive only when it builds
-# (src/lazy.c): the binary does not link them, -l / -d / -n never map them,
+# (src/engine/lazy.c): the binary does not link them, -l / -d / -n never map them,
 # and a build without libcurl fails with one clear line, exit 1. The missing
 # library is simulated in a private mount namespace (unshare -r -m) with
 # /dev/null bound over it; no Docker engine is needed.

@@ -1,13 +1,13 @@
 #!/bin/bash
 # test_types.sh -- lua/fuse/types.lua (the lua-language-server annotations)
-# agrees with fuse: every resource type, field and policy of src/restype.c's
+# agrees with fuse: every resource type, field and policy of src/common/restype.c's
 # table, every global of a task file, every docker_container option; it is
 # luacheck-clean and is not embedded into the binary.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 TYPES=$ROOT/lua/fuse/types.lua
-RESTYPE=$ROOT/src/restype.c
+RESTYPE=$ROOT/src/common/restype.c
 
 # class_fields CLASS: the field names annotated in ---@class CLASS.
 class_fields() {

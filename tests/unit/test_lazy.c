@@ -1,4 +1,4 @@
-/* test_lazy.c -- libcurl and libarchive loaded on demand (src/lazy.c). */
+/* test_lazy.c -- libcurl and libarchive loaded on demand (src/engine/lazy.c). */
 #include "lazy.h"
 #include "testutil.h"
 
