@@ -47,7 +47,7 @@ base_images() {
         echo "engine: making debian:bookworm with debootstrap (about 30 s)" >&2
         local root
         root=$(mktemp -d /tmp/fuse-bookworm.XXXXXX)
-        if ! debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian \
+        if ! debootstrap --variant=minbase bookworm "$root" \
             >/tmp/fuse-debootstrap.log 2>&1; then
             echo "engine: debootstrap failed; see /tmp/fuse-debootstrap.log" >&2
             rm -rf "$root"
