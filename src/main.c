@@ -1,10 +1,10 @@
 /* main.c -- the fuse command: parse the command line, load the task files,
- * list, display or run tasks (DESIGN §3).
+ * list, display or run tasks (fuse(1)).
  *
  * Exit status: 0 success, 1 a task failed, 2 usage or task-file error,
  * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
+#include "cancel.h"
 #include "cli.h"
-#include "docker.h"
 #include "lazy.h"
 #include "strbuf.h"
 #include "taskfile.h"
@@ -19,26 +19,22 @@
 
 #define FUSE_USAGE "usage: fuse [OPTIONS] TASK[:KEY=VALUE[,KEY=VALUE...]] [TASK[:...] ...]\n"
 
-static volatile sig_atomic_t fuse_interrupted;
-
 /* SIGINT must not kill fuse mid-transfer: the Docker client stops at its next
  * callback, the daemon cancels the build, and the old tag stays in place.
  * SA_RESETHAND lets a second ^C end fuse at once if something hangs. */
 static void fuse_on_sigint(int sig)
 {
     (void)sig;
-    fuse_interrupted = 1;
-    dk_interrupt();
+    cancel_request(CANCEL_INTERRUPT);
 }
 
-/* --timeout: the Lua hook stops a runaway task file (tf_expire), and a
- * build in flight is cancelled exactly as by ^C (dk_interrupt); fuse_main
+/* --timeout: the Lua hook stops a runaway task file, sh() ends its command,
+ * and a build in flight is cancelled exactly as by ^C; cancel_exit_status()
  * then words the error as a timeout, exit 1. */
 static void fuse_on_alarm(int sig)
 {
     (void)sig;
-    tf_expire();
-    dk_interrupt();
+    cancel_request(CANCEL_TIMEOUT);
 }
 
 static void fuse_signals(unsigned timeout)
@@ -54,7 +50,7 @@ static void fuse_signals(unsigned timeout)
         sa.sa_handler = fuse_on_alarm;
         sa.sa_flags = 0;
         sigaction(SIGALRM, &sa, NULL);
-        tf_set_timeout(timeout);
+        cancel_set_timeout(timeout);
         alarm(timeout);
     }
 }
@@ -144,17 +140,13 @@ static void fuse_shortlist(const tf_host *h)
         printf("%s\n", tf_get(h, i)->name);
 }
 
-/* Looks every task up before running the first one, so a typo in the last
- * task word does not surface only after a long build. */
+/* Checks every task word (the name and its keys) before running the first
+ * one, so a typo in the last word does not surface only after a long build. */
 static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 {
-    for (size_t i = 0; i < o->ntasks; i++) {
-        if (!tf_find(h, o->tasks[i].name)) {
-            sb_addf(err, "no task named \"%s\"\ntry 'fuse -l' to list the tasks\n",
-                    o->tasks[i].name);
-            return 2;
-        }
-    }
+    for (size_t i = 0; i < o->ntasks; i++)
+        if (tf_check(h, &o->tasks[i], err) != 0)
+            return FUSE_EXIT_USAGE;
     return 0;
 }
 
@@ -162,14 +154,9 @@ static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
     tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache};
     int rc = fuse_check_tasks(h, o, err);
-    for (size_t i = 0; rc == 0 && i < o->ntasks && !fuse_interrupted; i++) {
+    for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);
         fflush(stdout);
-    }
-    if (fuse_interrupted) {
-        if (err->len == 0)
-            sb_adds(err, "interrupted");
-        return 130;
     }
     return rc;
 }
@@ -200,19 +187,6 @@ static int fuse_main(const cli_opts *o, strbuf *err)
     return rc;
 }
 
-/* After --timeout expired the run failed (1), whatever stage it was in; a
- * cancelled build says so in place of "interrupted". */
-static int fuse_timed_out(const cli_opts *o, int rc, strbuf *err)
-{
-    if (rc == 0 || !tf_expired() || fuse_interrupted)
-        return rc;
-    if (rc == 130 || strstr(sb_str(err), "interrupted") == sb_str(err)) {
-        sb_reset(err);
-        sb_addf(err, "timed out after %u s; the build was cancelled", o->timeout);
-    }
-    return 1;
-}
-
 int main(int argc, char **argv)
 {
     cli_opts o;
@@ -223,7 +197,7 @@ int main(int argc, char **argv)
         fputs("try 'fuse --help'\n", stderr);
     } else {
         fuse_signals(o.timeout);
-        rc = fuse_timed_out(&o, fuse_main(&o, &err), &err);
+        rc = cancel_exit_status(fuse_main(&o, &err), &err);
         if (rc != 0)
             fuse_error(&err);
     }

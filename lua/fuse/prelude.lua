@@ -1,4 +1,4 @@
--- fuse.prelude: the globals of every task file (DESIGN §2).
+-- fuse.prelude: the globals of every task file (fusefile(5)).
 --
 -- The work happens in C (the internal module fuse.core): options, resources
 -- and the bundle are validated there, against the same tables fuse-apply

@@ -3,6 +3,7 @@
  * connection costs a round trip on a local engine). */
 #include "docker.h"
 
+#include "cancel.h"
 #include "dkstream.h"
 #include "lazy.h"
 #include "mem.h"
@@ -39,18 +40,10 @@ struct dk_client {
     char errbuf[CURL_ERROR_SIZE];
 };
 
-/* Set from a signal handler, read by the transfer callbacks. */
-static volatile sig_atomic_t dk_stop;
-
-void dk_interrupt(void)
-{
-    dk_stop = 1;
-}
-
-void dk_interrupt_reset(void)
-{
-    dk_stop = 0;
-}
+/* A cancel request (cancel.h: ^C, --timeout) makes a running transfer stop
+ * at its next callback, within a second; the connection closes, so Docker
+ * cancels the build. It stays set, so a request started later stops at once. */
+#define dk_stop (cancel_pending() != CANCEL_NONE)
 
 /* libcurl's global state is set up here, once per process, on the first
  * dk_open(): only this module uses libcurl, and fuse makes its clients from
@@ -324,7 +317,7 @@ static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
 }
 
 /* Called by curl at least once a second, and as data moves: the place where
- * a SIGINT (dk_interrupt) ends the transfer. */
+ * a cancel request ends the transfer. */
 static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
     (void)ud, (void)dt, (void)dn, (void)ut, (void)un;

@@ -50,19 +50,13 @@ typedef void (*dk_msg_fn)(const dk_msg *m, void *ud);
  * memory), passing each response message to on_msg. query is already
  * URL-encoded ("t=a%3Ab&nocache=1&rm=1&forcerm=1"). Returns 0 when the
  * stream ended without an error message, -1 otherwise, and -2 when
- * interrupted by dk_interrupt(). On -1 err holds one line: Docker's own
+ * interrupted by a cancel request (cancel.h). On -1 err holds one line: Docker's own
  * error message of the stream as is (e.g. "The command '/bin/sh -c false'
  * returned a non-zero code: 1"), "Docker: <message>" for an HTTP error,
  * "reading the build context failed" when read returned (size_t)-1 (the
  * reader knows why), or a connection error. */
 int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
              void *msg_ud, strbuf *err);
-
-/* Async-signal-safe: makes a running transfer stop at the next callback
- * (within a second); the connection closes, so Docker cancels the build.
- * It stays set, so a build started later stops at once, until reset. */
-void dk_interrupt(void);
-void dk_interrupt_reset(void);
 
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);

@@ -1,4 +1,4 @@
-/* taskfile.h -- the Lua host: loads task files and runs tasks (DESIGN §2).
+/* taskfile.h -- the Lua host: loads task files and runs tasks (fusefile(5)).
  *
  * One lua_State holds every task file. Discovery walks up from the current
  * directory to the first one holding fusefile.lua or tasks/NAME.lua; fusefile.lua
@@ -36,20 +36,20 @@ size_t tf_count(const tf_host *h);
 const tf_info *tf_get(const tf_host *h, size_t i);
 const tf_info *tf_find(const tf_host *h, const char *name);
 
+/* Appends the one message for a task name that names no task: 'unknown
+ * task "x"', then "did you mean ..." or how to list them. Returns 2. */
+int tf_unknown_task(const tf_host *h, const char *name, strbuf *err);
+
+/* Checks a task word of the command line without running anything: the
+ * task exists and its arguments are accepted. Returns 0, or 2 with err set
+ * exactly as tf_run would set it. */
+int tf_check(const tf_host *h, const cli_task *t, strbuf *err);
+
 /* -d: prints the task's name, description, where, and accepted arguments. */
 int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err);
 
 /* Runs one task with its CLI arguments. Returns 0, 1 (task failed), 2 (bad
  * arguments or task-file error) or 130 (interrupted), err set on non-zero. */
 int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *err);
-
-/* --timeout: with seconds > 0, every Lua state tf_open() makes afterwards
- * checks, every few thousand instructions, whether tf_expire() was called
- * (from fuse's SIGALRM handler: async-signal-safe) and then raises
- * "FILE:LINE: task timed out after N s"; a command run by sh() gets SIGTERM.
- * tf_expired() says whether that happened. */
-void tf_set_timeout(unsigned seconds);
-void tf_expire(void);
-int tf_expired(void);
 
 #endif

@@ -3,7 +3,7 @@
 # hand over that fuse and fuse-apply must refuse cleanly.
 #
 # One row per case: the input, the exact first line on stderr and the exit
-# status (DESIGN §3: 2 usage or task-file error, 1 a failed task; fuse-apply:
+# status (fuse(1): 2 usage or task-file error, 1 a failed task; fuse-apply:
 # 2 a bad bundle). Rows cover the command line, task files (huge values, NUL
 # bytes, invalid UTF-8, deep nesting, cyclic tables, generators that yield a
 # non-resource, error after yielding or never yield, runaway loops stopped by
@@ -90,9 +90,9 @@ cli "--timeout 0" 2 'fuse: option --timeout: expected whole seconds from 1 to 86
 cli "--timeout with a unit" 2 'fuse: option --timeout: expected whole seconds from 1 to 86400, got "5m"' --timeout 5m t
 cli "--timeout negative" 2 'fuse: option --timeout: expected whole seconds from 1 to 86400, got "-1"' --timeout -1 t
 cli "--timeout huge" 2 'fuse: option --timeout: expected whole seconds from 1 to 86400, got "99999999999999999999"' --timeout 99999999999999999999 t
-cli "unknown task" 2 'fuse: no task named "nosuch"' nosuch
-cli "task name in invalid UTF-8" 2 $'fuse: no task named "t\xff"' $'t\xff'
-cli "huge task name" 2 "fuse: no task named \"$long\"" "$long"
+cli "unknown task" 2 'fuse: unknown task "nosuch"' nosuch
+cli "task name in invalid UTF-8" 2 $'fuse: unknown task "t\xff"' $'t\xff'
+cli "huge task name" 2 "fuse: unknown task \"$long\"" "$long"
 cli "missing task name" 2 'fuse: missing task name in argument ":who=x"' :who=x
 cli "positional argument" 2 'fuse: t: positional argument "x" is not supported; use KEY=VALUE' t:x
 cli "argument without a key" 2 'fuse: t: argument "=v" has no key' t:=v

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_build.sh -- fuse builds real images on a real engine (DESIGN §6, §8).
+# test_build.sh -- fuse builds real images on a real engine (fuse(1), fusefile(5)).
 #
 # The hello example serves HELLO WORLD!; tags, every docker_container option,
 # a failing resource, the layer cache and SIGINT, all checked from outside

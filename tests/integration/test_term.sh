@@ -33,12 +33,12 @@ export TERM=xterm
 
 # --- the error prefix ---------------------------------------------------------
 out=$(on_tty "'$FUSE' no_such_task")
-check "tty: the fuse: prefix is red" grep -qF "${ESC}[1;31mfuse:${ESC}[0m no task named" <<<"$out"
+check "tty: the fuse: prefix is red" grep -qF "${ESC}[1;31mfuse:${ESC}[0m unknown task" <<<"$out"
 out=$(NO_COLOR=1 on_tty "'$FUSE' no_such_task")
 check "tty + NO_COLOR: no escape at all in the error" no_esc "$out"
-check "tty + NO_COLOR: the error line is there" grep -q "^fuse: no task named" <<<"$out"
+check "tty + NO_COLOR: the error line is there" grep -q "^fuse: unknown task" <<<"$out"
 out=$("$FUSE" no_such_task 2>&1 | cat)
-expect_eq "pipe: the plain error line" 'fuse: no task named "no_such_task"' "$(head -1 <<<"$out")"
+expect_eq "pipe: the plain error line" 'fuse: unknown task "no_such_task"' "$(head -1 <<<"$out")"
 out=$(TERM=dumb on_tty "'$FUSE' no_such_task")
 check "TERM=dumb: no colour" no_esc "$out"
 

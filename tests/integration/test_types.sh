@@ -20,7 +20,7 @@ class_fields() {
 # The table: "Package rt_package_fields rt_package_policies" per type.
 types=$(sed -n 's/^static const rt_type rt_[a-z]* = {"\([A-Za-z]*\)", \(rt_[a-z]*_fields\), \(rt_[a-z_]*\),.*/\1 \2 \3/p' \
     "$RESTYPE")
-expect_eq "restype.c lists the nine types of DESIGN §4" \
+expect_eq "restype.c lists the nine types of fuse-resources(7)" \
     "Package File Directory Link Execute User Group Line Checkout" "$(cut -d' ' -f1 <<<"$types" | paste -sd' ')"
 
 while read -r name fields policies; do

@@ -4,6 +4,7 @@
  * directory (DOCKER_HOST=unix://that): it records what it received and
  * answers as the test's scenario says. The real engine tests run when
  * /var/run/docker.sock answers, and print a SKIP note otherwise. */
+#include "cancel.h"
 #include "docker.h"
 #include "mem.h"
 #include "testutil.h"
@@ -350,7 +351,7 @@ static void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp)
     unsetenv("DOCKER_API_VERSION");
     unsetenv("DOCKER_TLS_VERIFY");
     unsetenv("DOCKER_CERT_PATH");
-    dk_interrupt_reset();
+    cancel_reset();
 }
 
 static void fake_start(fake *f, enum scenario sc, const char *api)
@@ -379,7 +380,7 @@ static void fake_free(fake *f)
 typedef struct src {
     size_t total, at;
     strbuf sent;
-    size_t interrupt_at; /* call dk_interrupt() once this much is out; 0 never */
+    size_t interrupt_at; /* call cancel_request(CANCEL_INTERRUPT) once this much is out; 0 never */
 } src;
 
 static size_t src_read(char *buf, size_t len, void *ud)
@@ -395,7 +396,7 @@ static size_t src_read(char *buf, size_t len, void *ud)
     sb_add(&s->sent, buf, k);
     s->at += k;
     if (s->interrupt_at && s->at >= s->interrupt_at)
-        dk_interrupt();
+        cancel_request(CANCEL_INTERRUPT);
     return k;
 }
 
@@ -420,7 +421,7 @@ static void got_msg(const dk_msg *m, void *ud)
     if (m->error)
         snprintf(g->error, sizeof g->error, "%s", m->error);
     if (g->interrupt_on_first)
-        dk_interrupt();
+        cancel_request(CANCEL_INTERRUPT);
 }
 
 static void got_free(got *g)
@@ -804,7 +805,7 @@ START_TEST(interrupt_while_streaming_closes_connection)
     ck_assert_int_eq(g.n, 1);
     /* The daemon saw the connection close: that is what cancels a build. */
     ck_assert_int_eq(f.client_closed, 1);
-    dk_interrupt_reset();
+    cancel_reset();
     fake_free(&f);
     got_free(&g);
     sb_release(&s.sent);
@@ -820,7 +821,7 @@ START_TEST(interrupt_while_uploading)
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(fake_build(&f, SC_OK, &s, &g, &err), -2);
     ck_assert_uint_lt(s.at, s.total);
-    dk_interrupt_reset();
+    cancel_reset();
     fake_free(&f);
     got_free(&g);
     sb_release(&s.sent);
@@ -955,7 +956,7 @@ static dk_client *real_engine(strbuf *err)
     else
         unsetenv("DOCKER_HOST");
     unsetenv("DOCKER_API_VERSION");
-    dk_interrupt_reset();
+    cancel_reset();
     dk_client *c = dk_open(err);
     ck_assert_msg(c != NULL, "%s", err->buf);
     if (dk_negotiate(c, err) != 0) {

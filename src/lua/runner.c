@@ -1,0 +1,189 @@
+/* runner.c -- runs a task: a container task's generator into a bundle, then
+ * the build or the dry run; a plain task's function. The CLI (tf_run) and
+ * other:run { ... } both come through tf_exec. */
+#include "host.h"
+
+#include "build.h"
+#include "luaconv.h"
+#include "options.h"
+
+#if LUA_VERSION_RELEASE_NUM >= 50406
+#define tf_closethread(co, from) lua_closethread(co, from)
+#else
+#define tf_closethread(co, from) ((void)(from), lua_resetthread(co))
+#endif
+
+#define TF_MAX_DEPTH 32 /* tasks running tasks */
+
+/* Runs the generator of a docker_container task on a new coroutine, taking
+ * each yielded resource into b. Stack of L: unchanged. Returns 0, or 1/2
+ * with the error text in err. */
+static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv *args, strbuf *err)
+{
+    bundle *b = lua_touserdata(L, bidx);
+    lua_State *co = lua_newthread(L);
+    lua_getiuservalue(L, objidx, 1);
+    lua_pushvalue(L, bidx);
+    lc_push(L, args);
+    lua_xmove(L, co, 3);
+    int nargs = 2, status = 0;
+    for (;;) {
+        int nres = 0;
+        int rc = lua_resume(co, L, nargs, &nres);
+        if (rc == LUA_OK)
+            break;
+        if (rc != LUA_YIELD) {
+            /* Stack of co: the error value on top, the frames still there. */
+            lua_xmove(co, L, 1);
+            strbuf msg = STRBUF_INIT;
+            tf_errtext(L, -1, co, 0, &msg);
+            lua_pop(L, 1);
+            if (h->flags && h->flags->verbose) {
+                luaL_traceback(L, co, sb_str(&msg), 0);
+                sb_reset(&msg);
+                sb_adds(&msg, lua_tostring(L, -1));
+                lua_pop(L, 1);
+            }
+            status = tf_is_deferr(h, sb_str(&msg)) ? 2 : 1;
+            sb_add(err, sb_str(&msg), msg.len);
+            sb_release(&msg);
+            tf_closethread(co, L);
+            break;
+        }
+        strbuf where = STRBUF_INIT, why = STRBUF_INIT;
+        tf_where(co, 0, &where);
+        int ok = tf_take(co, nres ? -nres : 1, b, "yield", sb_str(&where), &why) == 0;
+        sb_release(&where);
+        lua_pop(co, nres);
+        lua_pushboolean(co, ok);
+        nargs = 1;
+        if (!ok) {
+            /* The prelude's yield raises it with the task file's position. */
+            sb_reset(&h->deferr);
+            sb_add(&h->deferr, sb_str(&why), why.len);
+            lua_pushlstring(co, sb_str(&why), why.len);
+            nargs = 2;
+        }
+        sb_release(&why);
+    }
+    lua_pop(L, 1); /* the thread */
+    return status;
+}
+
+/* Runs a plain task's function with args. Stack of L: unchanged. */
+static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err)
+{
+    lua_pushcfunction(L, tf_msgh);
+    lua_getiuservalue(L, objidx, 1);
+    lc_push(L, args);
+    if (lua_pcall(L, 1, 0, -3) == LUA_OK) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    const char *msg = lua_tostring(L, -1);
+    sb_adds(err, msg ? msg : "(error)");
+    int status = tf_is_deferr(h, sb_str(err)) ? 2 : 1;
+    lua_pop(L, 2);
+    return status;
+}
+
+int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
+             void (*on_chunk)(const char *json, size_t len, void *ud), void *ud, strbuf *err)
+{
+    static const tf_flags none = {0, 0, 0, 0};
+    const tf_flags *f = h->flags ? h->flags : &none;
+    FILE *out = h->out ? h->out : stdout;
+    if (f->dry_run)
+        return build_dry_run(args, b, out, err) == BUILD_OK ? 0 : 1;
+    const fv *nc = fv_get(args, "no_cache");
+    build_flags bf = {.verbose = f->verbose && !quiet,
+                      .quiet = f->quiet || quiet,
+                      .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
+                      .on_chunk = on_chunk,
+                      .ud = ud};
+    int rc = build_run(args, b, &bf, out, err);
+    return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
+}
+
+/* Runs the task object at objidx with args. Never raises. Returns 0, 1, 2
+ * or 130 with err set; *built is set when the failure came from the build
+ * (whose message carries no position). */
+int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, int *built)
+{
+    tf_obj *o = lua_touserdata(L, objidx);
+    const tf_obj *outer = h->running;
+    *built = 0;
+    if (h->depth >= TF_MAX_DEPTH) {
+        sb_addf(err, "tasks run each other more than %d deep (a task running itself?)",
+                TF_MAX_DEPTH);
+        return 2;
+    }
+    if (!lua_checkstack(L, 8)) {
+        sb_adds(err, "out of Lua stack");
+        return 1;
+    }
+    h->depth++;
+    h->running = o;
+    int status;
+    if (o->is_container) {
+        tf_newbundle(L);
+        status = tf_generate(h, L, objidx, lua_gettop(L), args, err);
+        if (status == 0) {
+            status = tf_build(h, args, lua_touserdata(L, -1), 0, NULL, NULL, err);
+            *built = status != 0;
+        }
+        lua_pop(L, 1);
+    } else {
+        status = tf_call(h, L, objidx, args, err);
+    }
+    h->running = outer;
+    h->depth--;
+    return status;
+}
+
+/* The effective arguments of a task word: its declared options and params
+ * with the command line's overrides, checked. NULL with err set (exit 2). */
+static fv *tf_cli_args(const tf_host *h, const cli_task *t, const tf_task **tk, strbuf *err)
+{
+    *tk = tf_lookup(h, t->name);
+    if (!*tk) {
+        tf_unknown_task(h, t->name, err);
+        return NULL;
+    }
+    strbuf why = STRBUF_INIT;
+    fv *args = opt_merge((*tk)->obj->decl, (*tk)->obj->is_container, t->args, t->nargs, &why);
+    if (!args)
+        sb_addf(err, "%s: %s", t->name, sb_str(&why));
+    sb_release(&why);
+    return args;
+}
+
+int tf_check(const tf_host *h, const cli_task *t, strbuf *err)
+{
+    const tf_task *tk;
+    fv *args = tf_cli_args(h, t, &tk, err);
+    int ok = args != NULL;
+    fv_free(args);
+    return ok ? 0 : 2;
+}
+
+int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *err)
+{
+    const tf_task *tk;
+    fv *args = tf_cli_args(h, t, &tk, err);
+    if (!args)
+        return 2;
+    lua_State *L = h->L;
+    h->flags = f;
+    h->out = out;
+    sb_reset(&h->deferr);
+    lua_settop(L, 0);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, tk->ref);
+    int built;
+    int status = tf_exec(h, L, 1, args, err, &built);
+    lua_settop(L, 0);
+    h->flags = NULL;
+    h->out = NULL;
+    fv_free(args);
+    return status;
+}

@@ -1,0 +1,68 @@
+#!/bin/bash
+# test_tasks.sh -- task names and keys checked before anything runs, one
+# wording for an unknown task, and cancellation (--timeout) reported by its
+# reason wherever it lands: a nested task's build, a sh() command and the
+# processes that command started.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$WORK/proj"
+cd "$WORK/proj" || exit 1
+cat >fusefile.lua <<'LUA'
+app_server = docker_container { tag = "fuse-it/tasks-app" } (function (bundle, args)
+  yield(File { name = "/a", contents = "a" })
+end)
+other = docker_container { params = { version = "1" } } (function (bundle, args)
+  yield(File { name = "/b", contents = args.version })
+end)
+outer = task {} (function (args)
+  app_server:run()
+end)
+slow = task {} (function (args)
+  sh("sleep 31337; true")
+end)
+LUA
+
+# ---- unknown tasks: one wording, with a suggestion ---------------------------------------
+"$FUSE" app_servr >out 2>err
+expect_eq "fuse TASK: unknown task exits 2" 2 $?
+expect_eq "fuse TASK: first line" 'fuse: unknown task "app_servr"' "$(head -1 err)"
+expect_eq "fuse TASK: did you mean" 'did you mean "app_server"?' "$(sed -n 2p err)"
+"$FUSE" -d app_servr >out 2>err
+expect_eq "-d TASK: same first line" 'fuse: unknown task "app_servr"' "$(head -1 err)"
+expect_eq "-d TASK: same suggestion" 'did you mean "app_server"?' "$(sed -n 2p err)"
+"$FUSE" -n app_server zzzzzzzzzz >out 2>err
+expect_eq "a later unknown task stops the run before the first" 2 $?
+check "nothing of the first task was printed" test ! -s out
+
+# ---- keys of every task checked first ------------------------------------------------------
+"$FUSE" -n app_server other:verzion=1 >out 2>err
+expect_eq "bad key of a later task exits 2" 2 $?
+expect_eq "bad key of a later task: first line" \
+    'fuse: other: the following parameters were not understood: verzion (accepted: cmd, entrypoint, env, from_image, labels, maintainer, no_cache, ports, tag, user, version, volumes, workdir)' \
+    "$(head -1 err)"
+check "bad key of a later task: the first task did not run" test ! -s out
+
+# ---- --timeout in a nested task's build ----------------------------------------------------
+# An engine that never answers: perl (always on Debian) listens and never reads.
+sock=$WORK/silent.sock
+perl -MIO::Socket::UNIX -e '
+    my $s = IO::Socket::UNIX->new(Type => SOCK_STREAM(), Local => $ARGV[0], Listen => 5) or die;
+    my @c; while (my $c = $s->accept) { push @c, $c } ' "$sock" &
+srv=$!
+on_exit_kill() { kill "$srv" 2>/dev/null; }
+for _ in $(seq 1 50); do [ -S "$sock" ] && break; sleep 0.1; done
+DOCKER_HOST=unix://$sock timeout 30 "$FUSE" --timeout 1 outer >out 2>err
+expect_eq "nested --timeout exits 1" 1 $?
+expect_eq "nested --timeout: the timeout message" \
+    "fuse: timed out after 1 s; the build was cancelled" "$(head -1 err)"
+on_exit_kill
+
+# ---- --timeout ends sh()'s whole process group ---------------------------------------------
+timeout 30 "$FUSE" --timeout 1 slow >out 2>err
+expect_eq "sh under --timeout exits 1" 1 $?
+expect_eq "sh under --timeout: message at the task's line" \
+    "fuse: fusefile.lua:11: task timed out after 1 s" "$(head -1 err)"
+sleep 0.2
+check "no process of the command is left" test -z "$(pgrep -f 'sleep 31337')"
+pkill -f 'sleep 31337' 2>/dev/null
+exit 0
