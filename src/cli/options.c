@@ -447,23 +447,29 @@ static const opt_def *opt_cli_def(const char *key, int is_container)
     return d && d->from_cli ? d : NULL;
 }
 
+int opt_accepts(const fv *decl, int is_container, const char *key)
+{
+    return opt_cli_def(key, is_container) || fv_get(opt_params(decl), key);
+}
+
+void opt_not_understood(const fv *decl, int is_container, const char *bad, strbuf *err)
+{
+    sb_addf(err, "the following parameters were not understood: %s (accepted: ", bad);
+    opt_accepted(decl, is_container, err);
+    sb_addc(err, ')');
+}
+
 /* Fails, listing every key that is neither a CLI option nor a param (fabric
  * names them all at once, so one retry fixes them all). */
 static int opt_check_keys(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err)
 {
-    const fv *params = opt_params(decl);
     strbuf bad = STRBUF_INIT;
-    for (size_t i = 0; i < n; i++) {
-        if (opt_cli_def(kv[i].key, is_container) || fv_get(params, kv[i].key))
-            continue;
-        sb_addf(&bad, "%s%s", bad.len ? ", " : "", kv[i].key);
-    }
+    for (size_t i = 0; i < n; i++)
+        if (!opt_accepts(decl, is_container, kv[i].key))
+            sb_addf(&bad, "%s%s", bad.len ? ", " : "", kv[i].key);
     int rc = bad.len ? -1 : 0;
-    if (rc != 0) {
-        sb_addf(err, "the following parameters were not understood: %s (accepted: ", sb_str(&bad));
-        opt_accepted(decl, is_container, err);
-        sb_addc(err, ')');
-    }
+    if (rc != 0)
+        opt_not_understood(decl, is_container, sb_str(&bad), err);
     sb_release(&bad);
     return rc;
 }

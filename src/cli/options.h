@@ -1,4 +1,4 @@
-/* options.h -- the options of docker_container and task (DESIGN §2).
+/* options.h -- the options of docker_container and task (fusefile(5)).
  *
  * One table says which keys exist, their Lua types, and how a CLI string
  * converts to each (env=A=1;B=2, ports=8000;53/udp, cmd=shell words,
@@ -26,5 +26,13 @@ fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strb
 
 /* Appends the accepted keys, sorted, joined with ", ". */
 void opt_accepted(const fv *decl, int is_container, strbuf *out);
+
+/* Whether key may be given to a run of the task: a CLI option of its kind
+ * or one of its declared params. */
+int opt_accepts(const fv *decl, int is_container, const char *key);
+
+/* Appends the one message for keys that are not accepted; bad lists them,
+ * joined with ", ". */
+void opt_not_understood(const fv *decl, int is_container, const char *bad, strbuf *err);
 
 #endif

@@ -37,15 +37,6 @@ static void tf_cli_escape(strbuf *out, const char *s, size_t len)
     }
 }
 
-static int tf_accepts(const char *accepted, const char *key)
-{
-    size_t n = strlen(key);
-    for (const char *p = accepted; (p = strstr(p, key)) != NULL; p += n)
-        if ((p == accepted || p[-2] == ',') && (p[n] == '\0' || p[n] == ','))
-            return 1;
-    return 0;
-}
-
 typedef struct tf_kvs {
     cli_kv *kv;
     size_t n;
@@ -66,8 +57,7 @@ static void tf_kvs_free(tf_kvs *k)
 static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
 {
     const fv *params = o->decl->kind == FV_MAP ? fv_get(o->decl, "params") : NULL;
-    strbuf accepted = STRBUF_INIT, bad = STRBUF_INIT;
-    opt_accepted(o->decl, o->is_container, &accepted);
+    strbuf bad = STRBUF_INIT;
     fv *eff = o->decl->kind == FV_MAP ? fv_copy(o->decl) : fv_map();
     tf_kvs kvs = {xcalloc(1, sizeof(cli_kv)), 0};
     fv *args = NULL;
@@ -80,7 +70,7 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
             goto done;
         }
         const char *key = lua_tostring(L, -2);
-        if (!tf_accepts(sb_str(&accepted), key)) {
+        if (!opt_accepts(o->decl, o->is_container, key)) {
             sb_addf(&bad, "%s%s", bad.len ? ", " : "", key);
         } else if (params && fv_get(params, key)) {
             int t = lua_type(L, -1);
@@ -111,14 +101,12 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
         lua_pop(L, 1);
     }
     if (bad.len) {
-        sb_addf(err, "the following parameters were not understood: %s (accepted: %s)",
-                sb_str(&bad), sb_str(&accepted));
+        opt_not_understood(o->decl, o->is_container, sb_str(&bad), err);
         goto done;
     }
     if (opt_check_decl(eff, o->is_container, err) == 0)
         args = opt_merge(eff, o->is_container, kvs.kv, kvs.n, err);
 done:
-    sb_release(&accepted);
     sb_release(&bad);
     tf_kvs_free(&kvs);
     fv_free(eff);
