@@ -1,5 +1,5 @@
 /* cli.c -- fuse's command line: options with getopt_long, task words with
- * fabric 1.x's grammar (DESIGN §3).
+ * fabric 1.x's grammar (fuse(1)).
  *
  * A task word is TASK[:KEY=VALUE[,KEY=VALUE...]]. Unlike fabric we reject
  * positional arguments and duplicate keys, and any backslash sequence other

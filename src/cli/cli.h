@@ -1,4 +1,4 @@
-/* cli.h -- fuse's command line (DESIGN §3, fabric 1.x grammar).
+/* cli.h -- fuse's command line (fuse(1), fabric 1.x grammar).
  *
  *   fuse [OPTIONS] TASK[:KEY=VALUE[,KEY=VALUE...]] [TASK[:...] ...]
  *

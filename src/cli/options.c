@@ -1,4 +1,4 @@
-/* options.c -- the options of docker_container and task (DESIGN §2).
+/* options.c -- the options of docker_container and task (fusefile(5)).
  *
  * One table names every option, its type, and whether it belongs to
  * docker_container only and can be set from the command line. The same type
