@@ -1,5 +1,6 @@
 #include "mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,13 @@ void *xrealloc(void *p, size_t n)
     if (!q)
         mem_die();
     return q;
+}
+
+void *xreallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        mem_die();
+    return xrealloc(p, n * size);
 }
 
 char *xstrdup(const char *s)

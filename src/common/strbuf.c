@@ -2,6 +2,8 @@
 
 #include "mem.h"
 
+#include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+char strbuf_slopbuf[1];
+
 void sb_init(strbuf *sb)
 {
-    sb->buf = NULL;
+    sb->buf = strbuf_slopbuf;
     sb->len = sb->alloc = 0;
 }
 
@@ -23,9 +27,15 @@ void sb_grow(strbuf *sb, size_t extra)
     size_t n = sb->alloc ? sb->alloc : 64;
     while (n < need)
         n *= 2;
-    sb->buf = xrealloc(sb->buf, n);
+    /* Owning nothing (alloc == 0), buf is the slop buffer, or NULL in a
+     * zero-filled struct: start a fresh allocation, never realloc it. */
+    if (!sb->alloc) {
+        sb->buf = xmalloc(n);
+        sb->len = 0;
+    } else {
+        sb->buf = xrealloc(sb->buf, n);
+    }
     sb->alloc = n;
-    /* A fresh buffer must read as "" too (sb_str, sb_detach of an empty sb). */
     sb->buf[sb->len] = '\0';
 }
 
@@ -49,16 +59,25 @@ void sb_addc(strbuf *sb, int c)
     sb_add(sb, &ch, 1);
 }
 
+void sb_addbuf(strbuf *sb, const strbuf *other)
+{
+    /* Growing first may move other->buf when other is sb; len stays. */
+    size_t len = other->len;
+    sb_grow(sb, len);
+    if (len)
+        memmove(sb->buf + sb->len, other->buf, len);
+    sb->len += len;
+    sb->buf[sb->len] = '\0';
+}
+
 void sb_vaddf(strbuf *sb, const char *fmt, va_list ap)
 {
     va_list cp;
     va_copy(cp, ap);
     int n = vsnprintf(NULL, 0, fmt, cp);
     va_end(cp);
-    if (n <= 0) {
-        sb_grow(sb, 0);
+    if (n <= 0)
         return;
-    }
     sb_grow(sb, (size_t)n);
     vsnprintf(sb->buf + sb->len, (size_t)n + 1, fmt, ap);
     sb->len += (size_t)n;
@@ -72,6 +91,25 @@ void sb_addf(strbuf *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+void sb_setlen(strbuf *sb, size_t len)
+{
+    assert(len <= sb->len);
+    if (!sb->alloc) {
+        sb_init(sb);
+        return;
+    }
+    sb->len = len;
+    sb->buf[len] = '\0';
+}
+
+void sb_rtrim(strbuf *sb)
+{
+    size_t n = sb->len;
+    while (n && isspace((unsigned char)sb->buf[n - 1]))
+        n--;
+    sb_setlen(sb, n);
+}
+
 void sb_consume(strbuf *sb, size_t n)
 {
     if (n >= sb->len) {
@@ -79,20 +117,21 @@ void sb_consume(strbuf *sb, size_t n)
         return;
     }
     memmove(sb->buf, sb->buf + n, sb->len - n);
-    sb->len -= n;
-    sb->buf[sb->len] = '\0';
+    sb_setlen(sb, sb->len - n);
 }
 
 void sb_reset(strbuf *sb)
 {
-    sb->len = 0;
-    if (sb->buf)
-        sb->buf[0] = '\0';
+    if (!sb->alloc)
+        sb_init(sb);
+    else
+        sb_setlen(sb, 0);
 }
 
 void sb_release(strbuf *sb)
 {
-    free(sb->buf);
+    if (sb->alloc)
+        free(sb->buf);
     sb_init(sb);
 }
 
