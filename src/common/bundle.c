@@ -205,15 +205,15 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
     strbuf ident = STRBUF_INIT;
     rt_ident(t, fields, &ident);
     bundle_index_grow(b);
-    long dup = bundle_find_ident(b, sb_str(&ident));
+    long dup = bundle_find_ident(b, ident.buf);
     if (dup >= 0) {
-        sb_addf(err, "duplicate resource %s", sb_str(&ident));
+        sb_addf(err, "duplicate resource %s", ident.buf);
         if (b->items[dup].where)
             sb_addf(err, "\nfirst defined at %s", b->items[dup].where);
         sb_release(&ident);
         return -1;
     }
-    if (check_watches && bundle_check_watches(b, fields, sb_str(&ident), err) < 0) {
+    if (check_watches && bundle_check_watches(b, fields, ident.buf, err) < 0) {
         sb_release(&ident);
         return -1;
     }
@@ -399,7 +399,7 @@ static int bundle_load_fields(bundle *b, const rt_type *t, fv **slot, size_t ind
     bundle_from_fuselage(t, *slot);
     if (bundle_add_opt(b, t, *slot, NULL, 0, &why) < 0) {
         /* rt_validate says "File: ..."; here the prefix names the resource. */
-        const char *m = sb_str(&why);
+        const char *m = why.buf;
         size_t tl = strlen(t->name);
         if (strncmp(m, t->name, tl) == 0 && m[tl] == ':' && m[tl + 1] == ' ')
             m += tl + 2;
@@ -443,7 +443,7 @@ int bundle_load(bundle *b, const char *json, size_t len, strbuf *err)
     strbuf why = STRBUF_INIT;
     fv *root = fvj_parse(json, len, &why);
     if (!root) {
-        sb_addf(err, "bad bundle JSON: %s", sb_str(&why));
+        sb_addf(err, "bad bundle JSON: %s", why.buf);
         sb_release(&why);
         return -1;
     }

@@ -148,7 +148,7 @@ static int fvj_gen_string(yajl_gen g, const char *s, size_t len, strbuf *err)
     if (st == yajl_gen_status_ok)
         st = yajl_gen_string(g, (const unsigned char *)"$base64", 7);
     if (st == yajl_gen_status_ok)
-        st = yajl_gen_string(g, (const unsigned char *)sb_str(&b64), b64.len);
+        st = yajl_gen_string(g, (const unsigned char *)b64.buf, b64.len);
     if (st == yajl_gen_status_ok)
         st = yajl_gen_map_close(g);
     sb_release(&b64);
@@ -353,7 +353,7 @@ static int fvj_on_end_map(void *ctx)
             sb_release(&bytes);
             return fvj_abort(c, "bad $base64 value");
         }
-        *slot = fv_str(sb_str(&bytes), bytes.len);
+        *slot = fv_str(bytes.buf, bytes.len);
         sb_release(&bytes);
         fv_free(m);
     }
