@@ -223,10 +223,7 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
         fields = fv_map();
     }
     bundle_drop_nulls(fields);
-    if (b->n == b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 16;
-        b->items = xrealloc(b->items, b->cap * sizeof *b->items);
-    }
+    ALLOC_GROW(b->items, b->n + 1, b->cap);
     bundle_res *r = &b->items[b->n++];
     r->type = t;
     r->fields = fields;
@@ -262,10 +259,7 @@ typedef struct bundle_view {
 
 static fv *bundle_view_shell(bundle_view *w, fv *s)
 {
-    if (w->nshells == w->cap) {
-        w->cap = w->cap ? w->cap * 2 : 16;
-        w->shells = xrealloc(w->shells, w->cap * sizeof *w->shells);
-    }
+    ALLOC_GROW(w->shells, w->nshells + 1, w->cap);
     w->shells[w->nshells++] = s;
     return s;
 }

@@ -57,12 +57,11 @@ fv *fv_map(void)
 
 static void fv_reserve(fv *c)
 {
-    if (c->n < c->cap)
-        return;
-    c->cap = c->cap ? c->cap * 2 : 4;
-    c->items = xrealloc(c->items, c->cap * sizeof *c->items);
-    if (c->kind == FV_MAP)
-        c->keys = xrealloc(c->keys, c->cap * sizeof *c->keys);
+    size_t cap = c->cap;
+    ALLOC_GROW(c->items, c->n + 1, c->cap);
+    /* A map's keys run parallel to its items, with the same capacity. */
+    if (c->kind == FV_MAP && c->cap != cap)
+        c->keys = xreallocarray(c->keys, c->cap, sizeof *c->keys);
 }
 
 void fv_push(fv *list, fv *item)
