@@ -57,7 +57,7 @@ static void ap_git_head(ap_git *g, const char *dir, strbuf *out)
 int ap_checkout(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
 {
     (void)policy; /* "sync" is the only one */
-    ap_git g = {.c = c, .cmd = {.umask = -1}};
+    ap_git g = {.c = c, .cmd = {.umask = -1}, .git = STRBUF_INIT};
     strbuf path = STRBUF_INIT, dotgit = STRBUF_INIT, before = STRBUF_INIT, after = STRBUF_INIT;
     ap_path(c, fv_gets(f, "name"), &path);
     const char *repo = fv_gets(f, "repository");
@@ -151,7 +151,7 @@ int ap_checkout(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     if (!exists) {
         ap_reportf(c, "cloned at %.12s", after.buf);
         rc = AP_DONE;
-    } else if (strcmp(before.buf ? before.buf : "", after.buf ? after.buf : "") != 0) {
+    } else if (strcmp(before.buf, after.buf) != 0) {
         ap_reportf(c, "updated to %.12s", after.buf);
         rc = AP_DONE;
     }

@@ -275,7 +275,7 @@ int ap_tool(const ap_ctx *c, const char *name, int host, strbuf *out)
 
 void ap_cmd_explain(strbuf *err, const strbuf *output)
 {
-    const char *p = sb_str(output);
+    const char *p = output->buf;
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);

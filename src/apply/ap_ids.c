@@ -46,7 +46,7 @@ static int ap_each(const ap_ctx *c, const char *file, size_t nf,
         sb_release(&data);
         return -1;
     }
-    char *p = data.buf ? data.buf : "";
+    char *p = data.buf;
     while (*p && rc == 0) {
         char *nl = strchr(p, '\n');
         if (nl)

@@ -11,7 +11,7 @@
 static fv *ap_lines(const strbuf *text)
 {
     fv *l = fv_list();
-    const char *p = sb_str(text), *end = p + text->len;
+    const char *p = text->buf, *end = p + text->len;
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);

@@ -64,8 +64,8 @@ static int ap_pkg_installed(ap_pkg *p, const char *name, const char *version, st
         char *argv[] = {q, "-W", "-f=${Status}\t${Version}", (char *)name, NULL};
         rc = ap_pkg_run(p, argv, &out, err);
         if (rc == 0) {
-            const char *tab = strchr(sb_str(&out), '\t');
-            rc = strncmp(sb_str(&out), "install ok installed", 20) == 0 &&
+            const char *tab = strchr(out.buf, '\t');
+            rc = strncmp(out.buf, "install ok installed", 20) == 0 &&
                  (!version || (tab && strcmp(tab + 1, version) == 0));
         } else
             rc = rc > 0 ? 0 : -1;
@@ -78,7 +78,7 @@ static int ap_pkg_installed(ap_pkg *p, const char *name, const char *version, st
         rc = ap_pkg_run(p, argv, &out, err);
         if (rc == 0) {
             size_t n = version ? strlen(version) : 0;
-            rc = !version || (strncmp(sb_str(&out), version, n) == 0 &&
+            rc = !version || (strncmp(out.buf, version, n) == 0 &&
                               (out.buf[n] == '\0' || out.buf[n] == '-' || out.buf[n] == '\n'));
         } else
             rc = rc > 0 ? 0 : -1;
@@ -148,7 +148,7 @@ static void ap_apt_clean(ap_pkg *p, int lists)
 /* What apt says when its lists are stale or missing. */
 static int ap_apt_stale(const strbuf *out)
 {
-    const char *s = sb_str(out);
+    const char *s = out->buf;
     return strstr(s, "Unable to locate package") || strstr(s, "has no installation candidate") ||
            strstr(s, "404") || strstr(s, "Failed to fetch");
 }
@@ -252,7 +252,7 @@ int ap_package(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
             fv_push(names, fv_copy(name->items[i]));
     const char *version = fv_gets(f, "version");
     int remove = strcmp(policy, "uninstall") == 0;
-    ap_pkg p = {0};
+    ap_pkg p = {.tool = STRBUF_INIT, .query = STRBUF_INIT};
     int rc = AP_FAIL;
     if (ap_pkg_detect(c, &p) < 0) {
         sb_adds(err, "no package manager found (apt-get, dnf, yum or apk)");
@@ -286,7 +286,7 @@ int ap_package(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
             ap_pkg_join(todo, &which);
         }
         const char *done = remove ? "uninstalled" : "installed";
-        ap_reportf(c, "%s%s%s", c->simulate ? "would be " : "", done, sb_str(&which));
+        ap_reportf(c, "%s%s%s", c->simulate ? "would be " : "", done, which.buf);
         sb_release(&which);
         rc = AP_DONE;
     }

@@ -30,7 +30,7 @@ int ap_db_edit(ap_ctx *c, const char *file, const char *key, const char *line, s
         goto out;
     }
     int done = 0;
-    const char *p = sb_str(&in), *end = p + in.len;
+    const char *p = in.buf, *end = p + in.len;
     size_t klen = strlen(key);
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -47,8 +47,8 @@ int ap_db_edit(ap_ctx *c, const char *file, const char *key, const char *line, s
     }
     if (line && !done)
         sb_addf(&out, "%s\n", line);
-    rc = ap_write_atomic(path.buf, out.buf ? out.buf : "", out.len, NULL, st.st_mode & 07777,
-                         st.st_uid, st.st_gid, err);
+    rc = ap_write_atomic(path.buf, out.buf, out.len, NULL, st.st_mode & 07777, st.st_uid, st.st_gid,
+                         err);
 out:
     sb_release(&path);
     sb_release(&in);
@@ -65,7 +65,7 @@ static long ap_db_free_id(ap_ctx *c, const char *file, long lo)
     long id = lo;
     for (int again = 1; again;) {
         again = 0;
-        for (const char *p = sb_str(&in); p && *p;) {
+        for (const char *p = in.buf; p && *p;) {
             const char *f = strchr(p, ':');
             f = f ? strchr(f + 1, ':') : NULL;
             if (f && atol(f + 1) == id && f[1] >= '0' && f[1] <= '9') {

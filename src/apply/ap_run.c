@@ -222,8 +222,8 @@ int ap_main(int argc, char **argv)
     }
     bundle b;
     bundle_init(&b);
-    if (bundle_load(&b, text.buf ? text.buf : "", text.len, &err) < 0) {
-        fprintf(stderr, "fuse-apply: %s: %s\n", json ? "--json" : file, sb_str(&err));
+    if (bundle_load(&b, text.buf, text.len, &err) < 0) {
+        fprintf(stderr, "fuse-apply: %s: %s\n", json ? "--json" : file, err.buf);
         bundle_free(&b);
         sb_release(&text);
         sb_release(&err);

@@ -76,7 +76,7 @@ static unsigned long ap_state_read(const char *path)
     strbuf d = STRBUF_INIT;
     unsigned long v = 0;
     if (sb_read_file(&d, path) == 0)
-        v = strtoul(sb_str(&d), NULL, 10);
+        v = strtoul(d.buf, NULL, 10);
     sb_release(&d);
     return v;
 }
@@ -104,7 +104,7 @@ static fv *ap_state_candidates(const ap_ctx *c, const char *ref)
     if (i >= 0) {
         strbuf id = STRBUF_INIT;
         rt_ident(c->b->items[i].type, c->b->items[i].fields, &id);
-        fv_push(l, fv_strz(sb_str(&id)));
+        fv_push(l, fv_strz(id.buf));
         sb_release(&id);
         return l;
     }

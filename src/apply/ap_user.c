@@ -232,7 +232,7 @@ static void ap_user_diff(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int ex
             set = 1;
         }
         if (set) {
-            ap_arg2(argv, "-G", sb_str(&list));
+            ap_arg2(argv, "-G", list.buf);
             AP_NOTE("groups");
         }
         sb_release(&list);

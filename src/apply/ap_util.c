@@ -72,7 +72,7 @@ void ap_sync_dir_of(const char *path)
         sb_add(&d, path, (size_t)(slash - path));
     else
         sb_adds(&d, ".");
-    int fd = open(sb_str(&d), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int fd = open(d.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         fsync(fd); /* best effort: some filesystems refuse fsync on directories */
         close(fd);
