@@ -141,7 +141,7 @@ static int dks_start_map(void *ctx)
 
 static const char *dks_get(const dks *s, int f)
 {
-    return s->has[f] ? sb_str(&s->field[f]) : NULL;
+    return s->has[f] ? s->field[f].buf : NULL;
 }
 
 static void dks_too_large(dks *s)
@@ -153,7 +153,7 @@ static void dks_too_large(dks *s)
 static void dks_emit(dks *s)
 {
     dk_msg m;
-    m.json = sb_str(&s->raw);
+    m.json = s->raw.buf;
     m.json_len = s->raw.len;
     m.stream = dks_get(s, F_STREAM);
     m.status = dks_get(s, F_STATUS);
@@ -224,6 +224,10 @@ static const yajl_callbacks dks_callbacks = {
 dks *dks_new(dk_msg_fn on_msg, void *ud)
 {
     dks *s = xcalloc(1, sizeof *s);
+    sb_init(&s->raw);
+    sb_init(&s->why);
+    for (int i = 0; i < F_COUNT; i++)
+        sb_init(&s->field[i]);
     s->on_msg = on_msg;
     s->ud = ud;
     s->limit = DKS_MAX_OBJECT;
@@ -280,7 +284,7 @@ static void dks_fail(dks *s, const char *data, size_t len, strbuf *err)
     }
     s->failed = 1;
     if (err)
-        sb_addf(err, "bad JSON from Docker: %s", sb_str(&s->why));
+        sb_addf(err, "bad JSON from Docker: %s", s->why.buf);
 }
 
 static void dks_note_seen(dks *s, const char *data, size_t len)

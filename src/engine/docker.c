@@ -477,7 +477,7 @@ static void dk_xfer_release(dk_xfer *x)
 static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
 {
     char ebuf[128];
-    yajl_val root = yajl_tree_parse(sb_str(body), ebuf, sizeof ebuf);
+    yajl_val root = yajl_tree_parse(body->buf, ebuf, sizeof ebuf);
     const char *apath[] = {"ApiVersion", NULL}, *mpath[] = {"MinAPIVersion", NULL};
     yajl_val a = root ? yajl_tree_get(root, apath, yajl_t_string) : NULL;
     yajl_val m = root ? yajl_tree_get(root, mpath, yajl_t_string) : NULL;
@@ -505,7 +505,7 @@ int dk_negotiate(dk_client *c, strbuf *err)
 {
     if (c->version[0])
         return 0; /* DOCKER_API_VERSION, or settled before */
-    dk_xfer x = {.c = c};
+    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
     int rc = dk_perform(c, "/version", &x, NULL, err);
     if (rc == 0 && x.status != 200) {
         dk_http_error(&x, err);
@@ -569,7 +569,8 @@ int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk
         return -1;
     }
     dk_build_ctx b = {.on_msg = on_msg, .ud = msg_ud, .error = STRBUF_INIT};
-    dk_xfer x = {.c = c, .read = read, .read_ud = read_ud};
+    dk_xfer x = {
+        .c = c, .read = read, .read_ud = read_ud, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
     x.stream = dks_new(dk_build_msg, &b);
     strbuf path = STRBUF_INIT;
     sb_addf(&path, "/v%s/build%s%s", c->version, query && *query ? "?" : "", query ? query : "");
