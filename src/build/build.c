@@ -87,7 +87,7 @@ static void build_step_begins(build_prog *p, long n, long m, const char *text)
     build_res_label(&p->b->items[res], &label);
     char head[48];
     snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
-    term_progress(p->out, head, sb_str(&label));
+    term_progress(p->out, head, label.buf);
     sb_release(&label);
 }
 
@@ -196,7 +196,7 @@ static void build_failure(build_prog *p, const char *msg, strbuf *err)
         sb_addf(err, " at [%ld/%zu] ", res + 1, p->b->n);
         build_res_ident(&p->b->items[res], err);
     } else if (p->step >= 0) {
-        sb_addf(err, " at step %ld/%ld (%s)", p->step + 1, p->nsteps, sb_str(&p->step_text));
+        sb_addf(err, " at step %ld/%ld (%s)", p->step + 1, p->nsteps, p->step_text.buf);
     }
     sb_adds(err, ": ");
     build_short_error(msg, err);
@@ -263,7 +263,7 @@ static void build_prog_free(build_prog *p)
 /* The last line: the image and its tag ("fuse: built sha256:0123456789ab as x:y"). */
 static void build_done(const build_prog *p, const fv *opts, FILE *out)
 {
-    const char *id = sb_str(&p->image_id);
+    const char *id = p->image_id.buf;
     const char *hex = build_starts_with(id, "sha256:") ? id + 7 : id;
     const char *tag = fv_gets(opts, "tag");
     fprintf(out, "fuse: built sha256:%.12s", hex);
@@ -285,12 +285,22 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
         return BUILD_FAILED;
     }
     int rc = BUILD_FAILED;
-    build_prog p = {.b = b, .d = d, .f = f, .out = out, .step = -1, .shown = -1};
+    build_prog p = {.b = b,
+                    .d = d,
+                    .f = f,
+                    .out = out,
+                    .step = -1,
+                    .shown = -1,
+                    .line = STRBUF_INIT,
+                    .step_text = STRBUF_INIT,
+                    .step_out = STRBUF_INIT,
+                    .error = STRBUF_INIT,
+                    .image_id = STRBUF_INIT};
     strbuf q = STRBUF_INIT, derr = STRBUF_INIT;
     if (dk_negotiate(dk, err) < 0)
         goto done;
     build_query(opts, f, &q);
-    int r = dk_build(dk, sb_str(&q), ctx_read_fn, c, build_on_msg, &p, &derr);
+    int r = dk_build(dk, q.buf, ctx_read_fn, c, build_on_msg, &p, &derr);
     term_progress_end(); /* the last progress line, left open on a terminal */
     if (r == -2) {
         sb_adds(err, "interrupted; the build was cancelled");
@@ -298,7 +308,7 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
     } else if (*ctx_error(c)) {
         sb_addf(err, "cannot send the build context: %s", ctx_error(c));
     } else if (r < 0 || p.error.len) {
-        build_failure(&p, p.error.len ? sb_str(&p.error) : sb_str(&derr), err);
+        build_failure(&p, p.error.len ? p.error.buf : derr.buf, err);
     } else if (p.image_id.len == 0) {
         sb_adds(err, "build failed: Docker did not report the image it built");
     } else {

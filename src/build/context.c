@@ -81,6 +81,8 @@ static int ctx_stat_source(ctx_item *it, strbuf *err)
 ctx *ctx_new(const ctx_entry *entries, size_t n, strbuf *err)
 {
     ctx *c = xcalloc(1, sizeof *c);
+    sb_init(&c->pending);
+    sb_init(&c->err);
     c->fd = -1;
     c->items = xcalloc(n ? n : 1, sizeof *c->items);
     for (size_t i = 0; i < n; i++) {
@@ -144,7 +146,7 @@ void ctx_free(ctx *c)
 
 const char *ctx_error(const ctx *c)
 {
-    return sb_str(&c->err);
+    return c->err.buf;
 }
 
 static int ctx_fail_archive(ctx *c, const char *what)

@@ -208,7 +208,7 @@ static int df_env(df_gen *g, const fv *env, strbuf *err)
         sb_reset(&what);
         sb_addf(&what, "env: value of %s", keys[i]);
         sb_addf(t, " %s=", keys[i]);
-        rc = df_quoted(t, sb_str(&what), fv_get(env, keys[i]), err);
+        rc = df_quoted(t, what.buf, fv_get(env, keys[i]), err);
     }
     sb_addc(t, '\n');
     sb_release(&what);
@@ -242,7 +242,7 @@ static int df_labels(df_gen *g, const fv *opts, strbuf *err)
                 sb_reset(&what);
                 sb_addf(&what, "labels: value of %s", keys[i]);
                 sb_addc(t, '=');
-                rc = df_quoted(t, sb_str(&what), fv_get(labels, keys[i]), err);
+                rc = df_quoted(t, what.buf, fv_get(labels, keys[i]), err);
             }
         }
         sb_release(&what);
@@ -614,7 +614,7 @@ static int df_res_json(df_gen *g, const bundle_res *r, const char *blob_name, st
     fv_del(copy.fields, "contents");
     strbuf in_image = STRBUF_INIT;
     sb_addf(&in_image, "/%s", blob_name);
-    fv_set(copy.fields, "source", fv_strz(sb_str(&in_image)));
+    fv_set(copy.fields, "source", fv_strz(in_image.buf));
     sb_release(&in_image);
     int rc = bundle_res_dump(&copy, json, 0);
     fv_free(copy.fields);
@@ -647,7 +647,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     int blob = df_needs_blob(r);
     if (blob)
         sb_addf(&name, ".fuse/blobs/%zu", i + 1);
-    if (df_res_json(g, r, blob ? sb_str(&name) : NULL, &json) < 0) {
+    if (df_res_json(g, r, blob ? name.buf : NULL, &json) < 0) {
         sb_addf(err, "resource %zu (%s): cannot write its JSON", i + 1, r->type->name);
         sb_release(&json);
         sb_release(&name);
@@ -655,7 +655,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     }
     if (blob) {
         df_step(g, (long)i);
-        sb_addf(t, "COPY %s /%s\n", sb_str(&name), sb_str(&name));
+        sb_addf(t, "COPY %s /%s\n", name.buf, name.buf);
     }
     sb_release(&name);
     size_t start = t->len;
@@ -670,7 +670,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
         rt_ident(r->type, r->fields, &id);
         /* The identity may be the huge part: keep the one-line error short. */
         sb_addf(err, "%.*s%s is too large for one build step (more than %d KiB of JSON)",
-                id.len > 80 ? 80 : (int)id.len, sb_str(&id), id.len > 80 ? "..." : "",
+                id.len > 80 ? 80 : (int)id.len, id.buf, id.len > 80 ? "..." : "",
                 DF_LINE_MAX / 1024);
         sb_release(&id);
         return -1;
@@ -691,10 +691,10 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
         const bundle_res *r = &b->items[i];
         sb_reset(&blob);
         if (df_needs_blob(r))
-            sb_addf(&blob, "%s/%zu", sb_str(&dir), i + 1);
+            sb_addf(&blob, "%s/%zu", dir.buf, i + 1);
         if (i > from)
             sb_addc(&json, ',');
-        if (df_res_json(g, r, blob.len ? sb_str(&blob) : NULL, &json) < 0) {
+        if (df_res_json(g, r, blob.len ? blob.buf : NULL, &json) < 0) {
             sb_addf(err, "resource %zu (%s): cannot write its JSON", i + 1, r->type->name);
             sb_release(&dir);
             sb_release(&json);
@@ -705,17 +705,17 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
     sb_adds(&json, "]}\n");
     df_blob *bl = df_add_blob(g);
     sb_reset(&blob);
-    sb_addf(&blob, "%s/bundle.json", sb_str(&dir));
+    sb_addf(&blob, "%s/bundle.json", dir.buf);
     bl->name = sb_detach(&blob, NULL);
     bl->own = sb_detach(&json, &bl->len);
     bl->data = bl->own;
     bl->mode = 0600;
     strbuf *t = &g->d->text;
     df_step(g, (long)from);
-    sb_addf(t, "COPY %s /%s\n", sb_str(&dir), sb_str(&dir));
+    sb_addf(t, "COPY %s /%s\n", dir.buf, dir.buf);
     df_step(g, (long)from);
     df_run_prefix(g, t);
-    sb_addf(t, "\"/%s/bundle.json\"]\n", sb_str(&dir));
+    sb_addf(t, "\"/%s/bundle.json\"]\n", dir.buf);
     sb_release(&dir);
     return 0;
 }
@@ -763,6 +763,7 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
     df_gen g = {d, 0, 0, 0};
     memset(d, 0, sizeof *d);
+    sb_init(&d->text);
     if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
         goto fail;
     df_step(&g, -1);
@@ -799,4 +800,5 @@ void df_free(dockerfile *d)
     free(d->blobs);
     free(d->step_res);
     memset(d, 0, sizeof *d);
+    sb_init(&d->text);
 }
