@@ -141,20 +141,14 @@ typedef struct df_gen {
 static void df_step(df_gen *g, long res)
 {
     dockerfile *d = g->d;
-    if (d->nsteps == g->cap_steps) {
-        g->cap_steps = g->cap_steps ? 2 * g->cap_steps : 16;
-        d->step_res = xrealloc(d->step_res, g->cap_steps * sizeof *d->step_res);
-    }
+    ALLOC_GROW(d->step_res, d->nsteps + 1, g->cap_steps);
     d->step_res[d->nsteps++] = res;
 }
 
 static df_blob *df_add_blob(df_gen *g)
 {
     dockerfile *d = g->d;
-    if (d->nblobs == g->cap_blobs) {
-        g->cap_blobs = g->cap_blobs ? 2 * g->cap_blobs : 4;
-        d->blobs = xrealloc(d->blobs, g->cap_blobs * sizeof *d->blobs);
-    }
+    ALLOC_GROW(d->blobs, d->nblobs + 1, g->cap_blobs);
     df_blob *bl = &d->blobs[d->nblobs++];
     memset(bl, 0, sizeof *bl);
     return bl;
