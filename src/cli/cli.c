@@ -77,13 +77,13 @@ static int cli_pair_finish(cli_pair *p, const char *end, const char *word, cli_t
         sb_addf(err, "%s: argument \"%.*s\" has no key", t->name, rawlen, p->start);
         return 2;
     }
-    if (cli_has_key(t, sb_str(&p->key))) {
-        sb_addf(err, "%s: argument \"%s\" given twice", t->name, sb_str(&p->key));
+    if (cli_has_key(t, p->key.buf)) {
+        sb_addf(err, "%s: argument \"%s\" given twice", t->name, p->key.buf);
         return 2;
     }
     t->args = xrealloc(t->args, (t->nargs + 1) * sizeof *t->args);
-    t->args[t->nargs].key = xstrdup(sb_str(&p->key));
-    t->args[t->nargs].value = xstrdup(sb_str(&p->value));
+    t->args[t->nargs].key = xstrdup(p->key.buf);
+    t->args[t->nargs].value = xstrdup(p->value.buf);
     t->nargs++;
     return 0;
 }
@@ -172,7 +172,7 @@ void cli_split_list(const char *value, void (*each)(const char *item, void *ud),
         if (*s == '\\' && (s[1] == ';' || s[1] == '\\')) {
             sb_addc(&item, *++s);
         } else if (*s == ';' || *s == '\0') {
-            each(sb_str(&item), ud);
+            each(item.buf, ud);
             sb_reset(&item);
             if (*s == '\0')
                 break;
@@ -244,7 +244,7 @@ static void cli_bad_long(const char *arg, strbuf *err)
     strbuf names = STRBUF_INIT;
     int n = cli_long_matches(name, len, &names);
     if (n > 1)
-        sb_addf(err, "ambiguous option --%.*s (could be %s)", (int)len, name, sb_str(&names));
+        sb_addf(err, "ambiguous option --%.*s (could be %s)", (int)len, name, names.buf);
     else if (n == 1 && eq)
         sb_addf(err, "option --%.*s takes no value", (int)len, name);
     else

@@ -133,7 +133,7 @@ static int opt_check_ports(const fv *v, const char *kind, strbuf *err)
         strbuf why = STRBUF_INIT;
         int rc = p->kind == FV_NUM ? opt_port_num(p->num, &why) : opt_port_str(p->str, &why);
         if (rc != 0)
-            sb_addf(err, "%s: ports: %s", kind, sb_str(&why));
+            sb_addf(err, "%s: ports: %s", kind, why.buf);
         sb_release(&why);
         if (rc != 0)
             return -1;
@@ -300,7 +300,7 @@ static void opt_port_item(const char *item, void *ud)
         return;
     strbuf why = STRBUF_INIT;
     if (opt_port_str(item, &why) != 0) {
-        sb_addf(it->err, "%s: %s", it->def->key, sb_str(&why));
+        sb_addf(it->err, "%s: %s", it->def->key, why.buf);
         it->failed = 1;
     } else if (strchr(item, '/')) {
         fv_push(it->out, fv_strz(item));
@@ -351,7 +351,7 @@ static int opt_shell_words(const char *s, fv *list, strbuf *err)
     for (;; s++) {
         if (*s == '\0' || opt_is_space(*s)) {
             if (in_word)
-                fv_push(list, fv_str(sb_str(&word), word.len));
+                fv_push(list, fv_str(word.buf, word.len));
             sb_reset(&word);
             in_word = 0;
             if (*s == '\0') {
@@ -395,7 +395,7 @@ static fv *opt_words(const opt_def *d, const char *value, strbuf *err)
     fv *list = fv_list();
     strbuf why = STRBUF_INIT;
     if (opt_shell_words(text, list, &why) != 0) {
-        sb_addf(err, "%s: %s in \"%s\"", d->key, sb_str(&why), text);
+        sb_addf(err, "%s: %s in \"%s\"", d->key, why.buf, text);
         fv_free(list);
         list = NULL;
     }
@@ -469,7 +469,7 @@ static int opt_check_keys(const fv *decl, int is_container, const cli_kv *kv, si
             sb_addf(&bad, "%s%s", bad.len ? ", " : "", kv[i].key);
     int rc = bad.len ? -1 : 0;
     if (rc != 0)
-        opt_not_understood(decl, is_container, sb_str(&bad), err);
+        opt_not_understood(decl, is_container, bad.buf, err);
     sb_release(&bad);
     return rc;
 }
