@@ -58,7 +58,7 @@ static void fuse_signals(unsigned timeout)
 /* Prints err as "fuse: first line", then any detail lines as they are. */
 static void fuse_error(const strbuf *err)
 {
-    const char *msg = err->len ? sb_str(err) : "failed (no message)";
+    const char *msg = err->len ? err->buf : "failed (no message)";
     const char *nl = strchr(msg, '\n');
     int first = nl ? (int)(nl - msg) : (int)strlen(msg);
     term_progress_end(); /* a progress line left open on stdout */
@@ -105,9 +105,9 @@ static void fuse_version(void)
     printf("%s, libcurl %s, yajl %d.%d.%d, %s\n", LUA_RELEASE, cv ? cv->version : "missing",
            yv / 10000, yv / 100 % 100, yv % 100, av ? av : "libarchive missing");
     if (cerr.len)
-        fprintf(stderr, "fuse: %s\n", sb_str(&cerr));
+        fprintf(stderr, "fuse: %s\n", cerr.buf);
     if (aerr.len)
-        fprintf(stderr, "fuse: %s\n", sb_str(&aerr));
+        fprintf(stderr, "fuse: %s\n", aerr.buf);
     sb_release(&cerr);
     sb_release(&aerr);
 }
