@@ -27,13 +27,13 @@ static void fz_round_trip(const bundle *b, unsigned flags, strbuf *out)
     bundle again;
     bundle_init(&again);
     strbuf err = STRBUF_INIT;
-    FZ_ASSERT(bundle_load(&again, out->buf, out->len, &err) == 0, "reload: %s\n%s", sb_str(&err),
-              sb_str(out));
+    FZ_ASSERT(bundle_load(&again, out->buf, out->len, &err) == 0, "reload: %s\n%s", err.buf,
+              out->buf);
     fz_check_equal(b, &again, flags ? "pretty" : "compact");
     strbuf second = STRBUF_INIT;
     FZ_ASSERT(bundle_dump(&again, &second, flags) == 0, "second dump failed");
     FZ_ASSERT(second.len == out->len && memcmp(second.buf, out->buf, out->len) == 0,
-              "dump not stable:\n%s\n%s", sb_str(out), sb_str(&second));
+              "dump not stable:\n%s\n%s", out->buf, second.buf);
     sb_release(&second);
     sb_release(&err);
     bundle_free(&again);
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (bundle_load(&b, (const char *)data, size, &err) < 0) {
         FZ_ASSERT(err.len > 0, "bundle_load failed without a message");
     } else {
-        FZ_ASSERT(err.len == 0, "bundle_load succeeded with a message: %s", sb_str(&err));
+        FZ_ASSERT(err.len == 0, "bundle_load succeeded with a message: %s", err.buf);
         for (size_t i = 0; i < b.n; i++)
             FZ_ASSERT(b.items[i].type && b.items[i].fields && b.items[i].fields->kind == FV_MAP,
                       "resource %zu malformed", i + 1);

@@ -34,7 +34,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     (void)argv;
     fz_decl = fz_make_decl();
     strbuf err = STRBUF_INIT;
-    FZ_ASSERT(opt_check_decl(fz_decl, 1, &err) == 0, "%s", sb_str(&err));
+    FZ_ASSERT(opt_check_decl(fz_decl, 1, &err) == 0, "%s", err.buf);
     sb_release(&err);
     return 0;
 }
@@ -65,11 +65,10 @@ static void fz_check_value(const char *value)
 {
     fz_join j = {STRBUF_INIT, STRBUF_INIT, 0};
     cli_split_list(value, fz_each, &j);
-    FZ_ASSERT(strcmp(sb_str(&j.escaped), value) == 0, "split+join gave \"%s\" for \"%s\"",
-              sb_str(&j.escaped), value);
+    FZ_ASSERT(strcmp(j.escaped.buf, value) == 0, "split+join gave \"%s\" for \"%s\"", j.escaped.buf,
+              value);
     char *u = cli_unescape(value);
-    FZ_ASSERT(strcmp(sb_str(&j.plain), u) == 0, "items \"%s\", unescaped \"%s\"", sb_str(&j.plain),
-              u);
+    FZ_ASSERT(strcmp(j.plain.buf, u) == 0, "items \"%s\", unescaped \"%s\"", j.plain.buf, u);
     free(u);
     sb_release(&j.escaped);
     sb_release(&j.plain);
@@ -133,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0) {
         FZ_ASSERT(rc == 2, "status %d", rc);
         FZ_ASSERT((err.len > 0 && !memchr(err.buf, '\n', err.len)) || strchr(word, '\n'),
-                  "error not one line: \"%s\"", sb_str(&err));
+                  "error not one line: \"%s\"", err.buf);
         FZ_ASSERT(t.name == NULL && t.args == NULL, "failed parse left a task");
     } else {
         FZ_ASSERT(t.name && *t.name && !strchr(t.name, ':'), "bad name");
@@ -145,8 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_unparse(&t, &again);
         cli_task t2;
         strbuf err2 = STRBUF_INIT;
-        FZ_ASSERT(cli_parse_task(sb_str(&again), &t2, &err2) == 0, "\"%s\" re-parse: %s",
-                  sb_str(&again), sb_str(&err2));
+        FZ_ASSERT(cli_parse_task(again.buf, &t2, &err2) == 0, "\"%s\" re-parse: %s", again.buf,
+                  err2.buf);
         fz_check_same(&t, &t2);
         cli_task_free(&t2);
         sb_release(&err2);

@@ -82,9 +82,8 @@ static int fz_parse(const uint8_t *data, size_t n, size_t pos, size_t step, size
     if (rc == 0)
         rc = dks_finish(s, &err);
     if (rc != 0)
-        FZ_ASSERT(strncmp(sb_str(&err), "bad JSON from Docker: ", 22) == 0 &&
-                      !strchr(err.buf, '\n'),
-                  "error \"%s\"", sb_str(&err));
+        FZ_ASSERT(strncmp(err.buf, "bad JSON from Docker: ", 22) == 0 && !strchr(err.buf, '\n'),
+                  "error \"%s\"", err.buf);
     /* A failed stream stays failed. */
     if (rc != 0) {
         strbuf again = STRBUF_INIT;

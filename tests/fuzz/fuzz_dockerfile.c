@@ -257,7 +257,7 @@ static void fz_check_run(const char *line, size_t len, const bundle *b, size_t i
     strbuf err = STRBUF_INIT;
     fv *argv = fvj_parse(line + 4, len - 4, &err);
     FZ_ASSERT(argv && argv->kind == FV_LIST && argv->n >= 2, "RUN of %zu not a JSON list: %s", i,
-              sb_str(&err));
+              err.buf);
     FZ_ASSERT(strcmp(argv->items[0]->str, "/.fuse/fuse-apply") == 0, "RUN runs %s",
               argv->items[0]->str);
     const fv *json = argv->items[argv->n - 1];
@@ -265,7 +265,7 @@ static void fz_check_run(const char *line, size_t len, const bundle *b, size_t i
     bundle one;
     bundle_init(&one);
     FZ_ASSERT(bundle_load(&one, json->str, json->len, &err) == 0 && one.n == 1,
-              "resource %zu JSON does not load: %s", i, sb_str(&err));
+              "resource %zu JSON does not load: %s", i, err.buf);
     fv *want = fz_expected(&b->items[i], i, fz_has_blob(d, i));
     FZ_ASSERT(one.items[0].type == b->items[i].type && fv_equal(one.items[0].fields, want),
               "resource %zu changed on its way into the Dockerfile", i);
@@ -307,7 +307,7 @@ static void fz_check_copy(const char *line, size_t len, const bundle *b, size_t 
               (int)len, line);
     fv *args = fvj_parse(line + want.len, len - want.len, &err);
     FZ_ASSERT(args && args->kind == FV_LIST && args->n == 2, "COPY of %zu not a JSON pair: %s", i,
-              sb_str(&err));
+              err.buf);
     sb_reset(&want);
     sb_addf(&want, ".fuse/blobs/%zu", i + 1);
     FZ_ASSERT(strcmp(args->items[0]->str, want.buf) == 0, "COPY of %zu copies %s", i,
@@ -404,7 +404,7 @@ static void fz_read_ctx(const dockerfile *d, size_t piece, strbuf *tar, fz_want 
     qsort(want, n, sizeof *want, fz_want_cmp);
     strbuf err = STRBUF_INIT;
     ctx *c = ctx_new(es, n, &err);
-    FZ_ASSERT(c, "ctx_new: %s", sb_str(&err));
+    FZ_ASSERT(c, "ctx_new: %s", err.buf);
     char *buf = xmalloc(piece);
     size_t got;
     while ((got = ctx_read(c, buf, piece)) > 0) {
@@ -476,9 +476,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dockerfile d;
     strbuf err = STRBUF_INIT;
     if (df_generate(opts, &b, &d, &err) < 0) {
-        FZ_ASSERT(err.len > 0 && !strchr(sb_str(&err), '\n'), "error \"%s\"", sb_str(&err));
+        FZ_ASSERT(err.len > 0 && !strchr(err.buf, '\n'), "error \"%s\"", err.buf);
     } else {
-        FZ_ASSERT(err.len == 0, "df_generate succeeded with \"%s\"", sb_str(&err));
+        FZ_ASSERT(err.len == 0, "df_generate succeeded with \"%s\"", err.buf);
         fz_check_dockerfile(&d, &b);
         fz_check_context(&d, piece);
         df_free(&d);

@@ -106,7 +106,7 @@ static inline int ta_apply_opts(const char *json, int simulate, const char *stat
     bundle_init(&b);
     strbuf err = STRBUF_INIT;
     int rc = bundle_load(&b, json, strlen(json), &err);
-    ck_assert_msg(rc == 0, "bundle_load: %s", sb_str(&err));
+    ck_assert_msg(rc == 0, "bundle_load: %s", err.buf);
     sb_release(&err);
     ap_ctx c;
     ap_ctx_init(&c);

@@ -80,7 +80,7 @@ static void serve(int lfd, const char *response)
     FILE *req = fopen(req_path, "w");
     if (!req || conn_line(c, &line) < 0)
         _exit(11);
-    fprintf(req, "%s\n", sb_str(&line));
+    fprintf(req, "%s\n", line.buf);
     fclose(req);
     int expect = 0, chunked = 0;
     while (conn_line(c, &line) == 0 && line.len) {
@@ -155,7 +155,7 @@ static void add(bundle *b, const char *type, const char *name, const char *k, co
     fv *f = fv_map();
     fv_set(f, "name", fv_strz(name));
     fv_set(f, k, fv_strz(v));
-    ck_assert_msg(bundle_add(b, rt_find(type), f, NULL, &err) == 0, "%s", sb_str(&err));
+    ck_assert_msg(bundle_add(b, rt_find(type), f, NULL, &err) == 0, "%s", err.buf);
     sb_release(&err);
 }
 
@@ -212,8 +212,8 @@ START_TEST(test_success)
                    "{\"stream\":\"Successfully tagged fuse-it/x:1\\n\"}");
     build_flags fl = {0};
     run r;
-    run_build(sb_str(&resp), &fl, &r);
-    ck_assert_msg(r.rc == BUILD_OK, "%s", sb_str(&r.err));
+    run_build(resp.buf, &fl, &r);
+    ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
     ck_assert_str_eq(r.out, "[1/2] File /index.html\n"
                             "[2/2] Execute check\n"
                             "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
@@ -252,11 +252,11 @@ START_TEST(test_failure_names_resource)
                    "'/.fuse/fuse-apply --json {}' returned a non-zero code: 1\"}\r\n");
     build_flags fl = {0};
     run r;
-    run_build(sb_str(&resp), &fl, &r);
+    run_build(resp.buf, &fl, &r);
     ck_assert_int_eq(r.rc, BUILD_FAILED);
     ck_assert_str_eq(r.out, "[1/2] File /index.html\n[2/2] Execute check\n");
-    ck_assert_str_eq(sb_str(&r.err), "build failed at [2/2] Execute[check]: fuse-apply returned "
-                                     "a non-zero code: 1\nchecking\nfailed: boom");
+    ck_assert_str_eq(r.err.buf, "build failed at [2/2] Execute[check]: fuse-apply returned "
+                                "a non-zero code: 1\nchecking\nfailed: boom");
     run_free(&r);
     sb_release(&resp);
 }
@@ -272,8 +272,8 @@ START_TEST(test_failure_before_steps)
     run_build(resp, &fl, &r);
     ck_assert_int_eq(r.rc, BUILD_FAILED);
     ck_assert_str_eq(r.out, "");
-    ck_assert_str_eq(sb_str(&r.err), "build failed at step 1/6 (FROM nosuch/image): pull access "
-                                     "denied for nosuch/image");
+    ck_assert_str_eq(r.err.buf, "build failed at step 1/6 (FROM nosuch/image): pull access "
+                                "denied for nosuch/image");
     run_free(&r);
 }
 END_TEST

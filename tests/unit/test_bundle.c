@@ -12,7 +12,7 @@ static fv *J(const char *json)
 {
     strbuf err = STRBUF_INIT;
     fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, sb_str(&err));
+    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, err.buf);
     sb_release(&err);
     return v;
 }
@@ -22,7 +22,7 @@ static void add_ok(bundle *b, const char *type, const char *json, const char *wh
 {
     strbuf err = STRBUF_INIT;
     int rc = bundle_add(b, rt_find(type), J(json), where, &err);
-    ck_assert_msg(rc == 0, "%s %s rejected: %s", type, json, sb_str(&err));
+    ck_assert_msg(rc == 0, "%s %s rejected: %s", type, json, err.buf);
     sb_release(&err);
 }
 
@@ -35,7 +35,7 @@ static const char *add_err(bundle *b, const char *type, const char *json)
     ck_assert_int_eq(bundle_add(b, rt_find(type), f, "fusefile.lua:9", &err), -1);
     ck_assert_uint_eq(b->n, n);
     fv_free(f); /* still ours after a refusal */
-    snprintf(out, sizeof out, "%s", sb_str(&err));
+    snprintf(out, sizeof out, "%s", err.buf);
     sb_release(&err);
     return out;
 }
@@ -44,7 +44,7 @@ static const char *dump(const bundle *b, unsigned flags)
 {
     strbuf sb = STRBUF_INIT;
     ck_assert_int_eq(bundle_dump(b, &sb, flags), 0);
-    snprintf(out, sizeof out, "%s", sb_str(&sb));
+    snprintf(out, sizeof out, "%s", sb.buf);
     sb_release(&sb);
     return out;
 }
@@ -55,7 +55,7 @@ static const char *load_err(const char *json)
     bundle_init(&b);
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(bundle_load(&b, json, strlen(json), &err), -1);
-    snprintf(out, sizeof out, "%s", sb_str(&err));
+    snprintf(out, sizeof out, "%s", err.buf);
     sb_release(&err);
     bundle_free(&b);
     return out;
@@ -88,11 +88,11 @@ START_TEST(test_add_and_dump)
                      "\"watches\":[\"File[/index.html]\"]}}]}");
     strbuf sb = STRBUF_INIT;
     ck_assert_int_eq(bundle_res_dump(&b.items[1], &sb, 0), 0);
-    ck_assert_str_eq(sb_str(&sb), "{\"Package\":{\"name\":[\"curl\",\"git\"]}}");
+    ck_assert_str_eq(sb.buf, "{\"Package\":{\"name\":[\"curl\",\"git\"]}}");
     sb_reset(&sb);
     ck_assert_int_eq(bundle_res_dump(&b.items[1], &sb, BUNDLE_PRETTY), 0);
-    ck_assert_str_eq(sb_str(&sb), "{\n  \"Package\": {\n    \"name\": [\n      \"curl\",\n"
-                                  "      \"git\"\n    ]\n  }\n}\n");
+    ck_assert_str_eq(sb.buf, "{\n  \"Package\": {\n    \"name\": [\n      \"curl\",\n"
+                             "      \"git\"\n    ]\n  }\n}\n");
     sb_release(&sb);
     bundle_free(&b);
     ck_assert_uint_eq(b.n, 0);
@@ -189,7 +189,7 @@ START_TEST(test_redact)
     ck_assert_ptr_nonnull(strstr(dump(&b, 0), "\"contents\":\"hunter2\""));
     strbuf sb = STRBUF_INIT;
     ck_assert_int_eq(bundle_res_dump(&b.items[0], &sb, BUNDLE_REDACT), 0);
-    ck_assert_ptr_null(strstr(sb_str(&sb), "hunter2"));
+    ck_assert_ptr_null(strstr(sb.buf, "hunter2"));
     sb_release(&sb);
     /* the bundle itself still holds the real contents */
     ck_assert_str_eq(fv_gets(b.items[0].fields, "contents"), "hunter2");
@@ -222,7 +222,7 @@ START_TEST(test_round_trip_binary)
     ck_assert_mem_eq(got->str, bin, sizeof bin - 1);
     ck_assert(fv_equal(b.items[1].fields, c.items[1].fields));
     ck_assert_int_eq(bundle_dump(&c, &j2, BUNDLE_PRETTY), 0);
-    ck_assert_str_eq(sb_str(&j1), sb_str(&j2));
+    ck_assert_str_eq(j1.buf, j2.buf);
     sb_release(&err);
     sb_release(&j1);
     sb_release(&j2);
@@ -272,7 +272,7 @@ START_TEST(test_load_fuselage_quirks)
     bundle b;
     bundle_init(&b);
     strbuf err = STRBUF_INIT;
-    ck_assert_msg(bundle_load(&b, json, strlen(json), &err) == 0, "%s", sb_str(&err));
+    ck_assert_msg(bundle_load(&b, json, strlen(json), &err) == 0, "%s", err.buf);
     ck_assert_str_eq(fv_gets(b.items[0].fields, "mode"), "0644");
     ck_assert_ptr_null(fv_get(b.items[0].fields, "policy"));
     ck_assert_str_eq(rt_policy(b.items[0].type, b.items[0].fields), "apply");

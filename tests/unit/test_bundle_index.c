@@ -31,7 +31,7 @@ static void bi_fill(bundle *b)
     for (int i = 0; i < BI_N; i++) {
         snprintf(name, sizeof name, "/d/f%d", i);
         snprintf(where, sizeof where, "fusefile.lua:%d", i + 1);
-        ck_assert_msg(bi_add(b, "File", name, where, &err) == 0, "%s", sb_str(&err));
+        ck_assert_msg(bi_add(b, "File", name, where, &err) == 0, "%s", err.buf);
     }
     ck_assert_int_eq(bi_add(b, "Directory", "/d/f7", NULL, &err), 0);
     sb_release(&err);
@@ -66,7 +66,7 @@ START_TEST(test_duplicate_in_large_bundle)
     bi_fill(&b);
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(bi_add(&b, "File", "/d/f2345", "fusefile.lua:9999", &err), -1);
-    ck_assert_str_eq(sb_str(&err),
+    ck_assert_str_eq(err.buf,
                      "duplicate resource File[/d/f2345]\nfirst defined at fusefile.lua:2346");
     ck_assert_uint_eq(b.n, BI_N + 1);
     /* the refused add left the index whole: a new name is still accepted */
@@ -91,8 +91,7 @@ START_TEST(test_load_duplicate)
     bundle b;
     bundle_init(&b);
     ck_assert_int_eq(bundle_load(&b, json.buf, json.len, &err), -1);
-    ck_assert_msg(strstr(sb_str(&err), "duplicate resource File[/x/17]") != NULL, "%s",
-                  sb_str(&err));
+    ck_assert_msg(strstr(err.buf, "duplicate resource File[/x/17]") != NULL, "%s", err.buf);
     ck_assert_uint_eq(b.n, BI_N);
     ck_assert_int_eq(bundle_find(&b, "/x/2999"), 2999);
     bundle_free(&b);

@@ -25,7 +25,7 @@ static void task_err(const char *word, const char *want)
     cli_task t;
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(cli_parse_task(word, &t, &err), 2);
-    ck_assert_str_eq(sb_str(&err), want);
+    ck_assert_str_eq(err.buf, want);
     ck_assert_ptr_null(t.name);
     ck_assert_uint_eq(t.nargs, 0);
     sb_release(&err);
@@ -37,7 +37,7 @@ static void opts_err(const char *want, const char *const *args)
     cli_opts o;
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(parse(&o, &err, args), 2);
-    ck_assert_str_eq(sb_str(&err), want);
+    ck_assert_str_eq(err.buf, want);
     cli_opts_free(&o);
     sb_release(&err);
 }
@@ -133,7 +133,7 @@ static const char *split(strbuf *sb, const char *value)
 {
     sb_reset(sb);
     cli_split_list(value, collect, sb);
-    return sb_str(sb);
+    return sb->buf;
 }
 
 START_TEST(split_list)
@@ -243,11 +243,11 @@ START_TEST(opts_no_task)
     cli_opts o;
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(parse(&o, &err, (const char *const[]){NULL}), 2);
-    ck_assert_str_eq(sb_str(&err), "no task given");
+    ck_assert_str_eq(err.buf, "no task given");
     cli_opts_free(&o);
     sb_reset(&err);
     ck_assert_int_eq(PARSE(&o, &err, "-n", "-v"), 2);
-    ck_assert_str_eq(sb_str(&err), "no task given");
+    ck_assert_str_eq(err.buf, "no task given");
     cli_opts_free(&o);
     sb_release(&err);
 }

@@ -651,7 +651,7 @@ START_TEST(permission_denied)
         if (c)
             dk_negotiate(c, &err);
         dk_close(c);
-        int wrote = write(pfd[1], sb_str(&err), err.len) == (ssize_t)err.len;
+        int wrote = write(pfd[1], err.buf, err.len) == (ssize_t)err.len;
         sb_release(&err);
         _exit(wrote ? 0 : 4);
     }

@@ -21,6 +21,7 @@ static void setup(void)
     fv_set(O, "from_image", fv_strz("debian:bookworm"));
     sb_init(&E);
     memset(&D, 0, sizeof D);
+    sb_init(&D.text);
 }
 
 static void teardown(void)
@@ -35,7 +36,7 @@ static void add(const char *type, fv *fields)
 {
     strbuf err = STRBUF_INIT;
     int rc = bundle_add(&B, rt_find(type), fields, NULL, &err);
-    ck_assert_msg(rc == 0, "bundle_add: %s", sb_str(&err));
+    ck_assert_msg(rc == 0, "bundle_add: %s", err.buf);
     sb_release(&err);
 }
 
@@ -60,13 +61,13 @@ static fv *strlist(const char *a, const char *b, const char *c)
 static void gen_ok(void)
 {
     int rc = df_generate(O, &B, &D, &E);
-    ck_assert_msg(rc == 0, "df_generate: %s", sb_str(&E));
+    ck_assert_msg(rc == 0, "df_generate: %s", E.buf);
 }
 
 static void gen_fails(const char *msg)
 {
     ck_assert_int_eq(df_generate(O, &B, &D, &E), -1);
-    ck_assert_str_eq(sb_str(&E), msg);
+    ck_assert_str_eq(E.buf, msg);
 }
 
 /* The JSON argument of the RUN on line `line` (1-based), decoded. */
@@ -79,13 +80,13 @@ static fv *run_json(const char *text, int line)
     ck_assert_msg(!strncmp(p, "RUN [", 5), "line %d is not a RUN: %.40s", line, p);
     strbuf err = STRBUF_INIT;
     fv *arr = fvj_parse(p + 4, (size_t)(end - p - 4), &err);
-    ck_assert_msg(arr != NULL, "RUN line is not JSON: %s", sb_str(&err));
+    ck_assert_msg(arr != NULL, "RUN line is not JSON: %s", err.buf);
     ck_assert_int_eq(arr->kind, FV_LIST);
     ck_assert_uint_ge(arr->n, 3);
     ck_assert_str_eq(arr->items[arr->n - 2]->str, "--json");
     const fv *js = arr->items[arr->n - 1];
     fv *res = fvj_parse(js->str, js->len, &err);
-    ck_assert_msg(res != NULL, "resource is not JSON: %s", sb_str(&err));
+    ck_assert_msg(res != NULL, "resource is not JSON: %s", err.buf);
     fv_free(arr);
     sb_release(&err);
     return res;
@@ -102,7 +103,7 @@ START_TEST(test_hello)
     fv_set(O, "ports", ports);
     fv_set(O, "cmd", strlist("python3", "-m", "http.server"));
     gen_ok();
-    ck_assert_str_eq(sb_str(&D.text),
+    ck_assert_str_eq(D.text.buf,
                      "FROM debian:bookworm\n"
                      "COPY fuse-apply /.fuse/fuse-apply\n"
                      "RUN "
@@ -145,19 +146,18 @@ START_TEST(test_all_options_in_order)
     fv_set(O, "entrypoint", strlist("/bin/tini", "--", NULL));
     fv_set(O, "cmd", fv_strz("echo \"$HOME\" && exit 0"));
     gen_ok();
-    ck_assert_str_eq(sb_str(&D.text),
-                     "FROM debian:bookworm\n"
-                     "ENV A=\"x\\$y\\\\z\\\"q'w\" ZED=\"last\"\n"
-                     "COPY fuse-apply /.fuse/fuse-apply\n"
-                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
-                     "VOLUME [\"/data\",\"/a\\\\\\\"b\\\\'c \\\\$d\\\\\\\\e\"]\n"
-                     "EXPOSE 8000 8001 53/udp\n"
-                     "LABEL maintainer=\"Me <me@example.com>\" \"a.first\"=\"\\$1\" "
-                     "\"z.last\"=\"2\"\n"
-                     "USER \"nobody\"\n"
-                     "WORKDIR \"/srv/my app\"\n"
-                     "ENTRYPOINT [\"/bin/tini\",\"--\"]\n"
-                     "CMD [\"/bin/sh\",\"-c\",\"echo \\\"$HOME\\\" && exit 0\"]\n");
+    ck_assert_str_eq(D.text.buf, "FROM debian:bookworm\n"
+                                 "ENV A=\"x\\$y\\\\z\\\"q'w\" ZED=\"last\"\n"
+                                 "COPY fuse-apply /.fuse/fuse-apply\n"
+                                 "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
+                                 "VOLUME [\"/data\",\"/a\\\\\\\"b\\\\'c \\\\$d\\\\\\\\e\"]\n"
+                                 "EXPOSE 8000 8001 53/udp\n"
+                                 "LABEL maintainer=\"Me <me@example.com>\" \"a.first\"=\"\\$1\" "
+                                 "\"z.last\"=\"2\"\n"
+                                 "USER \"nobody\"\n"
+                                 "WORKDIR \"/srv/my app\"\n"
+                                 "ENTRYPOINT [\"/bin/tini\",\"--\"]\n"
+                                 "CMD [\"/bin/sh\",\"-c\",\"echo \\\"$HOME\\\" && exit 0\"]\n");
 }
 END_TEST
 
@@ -165,7 +165,7 @@ START_TEST(test_default_from_image)
 {
     fv_del(O, "from_image");
     gen_ok();
-    ck_assert(!strncmp(sb_str(&D.text), "FROM debian:bookworm\n", 21));
+    ck_assert(!strncmp(D.text.buf, "FROM debian:bookworm\n", 21));
 }
 END_TEST
 
@@ -226,10 +226,10 @@ START_TEST(test_injection_stays_in_json)
     add_file("/etc/evil", evil, strlen(evil));
     gen_ok();
     int lines = 0;
-    for (const char *p = sb_str(&D.text); *p; p++)
+    for (const char *p = D.text.buf; *p; p++)
         lines += *p == '\n';
     ck_assert_int_eq(lines, 4); /* FROM, COPY, RUN, RUN cleanup */
-    fv *res = run_json(sb_str(&D.text), 3);
+    fv *res = run_json(D.text.buf, 3);
     ck_assert_str_eq(fv_gets(fv_get(res, "File"), "contents"), evil);
     fv_free(res);
 }
@@ -254,7 +254,7 @@ static void check_blob(const char *contents, size_t len, int sensitive)
     ck_assert_uint_eq(D.blobs[0].len, len);
     ck_assert_uint_eq(D.blobs[0].mode, 0644);
     ck_assert(!memcmp(D.blobs[0].data, contents, len));
-    const char *t = sb_str(&D.text);
+    const char *t = D.text.buf;
     const char *copy = strstr(t, "\nCOPY [\".fuse/blobs/2\",\"/secret\"]\n"
                                  "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
     ck_assert_ptr_nonnull(copy);
@@ -271,7 +271,7 @@ static void check_blob_run(size_t res, const char *name)
     char copy[128], src[64];
     snprintf(copy, sizeof copy, "\nCOPY .fuse/blobs/%zu /.fuse/blobs/%zu\nRUN [", res + 1, res + 1);
     snprintf(src, sizeof src, "/.fuse/blobs/%zu", res + 1);
-    const char *t = sb_str(&D.text);
+    const char *t = D.text.buf;
     const char *at = strstr(t, copy);
     ck_assert_msg(at != NULL, "no blob COPY + RUN in:\n%s", t);
     size_t line = 2;
@@ -318,14 +318,13 @@ START_TEST(test_copy_mode_chown)
     fv_set(f, "group", fv_strz("adm_1.x"));
     add("File", f);
     gen_ok();
-    ck_assert_str_eq(sb_str(&D.text),
-                     "FROM debian:bookworm\n"
-                     "COPY fuse-apply /.fuse/fuse-apply\n"
-                     "COPY --chown=www-data:42 [\".fuse/blobs/1\",\"/srv/data.bin\"]\n"
-                     "COPY --chown=alice:0 [\".fuse/blobs/2\",\"/a\"]\n"
-                     "COPY --chown=0:1234 [\".fuse/blobs/3\",\"/b\"]\n"
-                     "COPY --chown=0:adm_1.x [\".fuse/blobs/4\",\"/c\"]\n"
-                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
+    ck_assert_str_eq(D.text.buf, "FROM debian:bookworm\n"
+                                 "COPY fuse-apply /.fuse/fuse-apply\n"
+                                 "COPY --chown=www-data:42 [\".fuse/blobs/1\",\"/srv/data.bin\"]\n"
+                                 "COPY --chown=alice:0 [\".fuse/blobs/2\",\"/a\"]\n"
+                                 "COPY --chown=0:1234 [\".fuse/blobs/3\",\"/b\"]\n"
+                                 "COPY --chown=0:adm_1.x [\".fuse/blobs/4\",\"/c\"]\n"
+                                 "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
     ck_assert_uint_eq(D.nblobs, 4);
     unsigned modes[] = {01640, 0644, 0644, 0644};
     for (size_t i = 0; i < 4; i++) {
@@ -341,9 +340,9 @@ START_TEST(test_copy_dest_escaped)
 {
     add("File", src_file("/srv/a b/$HOME \"q\" 'x' \\z"));
     gen_ok();
-    ck_assert_ptr_nonnull(strstr(
-        sb_str(&D.text), "\nCOPY [\".fuse/blobs/1\","
-                         "\"/srv/a b/\\\\$HOME \\\\\\\"q\\\\\\\" \\\\'x\\\\' \\\\\\\\z\"]\n"));
+    ck_assert_ptr_nonnull(
+        strstr(D.text.buf, "\nCOPY [\".fuse/blobs/1\","
+                           "\"/srv/a b/\\\\$HOME \\\\\\\"q\\\\\\\" \\\\'x\\\\' \\\\\\\\z\"]\n"));
 }
 END_TEST
 
@@ -378,7 +377,7 @@ START_TEST(test_copy_fallbacks)
     gen_ok();
     for (size_t i = 0; i < n; i++)
         check_blob_run(i + 1, cases[i].name);
-    ck_assert_ptr_null(strstr(sb_str(&D.text), "COPY ["));
+    ck_assert_ptr_null(strstr(D.text.buf, "COPY ["));
 }
 END_TEST
 
@@ -397,7 +396,7 @@ START_TEST(test_copy_watched_falls_back)
     gen_ok();
     check_blob_run(0, "/by-ident");
     check_blob_run(1, "/by-name");
-    ck_assert_ptr_nonnull(strstr(sb_str(&D.text), "\nCOPY [\".fuse/blobs/3\",\"/free\"]\n"));
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "\nCOPY [\".fuse/blobs/3\",\"/free\"]\n"));
 }
 END_TEST
 
@@ -410,7 +409,7 @@ START_TEST(test_copy_one_layer)
         add("File", src_file(name));
     }
     gen_ok();
-    const char *t = sb_str(&D.text);
+    const char *t = D.text.buf;
     ck_assert_uint_eq(count_lines(t, "COPY [\".fuse/blobs/"), 60);
     ck_assert_uint_eq(count_lines(t, "COPY .fuse/steps/"), 0);
     ck_assert_uint_eq(count_lines(t, "RUN "), 1);
@@ -421,7 +420,7 @@ START_TEST(test_sensitive_is_blob)
 {
     const char *secret = "hunter2-password";
     check_blob(secret, strlen(secret), 1);
-    ck_assert_ptr_null(strstr(sb_str(&D.text), "hunter2"));
+    ck_assert_ptr_null(strstr(D.text.buf, "hunter2"));
 }
 END_TEST
 
@@ -463,9 +462,8 @@ START_TEST(test_source_is_blob)
     ck_assert_uint_eq(D.nblobs, 1);
     ck_assert_str_eq(D.blobs[0].path, "/home/me/project/app.conf");
     ck_assert_ptr_null(D.blobs[0].data);
-    ck_assert_ptr_nonnull(
-        strstr(sb_str(&D.text), "\nCOPY [\".fuse/blobs/1\",\"/etc/app.conf\"]\n"));
-    ck_assert_ptr_null(strstr(sb_str(&D.text), "/home/me"));
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "\nCOPY [\".fuse/blobs/1\",\"/etc/app.conf\"]\n"));
+    ck_assert_ptr_null(strstr(D.text.buf, "/home/me"));
 }
 END_TEST
 
@@ -473,7 +471,7 @@ START_TEST(test_json_str_escapes)
 {
     strbuf s = STRBUF_INIT;
     df_json_str(&s, "a\"b\\c\n\t\x01\x7f", 9);
-    ck_assert_str_eq(sb_str(&s), "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
+    ck_assert_str_eq(s.buf, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\"");
     sb_release(&s);
 }
 END_TEST
@@ -523,7 +521,7 @@ static fv *batch_bundle(const char *name)
         if (strcmp(D.blobs[i].name, name) == 0) {
             strbuf err = STRBUF_INIT;
             fv *v = fvj_parse(D.blobs[i].data, D.blobs[i].len, &err);
-            ck_assert_msg(v != NULL, "%s is not JSON: %s", name, sb_str(&err));
+            ck_assert_msg(v != NULL, "%s is not JSON: %s", name, err.buf);
             sb_release(&err);
             return v;
         }
@@ -541,7 +539,7 @@ START_TEST(test_watches_keep_state)
     fv_set(e, "watches", strlist("/a", NULL, NULL));
     add("Execute", e);
     gen_ok();
-    ck_assert_ptr_nonnull(strstr(sb_str(&D.text), "\"--no-sync\",\"--state\",\"/.fuse/state\","));
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "\"--no-sync\",\"--state\",\"/.fuse/state\","));
 }
 END_TEST
 
@@ -550,9 +548,9 @@ START_TEST(test_sixty_one_per_step)
     add_files(60);
     gen_ok();
     /* FROM, COPY fuse-apply, 60 RUNs, cleanup. */
-    ck_assert_uint_eq(count_lines(sb_str(&D.text), "RUN "), 61);
+    ck_assert_uint_eq(count_lines(D.text.buf, "RUN "), 61);
     ck_assert_uint_eq(D.nblobs, 0);
-    fv *last = run_json(sb_str(&D.text), 62);
+    fv *last = run_json(D.text.buf, 62);
     ck_assert_str_eq(fv_gets(fv_get(last, "File"), "name"), "/f60");
     fv_free(last);
 }
@@ -562,7 +560,7 @@ START_TEST(test_many_grouped)
 {
     add_files(300);
     gen_ok();
-    const char *t = sb_str(&D.text);
+    const char *t = D.text.buf;
     /* 10 batches (COPY + RUN) of the first 260, then the last 40 alone. */
     ck_assert_uint_eq(count_lines(t, "COPY .fuse/steps/"), 10);
     ck_assert_uint_eq(count_lines(t, "RUN "), 10 + 40 + 1);
@@ -600,7 +598,7 @@ START_TEST(test_many_edit_last)
     add_file("/last", "one", 3);
     gen_ok();
     strbuf before = STRBUF_INIT;
-    sb_adds(&before, sb_str(&D.text));
+    sb_adds(&before, D.text.buf);
     df_free(&D);
     bundle_free(&B);
     bundle_init(&B);
@@ -608,7 +606,7 @@ START_TEST(test_many_edit_last)
     add_file("/last", "two", 3);
     gen_ok();
     /* Same lines but one: the last resource's RUN, before the cleanup. */
-    const char *a = sb_str(&before), *b = sb_str(&D.text);
+    const char *a = before.buf, *b = D.text.buf;
     size_t line = 0, diff = 0, where = 0;
     while (*a && *b) {
         const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
@@ -648,7 +646,7 @@ START_TEST(test_ten_thousand_lines_short)
 {
     add_files(10000);
     gen_ok();
-    const char *t = sb_str(&D.text);
+    const char *t = D.text.buf;
     for (const char *p = t; *p;) {
         const char *nl = strchr(p, '\n');
         ck_assert_uint_lt((size_t)(nl - p), 60 * 1024);
@@ -678,7 +676,7 @@ START_TEST(test_dry_run)
     ck_assert_ptr_null(strstr(buf, "hunter2"));
     const char *json = buf + D.text.len + 1;
     fv *v = fvj_parse(json, strlen(json), &E);
-    ck_assert_msg(v != NULL, "%s", sb_str(&E));
+    ck_assert_msg(v != NULL, "%s", E.buf);
     const fv *res = fv_get(v, "resources");
     ck_assert_uint_eq(res->n, 2);
     ck_assert_str_eq(fv_gets(fv_get(res->items[1], "File"), "contents"), "<sensitive>");
@@ -696,7 +694,7 @@ START_TEST(test_dry_run_error)
     ck_assert_int_eq(build_dry_run(O, &B, out, &E), BUILD_FAILED);
     ck_assert_int_eq(fclose(out), 0);
     ck_assert_uint_eq(len, 0);
-    ck_assert_str_eq(sb_str(&E), "user contains a line break, which a Dockerfile cannot hold");
+    ck_assert_str_eq(E.buf, "user contains a line break, which a Dockerfile cannot hold");
     free(buf);
 }
 END_TEST

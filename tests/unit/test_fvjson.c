@@ -13,8 +13,8 @@ static const char *W(fv *v)
 {
     strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
     int rc = fvj_write(v, &sb, 0, &err);
-    ck_assert_msg(rc == 0, "write failed: %s", sb_str(&err));
-    snprintf(out, sizeof out, "%s", sb_str(&sb));
+    ck_assert_msg(rc == 0, "write failed: %s", err.buf);
+    snprintf(out, sizeof out, "%s", sb.buf);
     sb_release(&sb);
     sb_release(&err);
     fv_free(v);
@@ -25,7 +25,7 @@ static fv *P(const char *json)
 {
     strbuf err = STRBUF_INIT;
     fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "parse of %s failed: %s", json, sb_str(&err));
+    ck_assert_msg(v != NULL, "parse of %s failed: %s", json, err.buf);
     sb_release(&err);
     return v;
 }
@@ -37,7 +37,7 @@ static const char *E(const char *json, size_t len)
     fv *v = fvj_parse(json, len, &err);
     ck_assert_ptr_null(v);
     ck_assert_uint_gt(err.len, 0);
-    snprintf(out, sizeof out, "%s", sb_str(&err));
+    snprintf(out, sizeof out, "%s", err.buf);
     sb_release(&err);
     return out;
 }
@@ -84,7 +84,7 @@ START_TEST(test_pretty)
     fv_set(m, "a", fv_num(1));
     strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
     ck_assert_int_eq(fvj_write(m, &sb, FVJ_PRETTY, &err), 0);
-    ck_assert_str_eq(sb_str(&sb), "{\n  \"a\": 1\n}\n");
+    ck_assert_str_eq(sb.buf, "{\n  \"a\": 1\n}\n");
     fv_free(m);
     sb_release(&sb);
     sb_release(&err);
@@ -151,10 +151,10 @@ START_TEST(test_base64_vectors)
     for (size_t i = 0; i < 7; i++) {
         strbuf sb = STRBUF_INIT;
         fvj_base64_encode((const unsigned char *)plain[i], strlen(plain[i]), &sb);
-        ck_assert_str_eq(sb_str(&sb), enc[i]);
+        ck_assert_str_eq(sb.buf, enc[i]);
         sb_reset(&sb);
         ck_assert_int_eq(fvj_base64_decode(enc[i], strlen(enc[i]), &sb), 0);
-        ck_assert_str_eq(sb_str(&sb), plain[i]);
+        ck_assert_str_eq(sb.buf, plain[i]);
         sb_release(&sb);
     }
     const char *bad[] = {"Zg=", "Z===", "Zg=a", "Zm9v!A==", "=Zg=", "Zg==Zg=="};
@@ -194,7 +194,7 @@ START_TEST(test_numbers)
     strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
     fv *nan = fv_num(NAN);
     ck_assert_int_eq(fvj_write(nan, &sb, 0, &err), -1);
-    ck_assert_str_eq(sb_str(&err), "cannot write JSON: number is infinite or not a number");
+    ck_assert_str_eq(err.buf, "cannot write JSON: number is infinite or not a number");
     fv_free(nan);
     sb_release(&sb);
     sb_release(&err);
@@ -252,7 +252,7 @@ START_TEST(test_write_bad_key)
     fv_set(m, "\xff", fv_num(1));
     strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
     ck_assert_int_eq(fvj_write(m, &sb, 0, &err), -1);
-    ck_assert_str_eq(sb_str(&err), "cannot write JSON: a table key is not valid UTF-8");
+    ck_assert_str_eq(err.buf, "cannot write JSON: a table key is not valid UTF-8");
     fv_free(m);
     sb_release(&sb);
     sb_release(&err);

@@ -31,7 +31,7 @@ static void merge_err(const fv *decl, int is_container, const char *word, const 
     strbuf err = STRBUF_INIT;
     fv *out = merge(decl, is_container, word, &err);
     ck_assert_ptr_null(out);
-    ck_assert_str_eq(sb_str(&err), want);
+    ck_assert_str_eq(err.buf, want);
     sb_release(&err);
 }
 
@@ -39,7 +39,7 @@ static void decl_err(const fv *decl, int is_container, const char *want)
 {
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(opt_check_decl(decl, is_container, &err), -1);
-    ck_assert_str_eq(sb_str(&err), want);
+    ck_assert_str_eq(err.buf, want);
     sb_release(&err);
 }
 
@@ -230,7 +230,7 @@ START_TEST(merge_types)
                   "ports=8000;53/udp;8001/tcp,no_cache=yes,version=2\\;3,from_image=busybox,"
                   "maintainer=Me <me@x>,user=www,workdir=/srv",
                   &err);
-    ck_assert_msg(a != NULL, "%s", sb_str(&err));
+    ck_assert_msg(a != NULL, "%s", err.buf);
     ck_assert_str_eq(fv_gets(a, "tag"), "mytag");
     fv *env = fv_get(a, "env");
     ck_assert_int_eq(env->kind, FV_MAP);
@@ -295,7 +295,7 @@ static const char *words(strbuf *out, const char *word)
     sb_reset(out);
     fv *a = merge(NULL, 1, word, &err);
     if (!a) {
-        sb_addf(out, "error: %s", sb_str(&err));
+        sb_addf(out, "error: %s", err.buf);
     } else {
         fv *cmd = fv_get(a, "cmd") ? fv_get(a, "cmd") : fv_get(a, "entrypoint");
         ck_assert_int_eq(cmd->kind, FV_LIST);
@@ -304,7 +304,7 @@ static const char *words(strbuf *out, const char *word)
     }
     fv_free(a);
     sb_release(&err);
-    return sb_str(out);
+    return out->buf;
 }
 
 START_TEST(merge_shell_words)
@@ -368,15 +368,15 @@ START_TEST(accepted)
 {
     strbuf sb = STRBUF_INIT;
     opt_accepted(NULL, 1, &sb);
-    ck_assert_str_eq(sb_str(&sb), "cmd, entrypoint, env, from_image, labels, maintainer, no_cache, "
-                                  "ports, tag, user, volumes, workdir");
+    ck_assert_str_eq(sb.buf, "cmd, entrypoint, env, from_image, labels, maintainer, no_cache, "
+                             "ports, tag, user, volumes, workdir");
     sb_reset(&sb);
     fv *params = fv_map();
     fv_set(params, "zeta", fv_strz("1"));
     fv_set(params, "alpha", fv_strz("2"));
     fv *d = decl1("params", params);
     opt_accepted(d, 0, &sb);
-    ck_assert_str_eq(sb_str(&sb), "alpha, zeta");
+    ck_assert_str_eq(sb.buf, "alpha, zeta");
     fv_free(d);
     sb_release(&sb);
 }

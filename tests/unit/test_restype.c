@@ -11,7 +11,7 @@ static fv *J(const char *json)
 {
     strbuf err = STRBUF_INIT;
     fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, sb_str(&err));
+    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, err.buf);
     sb_release(&err);
     return v;
 }
@@ -25,7 +25,7 @@ static const char *check_fv(const char *type, fv *fields)
     strbuf err = STRBUF_INIT;
     int rc = rt_validate(t, fields, &err);
     ck_assert_int_eq(rc, err.len ? -1 : 0);
-    snprintf(msg, sizeof msg, "%s", sb_str(&err));
+    snprintf(msg, sizeof msg, "%s", err.buf);
     sb_release(&err);
     fv_free(fields);
     return msg;
@@ -323,26 +323,26 @@ START_TEST(test_ident)
     strbuf sb = STRBUF_INIT;
     fv *f = J("{\"name\": \"/index.html\"}");
     rt_ident(rt_find("File"), f, &sb);
-    ck_assert_str_eq(sb_str(&sb), "File[/index.html]");
+    ck_assert_str_eq(sb.buf, "File[/index.html]");
     fv_free(f);
     sb_reset(&sb);
     f = J("{\"name\": \"python3\"}");
     rt_ident(rt_find("Package"), f, &sb);
-    ck_assert_str_eq(sb_str(&sb), "Package[python3]");
+    ck_assert_str_eq(sb.buf, "Package[python3]");
     fv_free(f);
     sb_reset(&sb);
     f = J("{\"name\": [\"curl\", \"git\"]}");
     rt_ident(rt_find("Package"), f, &sb);
-    ck_assert_str_eq(sb_str(&sb), "Package[curl,git]");
+    ck_assert_str_eq(sb.buf, "Package[curl,git]");
     sb_reset(&sb);
     rt_name(f, &sb);
-    ck_assert_str_eq(sb_str(&sb), "curl,git");
+    ck_assert_str_eq(sb.buf, "curl,git");
     fv_free(f);
     sb_reset(&sb);
     /* A newline in a name must not split a message or a progress line. */
     f = J("{\"name\": \"/a\\nb\\u007f\"}");
     rt_ident(rt_find("File"), f, &sb);
-    ck_assert_str_eq(sb_str(&sb), "File[/a\\x0ab\\x7f]");
+    ck_assert_str_eq(sb.buf, "File[/a\\x0ab\\x7f]");
     fv_free(f);
     sb_release(&sb);
 }
@@ -364,7 +364,7 @@ START_TEST(test_kind_names)
     memset(longs, 'a', sizeof longs);
     rt_quote(&sb, longs, sizeof longs);
     ck_assert_uint_eq(sb.len, 1 + 60 + 3 + 1);
-    ck_assert_str_eq(sb_str(&sb) + 61, "...\"");
+    ck_assert_str_eq(sb.buf + 61, "...\"");
     sb_release(&sb);
 }
 END_TEST

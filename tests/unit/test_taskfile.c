@@ -63,7 +63,7 @@ static void put(const char *path, const char *text)
 /* The first line of err, for exact comparison. */
 static char *first_line(const strbuf *err)
 {
-    const char *s = sb_str(err);
+    const char *s = err->buf;
     return xmemdup(s, strcspn(s, "\n"));
 }
 
@@ -101,7 +101,7 @@ static void expect(const char *fusefile, const char *word, int status, const cha
     strbuf err = STRBUF_INIT;
     int rc = run(fusefile, word, NULL, &err);
     char *first = first_line(&err);
-    ck_assert_msg(rc == status, "status %d, expected %d (error: %s)", rc, status, sb_str(&err));
+    ck_assert_msg(rc == status, "status %d, expected %d (error: %s)", rc, status, err.buf);
     ck_assert_str_eq(first, line);
     free(first);
     sb_release(&err);
@@ -111,7 +111,7 @@ static void expect_ok(const char *word, strbuf *out)
 {
     strbuf err = STRBUF_INIT;
     int rc = run(NULL, word, out, &err);
-    ck_assert_msg(rc == 0, "status %d: %s", rc, sb_str(&err));
+    ck_assert_msg(rc == 0, "status %d: %s", rc, err.buf);
     sb_release(&err);
 }
 
@@ -262,7 +262,7 @@ START_TEST(test_bad_input)
     int rc = run(NULL, c->word, NULL, &err);
     char *first = first_line(&err);
     ck_assert_msg(rc == c->status, "%s: status %d, expected %d (%s)", c->what, rc, c->status,
-                  sb_str(&err));
+                  err.buf);
     ck_assert_msg(strcmp(first, c->line) == 0, "%s:\n got: %s\nwant: %s", c->what, first, c->line);
     free(first);
     sb_release(&err);
@@ -315,13 +315,13 @@ START_TEST(test_unknown_task_suggests)
     put("tasks/web.lua", "api = task(function () end)\n");
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(run(NULL, "app_servr", NULL, &err), 2);
-    ck_assert_str_eq(sb_str(&err), "unknown task \"app_servr\"\ndid you mean \"app_server\"?");
+    ck_assert_str_eq(err.buf, "unknown task \"app_servr\"\ndid you mean \"app_server\"?");
     sb_reset(&err);
     ck_assert_int_eq(run(NULL, "api", NULL, &err), 2);
-    ck_assert_str_eq(sb_str(&err), "unknown task \"api\"\ndid you mean \"web.api\"?");
+    ck_assert_str_eq(err.buf, "unknown task \"api\"\ndid you mean \"web.api\"?");
     sb_reset(&err);
     ck_assert_int_eq(run(NULL, "zzzzzzzzzzzz", NULL, &err), 2);
-    ck_assert_str_eq(sb_str(&err), "unknown task \"zzzzzzzzzzzz\"\nfuse -l lists the tasks");
+    ck_assert_str_eq(err.buf, "unknown task \"zzzzzzzzzzzz\"\nfuse -l lists the tasks");
     sb_release(&err);
 }
 END_TEST
@@ -334,8 +334,7 @@ START_TEST(test_duplicate_resource_detail)
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(run(NULL, "c", NULL, &err), 2);
     ck_assert_str_eq(
-        sb_str(&err),
-        "fusefile.lua:3: duplicate resource File[/i]\nfirst defined at fusefile.lua:2");
+        err.buf, "fusefile.lua:3: duplicate resource File[/i]\nfirst defined at fusefile.lua:2");
     sb_release(&err);
 }
 END_TEST
@@ -352,7 +351,7 @@ START_TEST(test_rejection_can_be_caught)
                         "end)\n");
     strbuf out = STRBUF_INIT;
     expect_ok("c", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "\"name\": \"after\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\"name\": \"after\""));
     sb_release(&out);
 }
 END_TEST
@@ -383,9 +382,9 @@ START_TEST(test_hello_dry_run)
     ck_assert_ptr_null(tf_find(h, "nosuch"));
     tf_close(h);
     expect_ok("app_server:tag=mytag,ports=8000;8001", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "EXPOSE 8000 8001\n"));
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "\"Package\""));
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "\"contents\": \"HELLO WORLD!\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "EXPOSE 8000 8001\n"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\"Package\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\"contents\": \"HELLO WORLD!\""));
     sb_release(&out);
     sb_release(&err);
 }
@@ -531,7 +530,7 @@ START_TEST(test_yield_and_add_share_the_bundle)
                         "end)\n");
     strbuf out = STRBUF_INIT;
     expect_ok("c", &out);
-    const char *s = sb_str(&out);
+    const char *s = out.buf;
     const char *one = strstr(s, "\"one\""), *two = strstr(s, "\"two\""),
                *three = strstr(s, "\"three\"");
     ck_assert(one && two && three && one < two && two < three);
@@ -593,7 +592,7 @@ START_TEST(test_run_container_from_task)
                         "all = task(function () img:run { tag = \"from-run\" } end)\n");
     strbuf out = STRBUF_INIT;
     expect_ok("all", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "\"name\": \"from-run\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\"name\": \"from-run\""));
     sb_release(&out);
 }
 END_TEST
@@ -609,7 +608,7 @@ START_TEST(test_args_of_container)
         "end)\n");
     strbuf out = STRBUF_INIT;
     expect_ok("c:tag=cli,v=2", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "\"name\": \"p2\""));
+    ck_assert_ptr_nonnull(strstr(out.buf, "\"name\": \"p2\""));
     sb_release(&out);
 }
 END_TEST
@@ -645,7 +644,7 @@ START_TEST(test_sh)
     tf_close(h);
     ck_assert_int_eq(tf_open(&h, "fail.lua", &err), 0);
     ck_assert_int_eq(tf_run(h, &t, &real, stdout, &err), 1);
-    ck_assert_str_eq(sb_str(&err), "fail.lua:2: sh: command exited with status 3: exit 3");
+    ck_assert_str_eq(err.buf, "fail.lua:2: sh: command exited with status 3: exit 3");
     tf_close(h);
     sb_release(&err);
 }
@@ -668,7 +667,7 @@ START_TEST(test_display)
     ck_assert_str_eq(buf, "web\n    Serve it\n    for real\n\n    task, defined at fusefile.lua:1\n"
                           "    arguments: port\n");
     ck_assert_int_eq(tf_display(h, "wbe", stdout, &err), 2);
-    ck_assert_str_eq(sb_str(&err), "unknown task \"wbe\"\ndid you mean \"web\"?");
+    ck_assert_str_eq(err.buf, "unknown task \"wbe\"\ndid you mean \"web\"?");
     tf_close(h);
     sb_release(&err);
 }
@@ -688,7 +687,7 @@ START_TEST(test_require_own_module)
     ck_assert_int_eq(chdir("deep"), 0);
     strbuf out = STRBUF_INIT;
     expect_ok("c", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "from module"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "from module"));
     sb_release(&out);
 }
 END_TEST
