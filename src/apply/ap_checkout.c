@@ -11,6 +11,7 @@
 
 #include "ap.h"
 #include "mem.h"
+#include "strvec.h"
 
 typedef struct ap_git {
     ap_ctx *c;
@@ -21,16 +22,13 @@ typedef struct ap_git {
 /* Runs git with the given arguments (NULL-terminated); output into out. */
 static int ap_git_run(ap_git *g, strbuf *out, strbuf *err, char **args)
 {
-    size_t n = 0;
-    while (args[n])
-        n++;
-    char **argv = xcalloc(n + 2, sizeof *argv);
-    argv[0] = g->git.buf;
-    memcpy(argv + 1, args, n * sizeof *argv);
+    strvec argv = STRVEC_INIT;
+    strvec_push(&argv, g->git.buf);
+    strvec_pushv(&argv, (const char *const *)args);
     strbuf tmp = STRBUF_INIT;
     if (!out)
         out = &tmp;
-    g->cmd.argv = argv;
+    g->cmd.argv = argv.v;
     int rc = ap_cmd_run(&g->cmd, out, err);
     if (rc > 0) {
         sb_addf(err, "git %s exited with status %d", args[0][0] == '-' ? args[2] : args[0], rc);
@@ -38,7 +36,7 @@ static int ap_git_run(ap_git *g, strbuf *out, strbuf *err, char **args)
     }
     g->cmd.argv = NULL;
     sb_release(&tmp);
-    free(argv);
+    strvec_clear(&argv);
     return rc == 0 ? 0 : -1;
 }
 

@@ -8,6 +8,7 @@
 
 #include "ap.h"
 #include "mem.h"
+#include "strvec.h"
 
 /* Runs "sh -c script" as cmd describes; returns its status or -1. */
 static int ap_exec_sh(ap_cmd *cmd, const char *script, strbuf *output, strbuf *err)
@@ -39,13 +40,13 @@ static int ap_exec_one(ap_ctx *c, ap_cmd *cmd, const fv *command, long want, str
         rc = ap_exec_sh(cmd, command->str, &output, err);
         shown = command->str;
     } else {
-        char **argv = xcalloc(command->n + 1, sizeof *argv);
+        strvec argv = STRVEC_INIT;
         for (size_t i = 0; i < command->n; i++)
-            argv[i] = command->items[i]->kind == FV_STR ? command->items[i]->str : "";
-        cmd->argv = argv;
+            strvec_push(&argv, command->items[i]->kind == FV_STR ? command->items[i]->str : "");
+        cmd->argv = argv.v;
         rc = command->n ? ap_cmd_run(cmd, &output, err) : 0;
         cmd->argv = NULL;
-        free(argv);
+        strvec_clear(&argv);
         shown = command->n ? command->items[0]->str : "";
     }
     if (rc >= 0 && rc != want) {

@@ -11,6 +11,7 @@
 
 #include "ap.h"
 #include "mem.h"
+#include "strvec.h"
 
 typedef enum { AP_PM_NONE, AP_PM_APT, AP_PM_DNF, AP_PM_YUM, AP_PM_APK } ap_pm;
 
@@ -155,31 +156,27 @@ static int ap_apt_stale(const strbuf *out)
 
 static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbuf *err)
 {
-    fv *argv = fv_list();
+    strvec av = STRVEC_INIT;
     const char *verb = p->pm == AP_PM_APK ? "add" : "install";
-    fv_push(argv, fv_strz(p->tool.buf));
-    fv_push(argv, fv_strz(verb));
+    strvec_push(&av, p->tool.buf);
+    strvec_push(&av, verb);
     if (p->pm == AP_PM_APT) {
-        fv_push(argv, fv_strz("-y"));
-        fv_push(argv, fv_strz("-q"));
-        fv_push(argv, fv_strz("--no-install-recommends"));
+        strvec_push(&av, "-y");
+        strvec_push(&av, "-q");
+        strvec_push(&av, "--no-install-recommends");
     } else if (p->pm == AP_PM_APK) {
-        fv_push(argv, fv_strz("--no-cache"));
+        strvec_push(&av, "--no-cache");
     } else {
-        fv_push(argv, fv_strz("-y"));
-        fv_push(argv, fv_strz("--setopt=install_weak_deps=False"));
+        strvec_push(&av, "-y");
+        strvec_push(&av, "--setopt=install_weak_deps=False");
     }
     for (size_t i = 0; i < names->n; i++) {
-        strbuf s = STRBUF_INIT;
-        sb_adds(&s, names->items[i]->str);
         if (version)
-            sb_addf(&s, "%c%s", p->pm == AP_PM_APT || p->pm == AP_PM_APK ? '=' : '-', version);
-        fv_push(argv, fv_strz(s.buf));
-        sb_release(&s);
+            strvec_pushf(&av, "%s%c%s", names->items[i]->str,
+                         p->pm == AP_PM_APT || p->pm == AP_PM_APK ? '=' : '-', version);
+        else
+            strvec_push(&av, names->items[i]->str);
     }
-    char **av = xcalloc(argv->n + 1, sizeof *av);
-    for (size_t i = 0; i < argv->n; i++)
-        av[i] = argv->items[i]->str;
     int updated = 0, rc = 0;
     if (p->pm == AP_PM_APT && ap_apt_lists_empty(p->c)) {
         rc = ap_apt_update(p, err);
@@ -187,14 +184,14 @@ static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbu
     }
     strbuf out = STRBUF_INIT;
     if (rc == 0)
-        rc = ap_pkg_run(p, av, &out, err);
+        rc = ap_pkg_run(p, av.v, &out, err);
     /* Stale lists: fetch them once and try again. */
     if (rc > 0 && p->pm == AP_PM_APT && !updated && ap_apt_stale(&out)) {
         sb_reset(&out);
         updated = 1;
         rc = ap_apt_update(p, err);
         if (rc == 0)
-            rc = ap_pkg_run(p, av, &out, err);
+            rc = ap_pkg_run(p, av.v, &out, err);
     }
     if (rc > 0) {
         sb_addf(err, "%s %s exited with status %d", p->tool.buf, verb, rc);
@@ -203,35 +200,30 @@ static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbu
     if (p->pm == AP_PM_APT)
         ap_apt_clean(p, updated);
     sb_release(&out);
-    free(av);
-    fv_free(argv);
+    strvec_clear(&av);
     return rc == 0 ? 0 : -1;
 }
 
 static int ap_pkg_remove(ap_pkg *p, const fv *names, int purge, strbuf *err)
 {
-    fv *argv = fv_list();
-    fv_push(argv, fv_strz(p->tool.buf));
+    strvec av = STRVEC_INIT;
+    strvec_push(&av, p->tool.buf);
     if (p->pm == AP_PM_APK)
-        fv_push(argv, fv_strz("del"));
+        strvec_push(&av, "del");
     else {
-        fv_push(argv, fv_strz(p->pm == AP_PM_APT && purge ? "purge" : "remove"));
-        fv_push(argv, fv_strz("-y"));
+        strvec_push(&av, p->pm == AP_PM_APT && purge ? "purge" : "remove");
+        strvec_push(&av, "-y");
     }
     for (size_t i = 0; i < names->n; i++)
-        fv_push(argv, fv_strz(names->items[i]->str));
-    char **av = xcalloc(argv->n + 1, sizeof *av);
-    for (size_t i = 0; i < argv->n; i++)
-        av[i] = argv->items[i]->str;
+        strvec_push(&av, names->items[i]->str);
     strbuf out = STRBUF_INIT;
-    int rc = ap_pkg_run(p, av, &out, err);
+    int rc = ap_pkg_run(p, av.v, &out, err);
     if (rc > 0) {
-        sb_addf(err, "%s %s exited with status %d", p->tool.buf, av[1], rc);
+        sb_addf(err, "%s %s exited with status %d", p->tool.buf, av.v[1], rc);
         ap_cmd_explain(err, &out);
     }
     sb_release(&out);
-    free(av);
-    fv_free(argv);
+    strvec_clear(&av);
     return rc == 0 ? 0 : -1;
 }
 
