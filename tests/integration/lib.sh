@@ -2,13 +2,27 @@
 #
 # ok/not_ok print the lines tests/run.sh counts. check NAME CMD... runs CMD
 # and reports. Each test script works in its own temp dir, removed on exit,
-# and removes the images it tagged (fuse-it/*).
+# and removes the images it tagged (fuse-it/*) with on_exit.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUSE=${FUSE_BUILD:-$ROOT/build}/fuse
 FUSE_APPLY=${FUSE_BUILD:-$ROOT/build}/fuse-apply
 WORK=$(mktemp -d /tmp/fuse-it.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+
+# on_exit CMD: runs CMD (eval'ed, so it sees the variables as they are then)
+# when the script exits, the last registered first, before $WORK goes. The
+# one EXIT trap is lib.sh's: a script that set its own would lose $WORK's
+# removal and every other hook.
+LIB_ON_EXIT=()
+on_exit() { LIB_ON_EXIT+=("$1"); }
+lib_exit() {
+    local i
+    for ((i = ${#LIB_ON_EXIT[@]} - 1; i >= 0; i--)); do
+        eval "${LIB_ON_EXIT[i]}"
+    done
+    rm -rf "$WORK"
+}
+trap lib_exit EXIT
 
 # FUSE_WRAPPER="valgrind -q ..." (make valgrind) runs every fuse invocation
 # under that command: $FUSE becomes a script, so "$FUSE", timeout "$FUSE" and

@@ -10,9 +10,8 @@ NAMES=()
 cleanup_containers() {
     local n
     for n in "${NAMES[@]}"; do docker rm -f "$n" >/dev/null 2>&1; done
-    rm -rf "$WORK"
 }
-trap cleanup_containers EXIT
+on_exit cleanup_containers
 
 # start_with IMAGE NAME: a container that idles, with fuse-apply and the
 # bundles of $WORK copied in under /.fuse.

@@ -13,9 +13,8 @@ HELLO_TAG=myproject:appserver
 cleanup() {
     docker images --format '{{.Repository}}:{{.Tag}}' | grep '^fuse-it/' |
         xargs -r docker rmi -f >/dev/null 2>&1
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 containers() { docker ps -aq | wc -l; }
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null; }

@@ -10,11 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TAG=fuse-it/copy-$$
-cleanup() {
-    docker rmi -f "$TAG" "$TAG-fail" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG" "$TAG-fail" >/dev/null 2>&1'
 
 mkdir -p "$WORK/p" && cd "$WORK/p" || exit 1
 # 4 MiB of random bytes: the image must not hold them twice.

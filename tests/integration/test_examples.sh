@@ -26,9 +26,8 @@ cleanup() {
     local c
     for c in "${CIDS[@]}"; do docker rm -f "$c" >/dev/null 2>&1; done
     docker rmi -f "${IMAGES[@]}" >/dev/null 2>&1
-    rm -rf "$WORK"
 }
-trap cleanup EXIT
+on_exit cleanup
 
 # http_get PORT PATH: the body of an HTTP/1.0 GET (bash /dev/tcp; no curl needed).
 http_get() {

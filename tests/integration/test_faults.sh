@@ -16,11 +16,7 @@
 # shellcheck source=tests/integration/dockerd2.sh
 . "$(dirname "$0")/dockerd2.sh"
 
-cleanup() {
-    d2_stop
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit d2_stop
 
 TAG=fuse-fault/app
 mkdir -p "$WORK/tmp" "$WORK/proj"

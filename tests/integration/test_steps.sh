@@ -5,11 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TAG=fuse-it/steps-$$
-cleanup() {
-    docker rmi -f "$TAG" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG" >/dev/null 2>&1'
 
 # 300 Files, one with binary contents (a blob inside a batch), one from a
 # source file, and an Execute that watches a batched File.

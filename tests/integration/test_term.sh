@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TAG=fuse-it/term-$$
-cleanup() {
-    docker rmi -f "$TAG" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG" >/dev/null 2>&1'
 
 ESC=$'\033'
 # on_tty CMD: runs CMD (a shell string) on a pseudo-terminal, output to stdout.
