@@ -40,12 +40,15 @@ APPLY_SRC  = $(filter-out src/apply/main.c,$(wildcard src/apply/*.c))
 # types.lua only describes the API to editors (---@meta): installed, not embedded.
 LUA_SRC    = $(sort $(filter-out lua/fuse/types.lua,$(wildcard lua/fuse/*.lua)))
 TEST_SRC   = $(wildcard tests/unit/test_*.c)
+# What the unit tests share besides headers (the fake engine), linked into each.
+TESTLIB_SRC = $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 
 SHARED_OBJ = $(SHARED_SRC:%.c=$(BUILD)/%.o)
 FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o
 APPLY_OBJ  = $(APPLY_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    = $(SHARED_OBJ) $(FUSE_OBJ) $(APPLY_OBJ)
 TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TESTLIB_OBJ = $(TESTLIB_SRC:tests/unit/%.c=$(BUILD)/testlib/%.o)
 
 # The payload is built with musl so it is small and static; its objects live apart.
 # Debian's yajl.pc says includedir=/usr/include/yajl, others /usr/include: the
@@ -90,9 +93,13 @@ $(MUSL_DIR)/%.o: %.c | $(MUSL_DIR)/include/yajl
 $(BUILD)/fuse-apply: $(MUSL_OBJ)
 	$(MUSLCC) -static -Os -Wl,--gc-sections -s -o $@ $(MUSL_OBJ) $(YAJL_STATIC)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) tests/unit/testutil.h
+$(BUILD)/testlib/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TESTLIB_OBJ) tests/unit/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TESTLIB_OBJ) $(LIB_OBJ) $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 # Installs the Debian packages that are missing (a fresh machine has none).
 deps:

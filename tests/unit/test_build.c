@@ -1,152 +1,25 @@
 /* test_build.c -- build_run against a fake Docker engine on a unix socket.
  *
- * The fake answers POST /build with a canned response stream, records the
- * request line and the (chunked) tar it received, so the whole path is
- * checked without a daemon: query, context, progress lines, the final line
- * and the failure report. */
+ * The fake (fakeengine.h) answers POST /build with a canned response stream,
+ * records the request line and the (chunked) tar it received, so the whole
+ * path is checked without a daemon: query, context, progress lines, the
+ * final line and the failure report. */
 #include "build.h"
+#include "fakeengine.h"
 #include "mem.h"
 #include "testutil.h"
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static char dir[64], sock_path[100], req_path[128], body_path[128];
-
-static void setup(void)
-{
-    strcpy(dir, "/tmp/fuse-build-test.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(sock_path, sizeof sock_path, "%.60s/docker.sock", dir);
-    snprintf(req_path, sizeof req_path, "%s/request", dir);
-    snprintf(body_path, sizeof body_path, "%s/body.tar", dir);
-    char host[160];
-    snprintf(host, sizeof host, "unix://%s", sock_path);
-    setenv("DOCKER_HOST", host, 1);
-    setenv("DOCKER_API_VERSION", "1.41", 1);
-}
-
-static void teardown(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Buffered reading of the one connection. */
-typedef struct conn {
-    int fd;
-    char buf[65536];
-    size_t len, pos;
-} conn;
-
-static int conn_getc(conn *c)
-{
-    if (c->pos == c->len) {
-        ssize_t n = read(c->fd, c->buf, sizeof c->buf);
-        if (n <= 0)
-            return -1;
-        c->len = (size_t)n;
-        c->pos = 0;
-    }
-    return (unsigned char)c->buf[c->pos++];
-}
-
-static int conn_line(conn *c, strbuf *line)
-{
-    sb_reset(line);
-    int ch;
-    while ((ch = conn_getc(c)) >= 0 && ch != '\n')
-        if (ch != '\r')
-            sb_addc(line, ch);
-    return ch < 0 ? -1 : 0;
-}
-
-/* The fake engine: one connection, one request. Exits the child. */
-static void serve(int lfd, const char *response)
-{
-    conn *c = xcalloc(1, sizeof *c);
-    c->fd = accept(lfd, NULL, NULL);
-    if (c->fd < 0)
-        _exit(10);
-    strbuf line = STRBUF_INIT;
-    FILE *req = fopen(req_path, "w");
-    if (!req || conn_line(c, &line) < 0)
-        _exit(11);
-    fprintf(req, "%s\n", line.buf);
-    fclose(req);
-    int expect = 0, chunked = 0;
-    while (conn_line(c, &line) == 0 && line.len) {
-        expect |= strcasecmp(line.buf, "Expect: 100-continue") == 0;
-        chunked |= strcasecmp(line.buf, "Transfer-Encoding: chunked") == 0;
-    }
-    if (expect && write(c->fd, "HTTP/1.1 100 Continue\r\n\r\n", 25) != 25)
-        _exit(12);
-    if (!chunked)
-        _exit(13);
-    FILE *body = fopen(body_path, "wb");
-    for (;;) {
-        if (conn_line(c, &line) < 0)
-            _exit(14);
-        size_t n = strtoul(line.buf, NULL, 16);
-        if (n == 0)
-            break;
-        for (size_t i = 0; i < n; i++) {
-            int ch = conn_getc(c);
-            if (ch < 0)
-                _exit(15);
-            fputc(ch, body);
-        }
-        conn_line(c, &line); /* CRLF after the chunk */
-    }
-    conn_line(c, &line); /* the empty line after the last chunk */
-    fclose(body);
-    const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                       "Connection: close\r\n\r\n";
-    if (write(c->fd, head, strlen(head)) < 0 || write(c->fd, response, strlen(response)) < 0)
-        _exit(16);
-    close(c->fd);
-    sb_release(&line);
-    free(c);
-    _exit(0);
-}
-
-static pid_t start_fake(const char *response)
-{
-    int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
-    ck_assert_int_ge(lfd, 0);
-    struct sockaddr_un sa = {.sun_family = AF_UNIX};
-    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock_path);
-    unlink(sock_path);
-    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-    ck_assert_int_eq(listen(lfd, 4), 0);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0)
-        serve(lfd, response);
-    close(lfd);
-    return pid;
-}
-
-static void wait_fake(pid_t pid)
-{
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "fake engine failed: %d", st);
-}
 
 typedef struct run {
     int rc;
     char *out;
     size_t out_len;
     strbuf err;
+    fake f; /* what the engine received */
 } run;
 
 static void add(bundle *b, const char *type, const char *name, const char *k, const char *v)
@@ -161,9 +34,9 @@ static void add(bundle *b, const char *type, const char *name, const char *k, co
 
 static void run_build(const char *response, const build_flags *fl, run *r)
 {
-    /* Forked before anything is allocated: the child's copy then holds no
-     * memory only the parent frees, which valgrind would call lost. */
-    pid_t pid = start_fake(response);
+    fake_start_canned(&r->f, response);
+    /* The API version given: the build is the engine's one request. */
+    setenv("DOCKER_API_VERSION", "1.41", 1);
     bundle b;
     bundle_init(&b);
     add(&b, "File", "/index.html", "contents", "HELLO WORLD!");
@@ -176,7 +49,9 @@ static void run_build(const char *response, const build_flags *fl, run *r)
     sb_init(&r->err);
     r->rc = build_run(o, &b, fl, out, &r->err);
     ck_assert_int_eq(fclose(out), 0);
-    wait_fake(pid);
+    fake_stop(&r->f);
+    ck_assert_msg(r->f.n_build == 1 && r->f.chunked && r->f.body_complete,
+                  "fake engine failed: %d builds", r->f.n_build);
     fv_free(o);
     bundle_free(&b);
 }
@@ -185,6 +60,7 @@ static void run_free(run *r)
 {
     free(r->out);
     sb_release(&r->err);
+    fake_free(&r->f);
 }
 
 #define RUN1 "[\\\"/.fuse/fuse-apply\\\"]"
@@ -217,16 +93,15 @@ START_TEST(test_success)
     ck_assert_str_eq(r.out, "[1/2] File /index.html\n"
                             "[2/2] Execute check\n"
                             "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
-    char *req = test_slurp(req_path);
+    const char *req = r.f.requests.buf;
     ck_assert_ptr_nonnull(req);
     ck_assert_str_eq(req,
                      "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
-    free(req);
 
     /* The body was the tar context: Dockerfile and fuse-apply. */
     struct archive *a = archive_read_new();
     ck_assert_int_eq(archive_read_support_format_tar(a), ARCHIVE_OK);
-    ck_assert_int_eq(archive_read_open_filename(a, body_path, 10240), ARCHIVE_OK);
+    ck_assert_int_eq(archive_read_open_memory(a, r.f.body.buf, r.f.body.len), ARCHIVE_OK);
     struct archive_entry *e;
     ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
     ck_assert_str_eq(archive_entry_pathname(e), "Dockerfile");
@@ -314,7 +189,6 @@ Suite *build_suite(void)
     Suite *s = suite_create("build");
     TCase *tc = tcase_create("fake engine");
     tcase_set_timeout(tc, 30);
-    tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_success);
     tcase_add_test(tc, test_failure_names_resource);
     tcase_add_test(tc, test_failure_before_steps);
