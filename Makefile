@@ -93,11 +93,11 @@ $(MUSL_DIR)/%.o: %.c | $(MUSL_DIR)/include/yajl
 $(BUILD)/fuse-apply: $(MUSL_OBJ)
 	$(MUSLCC) -static -Os -Wl,--gc-sections -s -o $@ $(MUSL_OBJ) $(YAJL_STATIC)
 
-$(BUILD)/testlib/%.o: tests/unit/%.c
+$(BUILD)/testlib/%.o: tests/unit/%.c $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TESTLIB_OBJ) tests/unit/testutil.h
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(TESTLIB_OBJ) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(TESTLIB_OBJ) $(LIB_OBJ) $(PKG_LIBS) $(CHECK_LIBS) $(LDFLAGS) $(EXTRA_LDFLAGS)
 

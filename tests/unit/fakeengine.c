@@ -2,6 +2,7 @@
 #include "fakeengine.h"
 
 #include "cancel.h"
+#include "testutil.h"
 
 #include <check.h>
 #include <errno.h>
@@ -312,8 +313,7 @@ static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, cons
     sb_init(&f->body);
     sb_init(&f->requests);
     f->canned = canned;
-    snprintf(f->dir, sizeof f->dir, "/tmp/fuse-dk-test.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(f->dir));
+    test_tmpdir(f->dir, sizeof f->dir, "dk-test");
     snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
     f->lfd = tcp ? listen_tcp(&f->port) : listen_unix(f->sock);
     ck_assert_int_eq(pipe(f->stop), 0);

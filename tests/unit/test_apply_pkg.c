@@ -25,12 +25,6 @@ static void ta_apt(void)
         "esac\n");
 }
 
-static const char *ta_log(void)
-{
-    const char *s = ta_read("/log");
-    return s ? s : "";
-}
-
 START_TEST(pkg_fetches_lists_installs_cleans)
 {
     ta_apt();

@@ -28,12 +28,6 @@ static void ta_shadow_tools(void)
                                   "grep -v \"^$1:\" $R/etc/group > $R/g; mv $R/g $R/etc/group\n");
 }
 
-static const char *ta_log(void)
-{
-    const char *s = ta_read("/log");
-    return s ? s : "";
-}
-
 START_TEST(read_passwd_and_group)
 {
     ap_ctx c;

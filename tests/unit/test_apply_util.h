@@ -23,36 +23,6 @@
 static char ta_root[64];
 static char ta_out[65536], ta_err[65536];
 
-/* Fixture accounts: app (1000/1000), www (1001 in group www 1001, also in app). */
-static inline void ta_setup(void)
-{
-    strcpy(ta_root, "/tmp/fuse-ta.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(ta_root));
-    char p[256];
-    snprintf(p, sizeof p, "%s/etc", ta_root);
-    ck_assert_int_eq(mkdir(p, 0755), 0);
-    snprintf(p, sizeof p, "%s/etc/passwd", ta_root);
-    FILE *f = fopen(p, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("root:x:0:0:root:/root:/bin/sh\n"
-          "app:x:1000:1000:App User:/home/app:/bin/sh\n"
-          "www:x:1001:1001::/var/www:/usr/sbin/nologin\n",
-          f);
-    fclose(f);
-    snprintf(p, sizeof p, "%s/etc/group", ta_root);
-    f = fopen(p, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs("root:x:0:\napp:x:1000:www\nwww:x:1001:\nstaff:x:50:app,www\n", f);
-    fclose(f);
-}
-
-static inline void ta_teardown(void)
-{
-    strbuf err = STRBUF_INIT;
-    ap_rmtree(ta_root, &err);
-    sb_release(&err);
-}
-
 /* The absolute host path of rel under the test root. */
 static inline const char *ta_path(const char *rel)
 {
@@ -65,10 +35,27 @@ static inline const char *ta_path(const char *rel)
 
 static inline void ta_write(const char *rel, const char *data)
 {
-    FILE *f = fopen(ta_path(rel), "w");
-    ck_assert_msg(f != NULL, "cannot write %s", rel);
-    fputs(data, f);
-    fclose(f);
+    test_write(ta_path(rel), data, strlen(data));
+}
+
+/* Fixture accounts: app (1000/1000), www (1001 in group www 1001, also in app). */
+static inline void ta_setup(void)
+{
+    test_tmpdir(ta_root, sizeof ta_root, "ta");
+    char p[256];
+    snprintf(p, sizeof p, "%s/etc", ta_root);
+    ck_assert_int_eq(mkdir(p, 0755), 0);
+    ta_write("/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n"
+                            "app:x:1000:1000:App User:/home/app:/bin/sh\n"
+                            "www:x:1001:1001::/var/www:/usr/sbin/nologin\n");
+    ta_write("/etc/group", "root:x:0:\napp:x:1000:www\nwww:x:1001:\nstaff:x:50:app,www\n");
+}
+
+static inline void ta_teardown(void)
+{
+    strbuf err = STRBUF_INIT;
+    ap_rmtree(ta_root, &err);
+    sb_release(&err);
 }
 
 /* The contents of rel (a static buffer), or NULL when it cannot be read. */
@@ -82,6 +69,13 @@ static inline const char *ta_read(const char *rel)
     buf[n] = '\0';
     fclose(f);
     return buf;
+}
+
+/* The log the fake tools of ta_tool append to ("" before the first line). */
+static inline const char *ta_log(void)
+{
+    const char *s = ta_read("/log");
+    return s ? s : "";
 }
 
 static inline int ta_exists(const char *rel)
@@ -169,14 +163,7 @@ static inline int ta_leftovers(const char *rel)
 /* Puts an executable shell script at rel under the root (a fake system tool). */
 static inline void ta_tool(const char *rel, const char *script)
 {
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s", ta_path(rel));
-    for (char *p = dir + strlen(ta_root) + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0755);
-            *p = '/';
-        }
+    test_mkparents(ta_path(rel));
     FILE *f = fopen(ta_path(rel), "w");
     ck_assert_ptr_nonnull(f);
     fprintf(f, "#!/bin/sh\nR='%s'\n%s", ta_root, script);

@@ -8,20 +8,11 @@
 
 static char out[8192];
 
-static fv *J(const char *json)
-{
-    strbuf err = STRBUF_INIT;
-    fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, err.buf);
-    sb_release(&err);
-    return v;
-}
-
 /* Adds a resource that must be accepted. */
 static void add_ok(bundle *b, const char *type, const char *json, const char *where)
 {
     strbuf err = STRBUF_INIT;
-    int rc = bundle_add(b, rt_find(type), J(json), where, &err);
+    int rc = bundle_add(b, rt_find(type), test_json(json), where, &err);
     ck_assert_msg(rc == 0, "%s %s rejected: %s", type, json, err.buf);
     sb_release(&err);
 }
@@ -30,7 +21,7 @@ static void add_ok(bundle *b, const char *type, const char *json, const char *wh
 static const char *add_err(bundle *b, const char *type, const char *json)
 {
     strbuf err = STRBUF_INIT;
-    fv *f = J(json);
+    fv *f = test_json(json);
     size_t n = b->n;
     ck_assert_int_eq(bundle_add(b, rt_find(type), f, "fusefile.lua:9", &err), -1);
     ck_assert_uint_eq(b->n, n);

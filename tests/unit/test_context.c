@@ -14,23 +14,12 @@ static char tmpdir[64];
 
 static void setup(void)
 {
-    strcpy(tmpdir, "/tmp/fuse-ctx-test.XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+    test_tmpdir(tmpdir, sizeof tmpdir, "ctx-test");
 }
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
+    ck_assert_int_eq(test_rmtree(tmpdir), 0);
 }
 
 /* Reads the whole stream in reads of `chunk` bytes (odd sizes on purpose). */
@@ -112,7 +101,7 @@ START_TEST(test_contents_read_back)
     char *big = pattern(big_n);
     char src[128];
     snprintf(src, sizeof src, "%s/source.bin", tmpdir);
-    write_file(src, big, big_n);
+    test_write(src, big, big_n);
     ctx_entry es[] = {
         {"fuse-apply",
          "\x7f"
@@ -171,7 +160,7 @@ START_TEST(test_deterministic)
     char *big = pattern(big_n);
     char src[128];
     snprintf(src, sizeof src, "%s/s", tmpdir);
-    write_file(src, "on disk", 7);
+    test_write(src, "on disk", 7);
     ctx_entry es[] = {
         {"Dockerfile", "FROM y\n", 7, NULL, 0644},
         {".fuse/blobs/1", big, big_n, NULL, 0600},
@@ -241,7 +230,7 @@ static void check_changed(const char *how, size_t new_len, int remove_it)
     snprintf(src, sizeof src, "%s/changing", tmpdir);
     size_t len = 300 * 1024;
     char *data = pattern(len);
-    write_file(src, data, len);
+    test_write(src, data, len);
     ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600}, {"Dockerfile", "F\n", 2, NULL, 0644}};
     strbuf err = STRBUF_INIT, rest = STRBUF_INIT, want = STRBUF_INIT;
     ctx *c = ctx_new(es, 2, &err);
@@ -250,7 +239,7 @@ static void check_changed(const char *how, size_t new_len, int remove_it)
         ck_assert_int_eq(unlink(src), 0);
     } else {
         read_some(c, 100 * 1024); /* mid-send, the file is open */
-        write_file(src, data, new_len);
+        test_write(src, data, new_len);
     }
     ck_assert_int_eq(drain(c, 4096, &rest), -1);
     if (remove_it)
@@ -281,7 +270,7 @@ START_TEST(test_source_grows)
     snprintf(src, sizeof src, "%s/changing", tmpdir);
     size_t len = 300 * 1024;
     char *data = pattern(len + 10);
-    write_file(src, data, len);
+    test_write(src, data, len);
     ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600}};
     strbuf err = STRBUF_INIT, rest = STRBUF_INIT, want = STRBUF_INIT;
     ctx *c = ctx_new(es, 1, &err);

@@ -219,13 +219,11 @@ END_TEST
 
 START_TEST(tls_cert_without_key)
 {
-    char dir[] = "/tmp/fuse-dk-tls.XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[32];
+    test_tmpdir(dir, sizeof dir, "dk-tls");
     char path[64];
     snprintf(path, sizeof path, "%s/cert.pem", dir);
-    FILE *fp = fopen(path, "w");
-    ck_assert_ptr_nonnull(fp);
-    fclose(fp);
+    test_write(path, "", 0);
     setenv("DOCKER_HOST", "tcp://127.0.0.1:2376", 1);
     setenv("DOCKER_TLS_VERIFY", "1", 1);
     setenv("DOCKER_CERT_PATH", dir, 1);
@@ -251,8 +249,8 @@ END_TEST
 
 START_TEST(no_socket)
 {
-    char dir[] = "/tmp/fuse-dk-none.XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[32];
+    test_tmpdir(dir, sizeof dir, "dk-none");
     char host[96], want[256];
     snprintf(host, sizeof host, "unix://%s/docker.sock", dir);
     setenv("DOCKER_HOST", host, 1);
@@ -274,8 +272,8 @@ END_TEST
  * client runs in a child that drops to nobody. */
 START_TEST(permission_denied)
 {
-    char dir[] = "/tmp/fuse-dk-perm.XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[32];
+    test_tmpdir(dir, sizeof dir, "dk-perm");
     ck_assert_int_eq(chmod(dir, 0755), 0);
     char path[64], host[96], want[256];
     snprintf(path, sizeof path, "%s/docker.sock", dir);
@@ -508,8 +506,8 @@ START_TEST(tls_verify_against_plain_http)
 {
     fake f;
     fake_start_on(&f, SC_OK, "1.41", 1);
-    char dir[] = "/tmp/fuse-dk-tls.XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char dir[32];
+    test_tmpdir(dir, sizeof dir, "dk-tls");
     setenv("DOCKER_TLS_VERIFY", "1", 1);
     setenv("DOCKER_CERT_PATH", dir, 1);
     strbuf err = STRBUF_INIT;

@@ -21,15 +21,6 @@ static const char *W(fv *v)
     return out;
 }
 
-static fv *P(const char *json)
-{
-    strbuf err = STRBUF_INIT;
-    fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "parse of %s failed: %s", json, err.buf);
-    sb_release(&err);
-    return v;
-}
-
 /* The parse error for json (the parse must fail). */
 static const char *E(const char *json, size_t len)
 {
@@ -68,7 +59,7 @@ START_TEST(test_order_and_nesting)
     fv_set(m, "list", l);
     const char *json = "{\"zeta\":1,\"alpha\":false,\"list\":[\"x\",null,{}]}";
     ck_assert_str_eq(W(m), json);
-    fv *back = P(json);
+    fv *back = test_json(json);
     ck_assert_int_eq(back->kind, FV_MAP);
     ck_assert_uint_eq(back->n, 3);
     ck_assert_str_eq(back->keys[0], "zeta");
@@ -99,7 +90,7 @@ START_TEST(test_binary_round_trip)
     fv_set(m, "contents", fv_str(bin, blen));
     const char *json = W(m);
     ck_assert_str_eq(json, "{\"contents\":{\"$base64\":\"YQBi//6Aeg==\"}}");
-    fv *back = P(json);
+    fv *back = test_json(json);
     fv *c = fv_get(back, "contents");
     ck_assert_ptr_nonnull(c);
     ck_assert_int_eq(c->kind, FV_STR);
@@ -132,11 +123,11 @@ END_TEST
 START_TEST(test_base64_object_only_alone)
 {
     /* with another key it is an ordinary map */
-    fv *v = P("{\"$base64\": \"YQ==\", \"x\": 1}");
+    fv *v = test_json("{\"$base64\": \"YQ==\", \"x\": 1}");
     ck_assert_int_eq(v->kind, FV_MAP);
     ck_assert_uint_eq(v->n, 2);
     fv_free(v);
-    v = P("[{\"$base64\": \"\"}]");
+    v = test_json("[{\"$base64\": \"\"}]");
     ck_assert_int_eq(v->items[0]->kind, FV_STR);
     ck_assert_uint_eq(v->items[0]->len, 0);
     fv_free(v);
@@ -182,7 +173,7 @@ END_TEST
 
 START_TEST(test_numbers)
 {
-    fv *v = P("[1, -2, 3.25, 1e3, 12345678901234]");
+    fv *v = test_json("[1, -2, 3.25, 1e3, 12345678901234]");
     ck_assert_uint_eq(v->n, 5);
     ck_assert(fv_is_int(v->items[0]) && v->items[0]->num == 1);
     ck_assert(v->items[1]->num == -2);
@@ -203,7 +194,7 @@ END_TEST
 
 START_TEST(test_strings_read)
 {
-    fv *v = P("\"a\\u0000b\\u00e9\"");
+    fv *v = test_json("\"a\\u0000b\\u00e9\"");
     ck_assert_int_eq(v->kind, FV_STR);
     ck_assert_uint_eq(v->len, 5);
     ck_assert_mem_eq(v->str, "a\0b\xc3\xa9", 5);

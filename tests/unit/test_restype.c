@@ -6,16 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Fields from JSON text: the tests stay short and readable. */
-static fv *J(const char *json)
-{
-    strbuf err = STRBUF_INIT;
-    fv *v = fvj_parse(json, strlen(json), &err);
-    ck_assert_msg(v != NULL, "bad test JSON %s: %s", json, err.buf);
-    sb_release(&err);
-    return v;
-}
-
 /* The validation message for type/fields, or "" when they are valid. */
 static char msg[1024];
 static const char *check_fv(const char *type, fv *fields)
@@ -33,7 +23,7 @@ static const char *check_fv(const char *type, fv *fields)
 
 static const char *check(const char *type, const char *json)
 {
-    return check_fv(type, J(json));
+    return check_fv(type, test_json(json));
 }
 
 START_TEST(test_table)
@@ -297,7 +287,7 @@ START_TEST(test_policy)
                      "Directory: unknown policy \"sync\" (accepted: apply, remove, "
                      "remove-recursive)");
     const rt_type *file = rt_find("File");
-    fv *f = J("{\"name\": \"/x\"}");
+    fv *f = test_json("{\"name\": \"/x\"}");
     ck_assert_str_eq(rt_policy(file, f), "apply");
     fv_set(f, "policy", fv_strz("remove"));
     ck_assert_str_eq(rt_policy(file, f), "remove");
@@ -321,17 +311,17 @@ END_TEST
 START_TEST(test_ident)
 {
     strbuf sb = STRBUF_INIT;
-    fv *f = J("{\"name\": \"/index.html\"}");
+    fv *f = test_json("{\"name\": \"/index.html\"}");
     rt_ident(rt_find("File"), f, &sb);
     ck_assert_str_eq(sb.buf, "File[/index.html]");
     fv_free(f);
     sb_reset(&sb);
-    f = J("{\"name\": \"python3\"}");
+    f = test_json("{\"name\": \"python3\"}");
     rt_ident(rt_find("Package"), f, &sb);
     ck_assert_str_eq(sb.buf, "Package[python3]");
     fv_free(f);
     sb_reset(&sb);
-    f = J("{\"name\": [\"curl\", \"git\"]}");
+    f = test_json("{\"name\": [\"curl\", \"git\"]}");
     rt_ident(rt_find("Package"), f, &sb);
     ck_assert_str_eq(sb.buf, "Package[curl,git]");
     sb_reset(&sb);
@@ -340,7 +330,7 @@ START_TEST(test_ident)
     fv_free(f);
     sb_reset(&sb);
     /* A newline in a name must not split a message or a progress line. */
-    f = J("{\"name\": \"/a\\nb\\u007f\"}");
+    f = test_json("{\"name\": \"/a\\nb\\u007f\"}");
     rt_ident(rt_find("File"), f, &sb);
     ck_assert_str_eq(sb.buf, "File[/a\\x0ab\\x7f]");
     fv_free(f);

@@ -25,8 +25,7 @@ static char proj[PATH_MAX];
 
 static void setup(void)
 {
-    snprintf(proj, sizeof proj, "/tmp/fuse-test-taskfile-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(proj));
+    test_tmpdir(proj, sizeof proj, "test-taskfile");
     /* mkdtemp under a symlinked /tmp would differ from getcwd's answer. */
     char *real = realpath(proj, NULL);
     ck_assert_ptr_nonnull(real);
@@ -37,27 +36,15 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", proj);
-    if (system(cmd) != 0)
+    if (test_rmtree(proj) != 0)
         fprintf(stderr, "cannot remove %s\n", proj);
 }
 
 /* Writes text to path (relative to the project), creating directories. */
 static void put(const char *path, const char *text)
 {
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", path);
-    for (char *p = strchr(dir, '/'); p; p = strchr(p + 1, '/')) {
-        *p = '\0';
-        if (mkdir(dir, 0755) != 0)
-            ck_assert_int_eq(errno, EEXIST);
-        *p = '/';
-    }
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    ck_assert_int_eq(fclose(f), 0);
+    test_mkparents(path);
+    test_write(path, text, strlen(text));
 }
 
 /* The first line of err, for exact comparison. */
