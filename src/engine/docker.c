@@ -371,7 +371,7 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
     return rc;
 }
 
-/* A failed transfer, in the words of DESIGN and the docker CLI. */
+/* A failed transfer, in the words of the docker CLI. */
 static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
 {
     const char *detail = c->errbuf[0] ? c->errbuf : lz_curl.easy_strerror(rc);
