@@ -1,4 +1,4 @@
-/* dockerfile.c -- the generated Dockerfile (DESIGN §6).
+/* dockerfile.c -- the generated Dockerfile.
  *
  * Quoting rules of Docker's parser, checked against the engine:
  *   - RUN, CMD, ENTRYPOINT in JSON (exec) form: plain JSON strings, no
