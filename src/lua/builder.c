@@ -74,9 +74,9 @@ static int tf_builder_build(lua_State *L)
         strbuf msg = STRBUF_INIT;
         if (tf_where(L, 1, &msg))
             sb_adds(&msg, ": ");
-        sb_add(&msg, sb_str(&err), err.len);
+        sb_add(&msg, err.buf, err.len);
         sb_release(&err);
-        lua_pushlstring(L, sb_str(&msg), msg.len);
+        lua_pushlstring(L, msg.buf, msg.len);
         sb_release(&msg);
         return lua_error(L);
     }

@@ -51,7 +51,7 @@ int tf_timeout_error(lua_State *L)
         sb_adds(&msg, ": ");
     sb_addf(&msg, "task timed out after %u s", cancel_timeout());
     cancel_timeout_reported();
-    lua_pushlstring(L, sb_str(&msg), msg.len);
+    lua_pushlstring(L, msg.buf, msg.len);
     sb_release(&msg);
     return lua_error(L);
 }
@@ -113,11 +113,11 @@ int tf_deferror_at(lua_State *L, const char *where, strbuf *msg)
     } else if (*where) {
         sb_addf(&full, "%s: ", where);
     }
-    sb_add(&full, msg->buf ? msg->buf : "", msg->len);
+    sb_add(&full, msg->buf, msg->len);
     sb_release(msg);
     sb_reset(&h->deferr);
-    sb_add(&h->deferr, sb_str(&full), full.len);
-    lua_pushlstring(L, sb_str(&full), full.len);
+    sb_add(&h->deferr, full.buf, full.len);
+    lua_pushlstring(L, full.buf, full.len);
     sb_release(&full);
     return lua_error(L);
 }
@@ -190,7 +190,7 @@ int tf_msgh(lua_State *L)
     tf_host *h = tf_of(L);
     strbuf msg = STRBUF_INIT;
     tf_errtext(L, 1, L, 1, &msg);
-    lua_pushlstring(L, sb_str(&msg), msg.len);
+    lua_pushlstring(L, msg.buf, msg.len);
     sb_release(&msg);
     if (h->flags && h->flags->verbose)
         luaL_traceback(L, L, lua_tostring(L, -1), 1);

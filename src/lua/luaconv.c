@@ -21,7 +21,7 @@ static fv *lc_value(lc_walk *w, int idx);
 
 static fv *lc_fail(lc_walk *w, const char *what)
 {
-    sb_addf(w->err, "%s %s", sb_str(&w->path), what);
+    sb_addf(w->err, "%s %s", w->path.buf, what);
     return NULL;
 }
 
@@ -56,7 +56,7 @@ static int lc_classify(lc_walk *w, int idx, size_t *n)
             const char *tn = luaL_typename(L, -1);
             lua_pop(L, 1);
             sb_addf(w->err, "%s has a %s key; table keys must be strings (or a list 1..n)",
-                    sb_str(&w->path), tn);
+                    w->path.buf, tn);
             return -1;
         }
     }
@@ -80,8 +80,7 @@ static fv *lc_list(lc_walk *w, int idx, size_t n)
         lua_rawgeti(w->L, idx, (lua_Integer)i);
         sb_addf(&w->path, "[%zu]", i);
         fv *item = lc_value(w, lua_gettop(w->L));
-        w->path.len = plen;
-        w->path.buf[plen] = '\0';
+        sb_setlen(&w->path, plen);
         lua_pop(w->L, 1);
         if (!item) {
             fv_free(list);
@@ -103,9 +102,7 @@ static fv *lc_map(lc_walk *w, int idx)
         const char *k = lua_tostring(L, -2);
         sb_addf(&w->path, "%s%s", plen ? "." : "", k);
         fv *item = lc_value(w, lua_gettop(L));
-        w->path.len = plen;
-        if (w->path.buf)
-            w->path.buf[plen] = '\0';
+        sb_setlen(&w->path, plen);
         lua_pop(L, 1);
         if (!item) {
             lua_pop(L, 1);
@@ -163,7 +160,7 @@ static fv *lc_value(lc_walk *w, int idx)
     default: {
         strbuf what = STRBUF_INIT;
         sb_addf(&what, "cannot be a %s", luaL_typename(L, idx));
-        lc_fail(w, sb_str(&what));
+        lc_fail(w, what.buf);
         sb_release(&what);
         return NULL;
     }

@@ -54,8 +54,8 @@ static int tf_load(tf_host *h, const char *path, const char *display, const char
         for (size_t i = 0; i < src.len && src.buf[i] != '\n'; i++)
             src.buf[i] = ' ';
     sb_addf(&chunk, "@%s", display);
-    tf_add_file(h, sb_str(&chunk), dir);
-    int rc = luaL_loadbufferx(L, sb_str(&src), src.len, sb_str(&chunk), "t");
+    tf_add_file(h, chunk.buf, dir);
+    int rc = luaL_loadbufferx(L, src.buf, src.len, chunk.buf, "t");
     sb_release(&src);
     sb_release(&chunk);
     if (rc != LUA_OK) {
@@ -94,7 +94,7 @@ static char **tf_task_files(const char *dir, size_t *n)
 {
     strbuf path = STRBUF_INIT;
     sb_addf(&path, "%s/tasks", dir);
-    DIR *d = opendir(sb_str(&path));
+    DIR *d = opendir(path.buf);
     char **names = NULL;
     *n = 0;
     if (d) {
@@ -104,8 +104,8 @@ static char **tf_task_files(const char *dir, size_t *n)
             if (e->d_name[0] == '.' || len <= 4 || strcmp(e->d_name + len - 4, ".lua") != 0)
                 continue;
             strbuf file = STRBUF_INIT;
-            sb_addf(&file, "%s/%s", sb_str(&path), e->d_name);
-            int ok = tf_is_regular(sb_str(&file));
+            sb_addf(&file, "%s/%s", path.buf, e->d_name);
+            int ok = tf_is_regular(file.buf);
             sb_release(&file);
             if (!ok)
                 continue;
@@ -131,7 +131,7 @@ static int tf_is_root(const char *dir)
 {
     strbuf path = STRBUF_INIT;
     sb_addf(&path, "%s/fusefile.lua", dir);
-    int yes = tf_is_regular(sb_str(&path));
+    int yes = tf_is_regular(path.buf);
     sb_release(&path);
     if (!yes) {
         size_t n;
@@ -180,8 +180,8 @@ static int tf_load_project(tf_host *h, strbuf *err)
     strbuf path = STRBUF_INIT, dir = STRBUF_INIT;
     sb_addf(&path, "%s/fusefile.lua", h->root);
     int rc = 0;
-    if (tf_is_regular(sb_str(&path))) {
-        rc = tf_load(h, sb_str(&path), "fusefile.lua", h->root, "", parent, err);
+    if (tf_is_regular(path.buf)) {
+        rc = tf_load(h, path.buf, "fusefile.lua", h->root, "", parent, err);
         parent = lua_gettop(L);
     }
     size_t n;
@@ -190,11 +190,10 @@ static int tf_load_project(tf_host *h, strbuf *err)
     for (size_t i = 0; i < n && rc == 0; i++) {
         strbuf display = STRBUF_INIT, prefix = STRBUF_INIT;
         sb_reset(&path);
-        sb_addf(&path, "%s/%s", sb_str(&dir), names[i]);
+        sb_addf(&path, "%s/%s", dir.buf, names[i]);
         sb_addf(&display, "tasks/%s", names[i]);
         sb_addf(&prefix, "%.*s.", (int)(strlen(names[i]) - 4), names[i]);
-        rc =
-            tf_load(h, sb_str(&path), sb_str(&display), sb_str(&dir), sb_str(&prefix), parent, err);
+        rc = tf_load(h, path.buf, display.buf, dir.buf, prefix.buf, parent, err);
         if (rc == 0)
             lua_pop(L, 1);
         sb_release(&display);

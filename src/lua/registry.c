@@ -229,7 +229,7 @@ int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err)
         d += len + (d[len] == '\n');
     }
     fprintf(out, "\n    %s, defined at %s\n    arguments: %s\n",
-            t->info.is_container ? "docker_container" : "task", t->info.where, sb_str(&acc));
+            t->info.is_container ? "docker_container" : "task", t->info.where, acc.buf);
     sb_release(&acc);
     return 0;
 }

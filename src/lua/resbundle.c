@@ -32,7 +32,7 @@ static int tf_bundle_add(lua_State *L)
     bundle *b = tf_checkbundle(L, 1);
     strbuf where = STRBUF_INIT, err = STRBUF_INIT;
     tf_where(L, 1, &where);
-    int rc = tf_take(L, 2, b, "add", sb_str(&where), &err);
+    int rc = tf_take(L, 2, b, "add", where.buf, &err);
     sb_release(&where);
     if (rc < 0)
         return tf_deferror(L, &err);
@@ -46,11 +46,11 @@ static int tf_bundle_dumps(lua_State *L)
     bundle *b = tf_checkbundle(L, 1);
     strbuf out = STRBUF_INIT;
     if (bundle_dump(b, &out, lua_toboolean(L, 2) ? BUNDLE_PRETTY : 0) < 0) {
-        lua_pushlstring(L, sb_str(&out), out.len);
+        lua_pushlstring(L, out.buf, out.len);
         sb_release(&out);
         return lua_error(L);
     }
-    lua_pushlstring(L, sb_str(&out), out.len);
+    lua_pushlstring(L, out.buf, out.len);
     sb_release(&out);
     return 1;
 }

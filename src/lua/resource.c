@@ -49,7 +49,7 @@ static fv *tf_fields(lua_State *L, int idx, const rt_type *t, strbuf *err)
         fv *v = lc_tofv(L, -1, key, &why);
         lua_pop(L, 1);
         if (!v) {
-            sb_addf(err, "%s: %s", t->name, sb_str(&why));
+            sb_addf(err, "%s: %s", t->name, why.buf);
             sb_release(&why);
             lua_pop(L, 1);
             fv_free(fields);
@@ -73,7 +73,7 @@ static int tf_resolve_source(const rt_type *t, fv *fields, const char *dir)
         rel += 2;
     strbuf abs = STRBUF_INIT;
     sb_addf(&abs, "%s/%s", dir, rel);
-    fv_set(fields, "source", fv_str(sb_str(&abs), abs.len));
+    fv_set(fields, "source", fv_str(abs.buf, abs.len));
     sb_release(&abs);
     return 1;
 }
@@ -128,7 +128,7 @@ static int tf_res_tostring(lua_State *L)
         rt_ident(t, fields, &id);
     else
         sb_adds(&id, t ? t->name : "resource");
-    lua_pushlstring(L, sb_str(&id), id.len);
+    lua_pushlstring(L, id.buf, id.len);
     fv_free(fields);
     sb_release(&err);
     sb_release(&id);

@@ -39,20 +39,20 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
             tf_errtext(L, -1, co, 0, &msg);
             lua_pop(L, 1);
             if (h->flags && h->flags->verbose) {
-                luaL_traceback(L, co, sb_str(&msg), 0);
+                luaL_traceback(L, co, msg.buf, 0);
                 sb_reset(&msg);
                 sb_adds(&msg, lua_tostring(L, -1));
                 lua_pop(L, 1);
             }
-            status = tf_is_deferr(h, sb_str(&msg)) ? 2 : 1;
-            sb_add(err, sb_str(&msg), msg.len);
+            status = tf_is_deferr(h, msg.buf) ? 2 : 1;
+            sb_add(err, msg.buf, msg.len);
             sb_release(&msg);
             tf_closethread(co, L);
             break;
         }
         strbuf where = STRBUF_INIT, why = STRBUF_INIT;
         tf_where(co, 0, &where);
-        int ok = tf_take(co, nres ? -nres : 1, b, "yield", sb_str(&where), &why) == 0;
+        int ok = tf_take(co, nres ? -nres : 1, b, "yield", where.buf, &why) == 0;
         sb_release(&where);
         lua_pop(co, nres);
         lua_pushboolean(co, ok);
@@ -60,8 +60,8 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
         if (!ok) {
             /* The prelude's yield raises it with the task file's position. */
             sb_reset(&h->deferr);
-            sb_add(&h->deferr, sb_str(&why), why.len);
-            lua_pushlstring(co, sb_str(&why), why.len);
+            sb_add(&h->deferr, why.buf, why.len);
+            lua_pushlstring(co, why.buf, why.len);
             nargs = 2;
         }
         sb_release(&why);
@@ -82,7 +82,7 @@ static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf 
     }
     const char *msg = lua_tostring(L, -1);
     sb_adds(err, msg ? msg : "(error)");
-    int status = tf_is_deferr(h, sb_str(err)) ? 2 : 1;
+    int status = tf_is_deferr(h, err->buf) ? 2 : 1;
     lua_pop(L, 2);
     return status;
 }
@@ -153,7 +153,7 @@ static fv *tf_cli_args(const tf_host *h, const cli_task *t, const tf_task **tk, 
     strbuf why = STRBUF_INIT;
     fv *args = opt_merge((*tk)->obj->decl, (*tk)->obj->is_container, t->args, t->nargs, &why);
     if (!args)
-        sb_addf(err, "%s: %s", t->name, sb_str(&why));
+        sb_addf(err, "%s: %s", t->name, why.buf);
     sb_release(&why);
     return args;
 }

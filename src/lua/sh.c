@@ -124,7 +124,7 @@ static int tf_sh(lua_State *L)
     sb_add(&msg, cmd, len > 200 ? 200 : len);
     if (cmd[len] || len > 200)
         sb_adds(&msg, " ...");
-    lua_pushlstring(L, sb_str(&msg), msg.len);
+    lua_pushlstring(L, msg.buf, msg.len);
     sb_release(&msg);
     return lua_error(L);
 }

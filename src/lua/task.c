@@ -14,7 +14,7 @@ fv *tf_checkopts(lua_State *L, int idx, int is_container)
     strbuf err = STRBUF_INIT, why = STRBUF_INIT;
     fv *decl = lc_tofv(L, idx, "options", &why);
     if (!decl) {
-        sb_addf(&err, "%s: %s", is_container ? "docker_container" : "task", sb_str(&why));
+        sb_addf(&err, "%s: %s", is_container ? "docker_container" : "task", why.buf);
         sb_release(&why);
         tf_deferror(L, &err);
         return NULL; /* not reached: tf_deferror raises */
@@ -91,7 +91,7 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
             strbuf why = STRBUF_INIT;
             fv *v = lc_tofv(L, -1, key, &why);
             if (!v) {
-                sb_addf(err, "run: %s", sb_str(&why));
+                sb_addf(err, "run: %s", why.buf);
                 sb_release(&why);
                 lua_pop(L, 2);
                 goto done;
@@ -101,7 +101,7 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
         lua_pop(L, 1);
     }
     if (bad.len) {
-        opt_not_understood(o->decl, o->is_container, sb_str(&bad), err);
+        opt_not_understood(o->decl, o->is_container, bad.buf, err);
         goto done;
     }
     if (opt_check_decl(eff, o->is_container, err) == 0)
@@ -144,11 +144,11 @@ static int tf_task_run(lua_State *L)
     strbuf msg = STRBUF_INIT;
     if (built && tf_where(L, 1, &msg))
         sb_adds(&msg, ": ");
-    sb_add(&msg, sb_str(&err), err.len);
+    sb_add(&msg, err.buf, err.len);
     sb_release(&err);
     if (status == 2)
         return tf_deferror_at(L, "", &msg);
-    lua_pushlstring(L, sb_str(&msg), msg.len);
+    lua_pushlstring(L, msg.buf, msg.len);
     sb_release(&msg);
     return lua_error(L);
 }
