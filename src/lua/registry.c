@@ -46,10 +46,7 @@ static void tf_register(lua_State *L, tf_host *h, const char *name, int idx)
         sb_addf(&msg, "duplicate task \"%s\" (first defined at %s)", name, old->info.where);
         tf_deferror_at(L, o->where, &msg);
     }
-    if (h->ntasks == h->cap) {
-        h->cap = h->cap ? h->cap * 2 : 16;
-        h->tasks = xrealloc(h->tasks, h->cap * sizeof *h->tasks);
-    }
+    ALLOC_GROW(h->tasks, h->ntasks + 1, h->cap);
     const char *desc = fv_gets(o->decl, "description");
     tf_task *t = &h->tasks[h->ntasks++];
     t->info.name = xstrdup(name);
