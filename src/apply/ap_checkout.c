@@ -47,8 +47,7 @@ static void ap_git_head(ap_git *g, const char *dir, strbuf *out)
     char *args[] = {"-C", (char *)dir, "rev-parse", "-q", "--verify", "HEAD", NULL};
     if (ap_git_run(g, out, &err, args) < 0)
         sb_reset(out);
-    while (out->len && (out->buf[out->len - 1] == '\n'))
-        out->buf[--out->len] = '\0';
+    sb_rtrim(out); /* a hash and "\n" */
     sb_release(&err);
 }
 

@@ -45,7 +45,7 @@ void ap_state_escape(const char *ident, strbuf *out)
         unsigned long long h = 1469598103934665603ULL;
         for (const unsigned char *p = (const unsigned char *)ident; *p; p++)
             h = (h ^ *p) * 1099511628211ULL;
-        out->len = start + 150;
+        sb_setlen(out, start + 150);
         sb_addf(out, "~%016llx", h);
     }
 }
