@@ -72,7 +72,11 @@ int ap_execute(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     if ((creates && ap_exists(c, creates)) || (touch && ap_exists(c, touch)))
         return AP_SAME;
     ap_cmd cmd = {.umask = -1};
+    /* Not fuse-apply's own directory (in a build, the base image's WORKDIR):
+     * a command must not depend on where the applier happened to start. */
     cmd.cwd = fv_gets(f, "cwd");
+    if (!cmd.cwd)
+        cmd.cwd = rt_default(rt_find("Execute"), "cwd");
     const fv *env = fv_get(f, "environment");
     cmd.env = env && env->kind == FV_MAP ? env : NULL;
     long mask = ap_mode(f, "umask", NULL);

@@ -61,7 +61,7 @@ static const rt_field rt_execute_fields[] = {
     {"name", RT_STR, RT_REQUIRED, NULL},
     {"command", RT_STR, 0, NULL},
     {"commands", RT_LIST, 0, NULL},
-    {"cwd", RT_PATH, 0, NULL},
+    {"cwd", RT_PATH, 0, "/"},
     {"environment", RT_MAP, 0, NULL},
     {"returncode", RT_INT, 0, "0"},
     {"user", RT_ID, 0, NULL},

@@ -103,6 +103,18 @@ START_TEST(exec_commands_cwd_environment_umask)
 }
 END_TEST
 
+START_TEST(exec_runs_in_root_directory_by_default)
+{
+    /* Not in fuse-apply's own working directory (a build's WORKDIR). */
+    ck_assert_int_eq(chdir(ta_root), 0);
+    char json[512];
+    snprintf(json, sizeof json, "{\"Execute\": {\"name\": \"x\", \"command\": \"pwd > %s/cwd\"}}",
+             ta_root);
+    ck_assert_int_eq(ta_apply(json), 0);
+    ck_assert_str_eq(ta_read("/cwd"), "/\n");
+}
+END_TEST
+
 START_TEST(exec_as_user)
 {
     if (geteuid() != 0)
@@ -306,6 +318,7 @@ Suite *apply_exec_suite(void)
     tcase_add_test(tc, exec_failure_stops_the_run);
     tcase_add_test(tc, exec_returncode);
     tcase_add_test(tc, exec_commands_cwd_environment_umask);
+    tcase_add_test(tc, exec_runs_in_root_directory_by_default);
     tcase_add_test(tc, exec_as_user);
     tcase_add_test(tc, exec_simulate_runs_nothing);
     tcase_add_test(tc, watch_in_one_bundle);
