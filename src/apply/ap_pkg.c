@@ -119,31 +119,62 @@ static int ap_apt_update(ap_pkg *p, strbuf *err)
     return rc == 0 ? 0 : -1;
 }
 
-/* After an install: drop the downloaded .debs and, when this run fetched
- * them, the lists, so the image layer holds the packages and little else. */
-static void ap_apt_clean(ap_pkg *p, int lists)
+/* The names in the lists directory (lock and partial/ aside), taken before
+ * the first apt-get update of a run: what the image had of its own. */
+static fv *ap_apt_lists(ap_ctx *c)
 {
-    strbuf out = STRBUF_INIT, err = STRBUF_INIT, path = STRBUF_INIT;
+    fv *names = fv_list();
+    strbuf path = STRBUF_INIT;
+    ap_path(c, "/var/lib/apt/lists", &path);
+    DIR *d = opendir(path.buf);
+    sb_release(&path);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0 &&
+            strcmp(e->d_name, "lock") != 0 && strcmp(e->d_name, "partial") != 0)
+            fv_push(names, fv_strz(e->d_name));
+    if (d)
+        closedir(d);
+    return names;
+}
+
+static int ap_names_has(const fv *names, const char *s)
+{
+    for (size_t i = 0; i < names->n; i++)
+        if (strcmp(names->items[i]->str, s) == 0)
+            return 1;
+    return 0;
+}
+
+/* After a successful install: drop the downloaded .debs and the lists this
+ * run fetched (not in before), so the layer holds the packages and little
+ * else. The image's own lists stay: a later apt-get in the image, or in an
+ * Execute of the same bundle, must still find what it found before. */
+static void ap_apt_clean(ap_pkg *p, const fv *before)
+{
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
     char *argv[] = {p->tool.buf, "clean", NULL};
     ap_pkg_run(p, argv, &out, &err);
-    if (lists)
-        ap_path(p->c, "/var/lib/apt/lists", &path);
-    DIR *d = lists ? opendir(path.buf) : NULL;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            strcmp(e->d_name, "lock") == 0 || strcmp(e->d_name, "partial") == 0)
+    fv *now = before ? ap_apt_lists(p->c) : fv_list();
+    for (size_t i = 0; i < now->n; i++) {
+        if (ap_names_has(before, now->items[i]->str))
             continue;
         strbuf f = STRBUF_INIT;
-        sb_addf(&f, "%s/%s", path.buf, e->d_name);
+        ap_path(p->c, "/var/lib/apt/lists/", &f);
+        sb_adds(&f, now->items[i]->str);
         ap_rmtree(f.buf, &err);
         sb_release(&f);
     }
-    if (d)
-        closedir(d);
+    fv_free(now);
     sb_release(&out);
     sb_release(&err);
-    sb_release(&path);
+}
+
+/* apt-get update, first noting in *before what the lists directory holds. */
+static int ap_apt_fetch(ap_pkg *p, fv **before, strbuf *err)
+{
+    *before = ap_apt_lists(p->c);
+    return ap_apt_update(p, err);
 }
 
 /* What apt says when its lists are stale or missing. */
@@ -177,19 +208,17 @@ static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbu
         else
             strvec_push(&av, names->items[i]->str);
     }
-    int updated = 0, rc = 0;
-    if (p->pm == AP_PM_APT && ap_apt_lists_empty(p->c)) {
-        rc = ap_apt_update(p, err);
-        updated = 1;
-    }
+    fv *before = NULL; /* set by an update: at most one per install */
+    int rc = 0;
+    if (p->pm == AP_PM_APT && ap_apt_lists_empty(p->c))
+        rc = ap_apt_fetch(p, &before, err);
     strbuf out = STRBUF_INIT;
     if (rc == 0)
         rc = ap_pkg_run(p, av.v, &out, err);
     /* Stale lists: fetch them once and try again. */
-    if (rc > 0 && p->pm == AP_PM_APT && !updated && ap_apt_stale(&out)) {
+    if (rc > 0 && p->pm == AP_PM_APT && !before && ap_apt_stale(&out)) {
         sb_reset(&out);
-        updated = 1;
-        rc = ap_apt_update(p, err);
+        rc = ap_apt_fetch(p, &before, err);
         if (rc == 0)
             rc = ap_pkg_run(p, av.v, &out, err);
     }
@@ -197,8 +226,11 @@ static int ap_pkg_install(ap_pkg *p, const fv *names, const char *version, strbu
         sb_addf(err, "%s %s exited with status %d", p->tool.buf, verb, rc);
         ap_cmd_explain(err, &out);
     }
-    if (p->pm == AP_PM_APT)
-        ap_apt_clean(p, updated);
+    /* After a failure nothing is removed: the lists explain it, and a retry
+     * needs them. */
+    if (p->pm == AP_PM_APT && rc == 0)
+        ap_apt_clean(p, before);
+    fv_free(before);
     sb_release(&out);
     strvec_clear(&av);
     return rc == 0 ? 0 : -1;

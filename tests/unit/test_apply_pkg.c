@@ -16,8 +16,11 @@ static void ta_apt(void)
         "echo \"apt-get $* [$DEBIAN_FRONTEND]\" >> $R/log\n"
         "L=$R/var/lib/apt/lists\n"
         "case $1 in\n"
-        "update) mkdir -p $L/partial; touch $L/deb.debian.org_bookworm_main_Packages $R/fresh;;\n"
+        "update) mkdir -p $L/partial; touch $L/mirror.example_bookworm_main_Packages $R/fresh;;\n"
         "install) [ -e $R/fresh ] || { echo \"E: Unable to locate package $5\"; exit 100; }\n"
+        "  case \" $* \" in *\" nosuch \"*) echo \"E: Unable to locate package nosuch\"; exit "
+        "100;; "
+        "esac\n"
         "  shift 4; for p; do case $p in *=*) echo \"${p%%=*} ${p#*=}\";; *) echo \"$p 1.0\";; "
         "esac >> $R/installed; done;;\n"
         "purge|remove) shift 2; for p; do grep -v \"^$p \" $R/installed > $R/i; mv $R/i "
@@ -34,7 +37,7 @@ START_TEST(pkg_fetches_lists_installs_cleans)
                                "[noninteractive]\n"
                                "apt-get clean [noninteractive]\n");
     /* the lists fetched for the install are gone: the layer stays small */
-    ck_assert(!ta_exists("/var/lib/apt/lists/deb.debian.org_bookworm_main_Packages"));
+    ck_assert(!ta_exists("/var/lib/apt/lists/mirror.example_bookworm_main_Packages"));
     ck_assert(ta_exists("/var/lib/apt/lists/partial"));
 }
 END_TEST
@@ -61,6 +64,18 @@ START_TEST(pkg_stale_lists_update_and_retry)
                      "apt-get update -q [noninteractive]\n"
                      "apt-get install -y -q --no-install-recommends less [noninteractive]\n"
                      "apt-get clean [noninteractive]\n");
+    /* only what this run fetched is removed: the image's own list stays */
+    ck_assert(ta_exists("/var/lib/apt/lists/old_Packages"));
+    ck_assert(!ta_exists("/var/lib/apt/lists/mirror.example_bookworm_main_Packages"));
+}
+END_TEST
+
+START_TEST(pkg_failed_install_keeps_lists)
+{
+    ta_apt();
+    ck_assert_int_eq(ta_apply("{\"Package\": {\"name\": [\"less\", \"nosuch\"]}}"), 1);
+    ck_assert(ta_exists("/var/lib/apt/lists/mirror.example_bookworm_main_Packages"));
+    ck_assert_ptr_null(strstr(ta_log(), "apt-get clean"));
 }
 END_TEST
 
@@ -143,6 +158,7 @@ Suite *apply_pkg_suite(void)
     tcase_add_test(tc, pkg_fetches_lists_installs_cleans);
     tcase_add_test(tc, pkg_reports_install);
     tcase_add_test(tc, pkg_stale_lists_update_and_retry);
+    tcase_add_test(tc, pkg_failed_install_keeps_lists);
     tcase_add_test(tc, pkg_only_missing_ones);
     tcase_add_test(tc, pkg_version);
     tcase_add_test(tc, pkg_uninstall_purge);
