@@ -15,7 +15,7 @@
 #include "restype.h"
 #include "strbuf.h"
 
-/* Exit statuses (DESIGN §5). */
+/* Exit statuses, as fuse-apply(8) lists them. */
 enum { AP_EXIT_CHANGED = 0, AP_EXIT_FAILED = 1, AP_EXIT_USAGE = 2, AP_EXIT_UNCHANGED = 254 };
 
 /* What a provider returns. */
@@ -76,7 +76,7 @@ void ap_sync_dir_of(const char *path);
  * whose layer Docker commits or discards whole). */
 enum { AP_SYNC_EACH, AP_SYNC_END, AP_SYNC_NONE };
 extern int ap_sync_mode;
-/* Field helpers: a string, a bool (with the type's default), an id as text. */
+/* Field helpers: a bool (absent: false), an id as text. */
 int ap_bool(const fv *f, const char *key);
 /* "app" or "1000" for an owner given as a string or a number; NULL when absent. */
 const char *ap_idtext(const fv *f, const char *key, char *buf, size_t n);
@@ -100,6 +100,8 @@ void ap_pw_free(ap_pwent *e);
 void ap_gr_free(ap_grent *e);
 /* Names of the groups that list user as a member. */
 fv *ap_gr_memberships(const ap_ctx *c, const char *user);
+/* 1 when <root>/etc/shadow exists. */
+int ap_has_shadow(const ap_ctx *c);
 /* The password field of user in <root>/etc/shadow, or NULL. */
 char *ap_shadow_pw(const ap_ctx *c, const char *user);
 /* Resolves an owner or group: numbers pass through, names are looked up. */
@@ -128,8 +130,6 @@ int ap_cmd_run(const ap_cmd *cmd, strbuf *output, strbuf *err);
  * the user's primary group unless group is given, and the supplementary
  * groups the target's /etc/group lists the user in. */
 int ap_cmd_as(const ap_ctx *c, ap_cmd *cmd, const char *user, const char *group, strbuf *err);
-/* Runs argv (NULL-terminated list) simply; returns as ap_cmd_run. */
-int ap_cmd_argv(char **argv, strbuf *output, strbuf *err);
 /* Finds a system tool under the root's PATH directories; with host, the
  * host's PATH after them. Appends the full path to out; returns 1 found, 0 not. */
 int ap_tool(const ap_ctx *c, const char *name, int host, strbuf *out);
@@ -147,26 +147,48 @@ int ap_state_consume(ap_ctx *c, const fv *f, strbuf *err);
 /* The file name used for an identity ("File%5B%2Fx%5D"). */
 void ap_state_escape(const char *ident, strbuf *out);
 
-/* The state a User resource asks for, resolved against the files. */
-typedef struct ap_uwant {
-    const char *name, *fullname, *home, *shell, *password;
-    const char *uid;   /* as text */
-    long gid;          /* -1: not asked */
-    const char *gname; /* the primary group's name, for busybox */
-    const fv *groups;
-    int append, system, dis_login, dis_password;
-} ap_uwant;
+/* How an account differs from what its User resource asks: computed once
+ * from the resource and the files, then carried out by one backend (shadow's
+ * useradd/usermod, busybox's adduser, or the files edited directly). Each
+ * value is set only when it must change (when creating: when given). */
+typedef struct ap_udiff {
+    const char *name;
+    int exists; /* cur holds the account as it is */
+    ap_pwent cur;
+    int system;           /* creating: a system account */
+    const char *fullname; /* NULL: stays */
+    const char *home;
+    const char *shell;
+    long uid, gid;        /* -1: stays */
+    const char *gname;    /* the name of gid's group, for busybox's -G (owned) */
+    int own_group;        /* creating without a group: join the group of its name */
+    const fv *groups;     /* the supplementary groups asked for; NULL: not managed */
+    fv *join, *leave;     /* the groups to join and to leave (empty: none) */
+    int append;           /* groups are added to, never replaced */
+    const char *password; /* creating: the encrypted password ("!": login disabled) */
+    enum { AP_LOCK_NONE, AP_LOCK_LOGIN, AP_LOCK_PASSWORD } lock; /* existing account */
+    char *cur_pw; /* the shadow password as it is, or NULL */
+    strbuf what;  /* what differs, for an existing account: "shell, groups" */
+} ap_udiff;
+
+/* How a group differs from what its Group resource asks. */
+typedef struct ap_gdiff {
+    const char *name;
+    int exists;
+    long gid; /* creating: the gid asked for, or -1; existing: the new gid, or -1 */
+    int system;
+    const char *password; /* creating */
+} ap_gdiff;
 
 /* ap_pwedit.c: /etc/passwd, group and shadow edited directly, for images
  * without useradd or adduser. Each returns 0 or -1 with err. */
 /* Replaces the line whose first field is key (line NULL: deletes it; absent: appends). */
 int ap_db_edit(ap_ctx *c, const char *file, const char *key, const char *line, strbuf *err);
-int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *err);
-int ap_db_group_gid(ap_ctx *c, const char *name, long gid, strbuf *err);
-/* Creates or updates a user; notes what changed in what (for an existing user). */
-int ap_db_user(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists, strbuf *what,
-               strbuf *err);
+/* Carries out a difference (nothing to do when an existing one has no what). */
+int ap_db_user(ap_ctx *c, const ap_udiff *d, strbuf *err);
+int ap_db_group(ap_ctx *c, const ap_gdiff *d, strbuf *err);
 int ap_db_user_del(ap_ctx *c, const char *name, strbuf *err);
+int ap_db_group_del(ap_ctx *c, const char *name, strbuf *err);
 
 /* Providers. */
 int ap_file(ap_ctx *c, const fv *f, const char *policy, strbuf *err);

@@ -231,12 +231,6 @@ int ap_cmd_as(const ap_ctx *c, ap_cmd *cmd, const char *user, const char *group,
     return 0;
 }
 
-int ap_cmd_argv(char **argv, strbuf *output, strbuf *err)
-{
-    ap_cmd cmd = {.argv = argv, .umask = -1};
-    return ap_cmd_run(&cmd, output, err);
-}
-
 int ap_tool(const ap_ctx *c, const char *name, int host, strbuf *out)
 {
     static const char *const dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin",

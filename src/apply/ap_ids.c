@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ap.h"
 #include "mem.h"
@@ -189,6 +190,15 @@ static int ap_sh_match(char **f, size_t n, void *arg)
         return 0;
     q->pw = xstrdup(f[1]);
     return 1;
+}
+
+int ap_has_shadow(const ap_ctx *c)
+{
+    strbuf p = STRBUF_INIT;
+    ap_path(c, "/etc/shadow", &p);
+    int ok = access(p.buf, F_OK) == 0;
+    sb_release(&p);
+    return ok;
 }
 
 char *ap_shadow_pw(const ap_ctx *c, const char *user)

@@ -107,15 +107,6 @@ static int ap_db_member(ap_ctx *c, const char *g, const char *user, int add, str
     return rc;
 }
 
-static int ap_has_shadow(ap_ctx *c)
-{
-    strbuf p = STRBUF_INIT;
-    ap_path(c, "/etc/shadow", &p);
-    int ok = access(p.buf, F_OK) == 0;
-    sb_release(&p);
-    return ok;
-}
-
 static int ap_db_shadow(ap_ctx *c, const char *user, const char *pw, strbuf *err)
 {
     if (!ap_has_shadow(c))
@@ -127,7 +118,7 @@ static int ap_db_shadow(ap_ctx *c, const char *user, const char *pw, strbuf *err
     return rc;
 }
 
-int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *err)
+static int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *err)
 {
     if (gid < 0)
         gid = ap_db_free_id(c, "/etc/group", system ? 100 : 1000);
@@ -138,7 +129,7 @@ int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *e
     return rc;
 }
 
-int ap_db_group_gid(ap_ctx *c, const char *name, long gid, strbuf *err)
+static int ap_db_group_gid(ap_ctx *c, const char *name, long gid, strbuf *err)
 {
     ap_grent e;
     if (ap_gr_find(c, name, -1, &e) != 1) {
@@ -155,122 +146,102 @@ int ap_db_group_gid(ap_ctx *c, const char *name, long gid, strbuf *err)
     return rc;
 }
 
-int ap_db_user(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists, strbuf *what,
-               strbuf *err)
+int ap_db_group(ap_ctx *c, const ap_gdiff *d, strbuf *err)
 {
-#define AP_NOTE(s) sb_addf(what, "%s%s", what->len ? ", " : "", s)
-    long uid = w->uid ? atol(w->uid) : exists ? e->uid : -1;
-    long gid = w->gid >= 0 ? w->gid : exists ? e->gid : -1;
-    if (!exists) {
-        if (uid < 0)
-            uid = ap_db_free_id(c, "/etc/passwd", w->system ? 100 : 1000);
-        if (gid < 0) {
-            /* A group of the user's name, as useradd makes one. */
-            ap_grent g;
-            if (ap_gr_find(c, w->name, -1, &g) == 1) {
-                gid = g.gid;
-                ap_gr_free(&g);
-            } else {
-                gid = ap_db_free_id(c, "/etc/group", uid) == uid
-                          ? uid
-                          : ap_db_free_id(c, "/etc/group", w->system ? 100 : 1000);
-                if (!c->simulate && ap_db_group_add(c, w->name, gid, 0, err) < 0)
-                    return -1;
-            }
+    if (!d->exists)
+        return ap_db_group_add(c, d->name, d->gid, d->system, err);
+    return d->gid >= 0 ? ap_db_group_gid(c, d->name, d->gid, err) : 0;
+}
+
+int ap_db_group_del(ap_ctx *c, const char *name, strbuf *err)
+{
+    return ap_db_edit(c, "/etc/group", name, NULL, err);
+}
+
+/* The uid and primary gid of the passwd line: the new ones, else the
+ * current ones, else what useradd would choose (making the user's group). */
+static int ap_db_ids(ap_ctx *c, const ap_udiff *d, long *uid, long *gid, strbuf *err)
+{
+    *uid = d->uid >= 0 ? d->uid : d->exists ? d->cur.uid : -1;
+    *gid = d->gid >= 0 ? d->gid : d->exists ? d->cur.gid : -1;
+    if (*uid < 0)
+        *uid = ap_db_free_id(c, "/etc/passwd", d->system ? 100 : 1000);
+    if (*gid >= 0)
+        return 0;
+    /* A group of the user's name, as useradd makes one. */
+    *gid = ap_db_free_id(c, "/etc/group", *uid) == *uid
+               ? *uid
+               : ap_db_free_id(c, "/etc/group", d->system ? 100 : 1000);
+    return ap_db_group_add(c, d->name, *gid, 0, err);
+}
+
+/* The home directory, as useradd -m makes it (no skeleton files); missing
+ * parents (no /home in a minimal image) belong to root. */
+static int ap_db_home(ap_ctx *c, const char *home, long uid, long gid, strbuf *err)
+{
+    strbuf hp = STRBUF_INIT;
+    ap_path(c, home, &hp);
+    for (size_t i = strlen(c->root) + 1; i < hp.len; i++)
+        if (hp.buf[i] == '/') {
+            hp.buf[i] = '\0';
+            mkdir(hp.buf, 0755);
+            hp.buf[i] = '/';
         }
-    }
-    const char *gecos = w->fullname ? w->fullname : exists ? e->gecos : "";
-    strbuf home = STRBUF_INIT;
-    if (w->home)
-        sb_adds(&home, w->home);
-    else if (exists)
-        sb_adds(&home, e->home);
-    else
-        sb_addf(&home, "/home/%s", w->name);
-    const char *shell = w->shell ? w->shell : exists ? e->shell : "/bin/sh";
-    if (exists) {
-        if (strcmp(gecos, e->gecos) != 0)
-            AP_NOTE("fullname");
-        if (strcmp(home.buf, e->home) != 0)
-            AP_NOTE("home");
-        if (uid != e->uid)
-            AP_NOTE("uid");
-        if (gid != e->gid)
-            AP_NOTE("group");
-        if (strcmp(shell, e->shell) != 0)
-            AP_NOTE("shell");
-    }
     int rc = 0;
-    if (!c->simulate && (!exists || what->len)) {
-        strbuf line = STRBUF_INIT;
-        sb_addf(&line, "%s:x:%ld:%ld:%s:%s:%s", w->name, uid, gid, gecos, home.buf, shell);
-        rc = ap_db_edit(c, "/etc/passwd", w->name, line.buf, err);
-        sb_release(&line);
-        if (rc == 0 && !exists)
-            rc = ap_db_shadow(c, w->name, w->dis_login || !w->password ? "!" : w->password, err);
-        strbuf hp = STRBUF_INIT;
-        ap_path(c, home.buf, &hp);
-        /* The home directory, as useradd -m makes it (no skeleton files);
-         * missing parents (no /home in a minimal image) belong to root. */
-        for (size_t i = strlen(c->root) + 1; rc == 0 && !exists && i < hp.len; i++)
-            if (hp.buf[i] == '/') {
-                hp.buf[i] = '\0';
-                mkdir(hp.buf, 0755);
-                hp.buf[i] = '/';
-            }
-        if (rc == 0 && !exists && mkdir(hp.buf, 0755) == 0 &&
-            chown(hp.buf, (uid_t)uid, (gid_t)gid) < 0) {
-            sb_addf(err, "cannot chown %s: %s", hp.buf, strerror(errno));
-            rc = -1;
-        }
-        sb_release(&hp);
+    if (mkdir(hp.buf, 0755) == 0 && chown(hp.buf, (uid_t)uid, (gid_t)gid) < 0) {
+        sb_addf(err, "cannot chown %s: %s", hp.buf, strerror(errno));
+        rc = -1;
     }
-    sb_release(&home);
-    if (rc == 0 && w->groups) {
-        fv *cur = exists ? ap_gr_memberships(c, w->name) : fv_list();
-        int changed = 0;
-        for (size_t i = 0; rc == 0 && i < w->groups->n; i++) {
-            const char *g = w->groups->items[i]->str;
-            int have = 0;
-            for (size_t j = 0; j < cur->n; j++)
-                have |= strcmp(cur->items[j]->str, g) == 0;
-            if (!have) {
-                changed = 1;
-                rc = c->simulate ? 0 : ap_db_member(c, g, w->name, 1, err);
-            }
-        }
-        for (size_t j = 0; rc == 0 && !w->append && j < cur->n; j++) {
-            int want = 0;
-            for (size_t i = 0; i < w->groups->n; i++)
-                want |= strcmp(cur->items[j]->str, w->groups->items[i]->str) == 0;
-            if (!want) {
-                changed = 1;
-                rc = c->simulate ? 0 : ap_db_member(c, cur->items[j]->str, w->name, 0, err);
-            }
-        }
-        if (changed && exists)
-            AP_NOTE("groups");
-        fv_free(cur);
-    }
-    if (rc == 0 && exists && ap_has_shadow(c)) {
-        char *pw = ap_shadow_pw(c, w->name);
-        const char *set = NULL;
-        strbuf locked = STRBUF_INIT;
-        if (w->dis_login && (!pw || strcmp(pw, "!") != 0)) {
-            set = "!";
-            AP_NOTE("login disabled");
-        } else if (w->dis_password && pw && pw[0] != '!' && pw[0] != '*') {
-            sb_addf(&locked, "!%s", pw);
-            set = locked.buf;
-            AP_NOTE("password disabled");
-        }
-        if (set && !c->simulate)
-            rc = ap_db_shadow(c, w->name, set, err);
-        sb_release(&locked);
-        free(pw);
-    }
+    sb_release(&hp);
     return rc;
-#undef AP_NOTE
+}
+
+/* The passwd line (and, creating, the shadow line and the home). */
+static int ap_db_passwd(ap_ctx *c, const ap_udiff *d, strbuf *err)
+{
+    const ap_pwent *e = &d->cur;
+    if (d->exists && !d->fullname && !d->home && d->uid < 0 && d->gid < 0 && !d->shell)
+        return 0;
+    long uid, gid;
+    if (ap_db_ids(c, d, &uid, &gid, err) < 0)
+        return -1;
+    strbuf home = STRBUF_INIT, line = STRBUF_INIT;
+    if (d->home || d->exists)
+        sb_adds(&home, d->home ? d->home : e->home);
+    else
+        sb_addf(&home, "/home/%s", d->name);
+    sb_addf(&line, "%s:x:%ld:%ld:%s:%s:%s", d->name, uid, gid,
+            d->fullname ? d->fullname
+            : d->exists ? e->gecos
+                        : "",
+            home.buf,
+            d->shell    ? d->shell
+            : d->exists ? e->shell
+                        : "/bin/sh");
+    int rc = ap_db_edit(c, "/etc/passwd", d->name, line.buf, err);
+    if (rc == 0 && !d->exists)
+        rc = ap_db_shadow(c, d->name, d->password ? d->password : "!", err);
+    if (rc == 0 && !d->exists)
+        rc = ap_db_home(c, home.buf, uid, gid, err);
+    sb_release(&home);
+    sb_release(&line);
+    return rc;
+}
+
+int ap_db_user(ap_ctx *c, const ap_udiff *d, strbuf *err)
+{
+    int rc = ap_db_passwd(c, d, err);
+    for (size_t i = 0; rc == 0 && i < d->join->n; i++)
+        rc = ap_db_member(c, d->join->items[i]->str, d->name, 1, err);
+    for (size_t i = 0; rc == 0 && i < d->leave->n; i++)
+        rc = ap_db_member(c, d->leave->items[i]->str, d->name, 0, err);
+    if (rc < 0 || d->lock == AP_LOCK_NONE)
+        return rc;
+    strbuf locked = STRBUF_INIT;
+    sb_addf(&locked, "!%s", d->lock == AP_LOCK_PASSWORD ? d->cur_pw : "");
+    rc = ap_db_shadow(c, d->name, locked.buf, err);
+    sb_release(&locked);
+    return rc;
 }
 
 int ap_db_user_del(ap_ctx *c, const char *name, strbuf *err)

@@ -1,8 +1,10 @@
 /* ap_user.c -- the User and Group providers.
  *
  * The current state comes from <root>/etc/passwd, group and shadow read
- * directly; changes go through the image's tools: shadow's useradd, usermod,
- * groupadd... where present, busybox's adduser, addgroup... otherwise. */
+ * directly. What differs is computed once (ap_udiff, ap_gdiff); one backend
+ * then carries it out: shadow's useradd, usermod, groupadd... where present,
+ * busybox's adduser, addgroup... otherwise, and where no tool can (busybox
+ * has no usermod), the files edited directly (ap_pwedit.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +21,13 @@ static void ap_arg2(fv *argv, const char *opt, const char *val)
 {
     ap_arg(argv, opt);
     ap_arg(argv, val);
+}
+
+static void ap_arg_id(fv *argv, const char *opt, long id)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%ld", id);
+    ap_arg2(argv, opt, buf);
 }
 
 static int ap_argv_run(fv *argv, const char *input, strbuf *err)
@@ -39,15 +48,25 @@ static int ap_argv_run(fv *argv, const char *input, strbuf *err)
     return rc == 0 ? 0 : -1;
 }
 
-/* Starts argv with the first of the tools found; 0 when none is. */
-static int ap_tool_argv(ap_ctx *c, fv *argv, const char *tool)
+/* Runs argv unless simulating; frees it. */
+static int ap_argv_done(ap_ctx *c, fv *argv, const char *input, strbuf *err)
+{
+    int rc = c->simulate ? 0 : ap_argv_run(argv, input, err);
+    fv_free(argv);
+    return rc;
+}
+
+/* A new argv starting with the tool's path; NULL when the image has none. */
+static fv *ap_tool_argv(ap_ctx *c, const char *tool)
 {
     strbuf p = STRBUF_INIT;
-    int found = ap_tool(c, tool, 0, &p);
-    if (found)
+    fv *argv = NULL;
+    if (ap_tool(c, tool, 0, &p)) {
+        argv = fv_list();
         ap_arg(argv, p.buf);
+    }
     sb_release(&p);
-    return found;
+    return argv;
 }
 
 static int ap_list_has(const fv *l, const char *s)
@@ -64,327 +83,341 @@ static void ap_join(const fv *l, strbuf *out)
         sb_addf(out, "%s%s", i ? "," : "", l->items[i]->str);
 }
 
-int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
+static void ap_note(strbuf *what, const char *s)
 {
-    const char *name = fv_gets(f, "name");
-    char gb[32];
-    const char *gid = ap_idtext(f, "gid", gb, sizeof gb);
-    ap_grent e;
-    int found = ap_gr_find(c, name, -1, &e);
-    fv *argv = fv_list();
-    int rc = AP_FAIL;
-    if (found < 0) {
-        sb_addf(err, "cannot read %s/etc/group", c->root);
-        goto out;
-    }
-    if (strcmp(policy, "remove") == 0) {
-        rc = AP_SAME;
-        if (!found)
-            goto out;
-        if (ap_tool_argv(c, argv, "groupdel") || ap_tool_argv(c, argv, "delgroup")) {
-            ap_arg(argv, name);
-            rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
-        } else {
-            rc = c->simulate || ap_db_edit(c, "/etc/group", name, NULL, err) == 0 ? AP_DONE
-                                                                                  : AP_FAIL;
-        }
-        if (rc == AP_DONE)
-            ap_report(c, "removed", "would be removed");
-        goto out;
-    }
-    if (!found) {
-        if (ap_tool_argv(c, argv, "groupadd")) {
-            if (gid)
-                ap_arg2(argv, "-g", gid);
-            if (ap_bool(f, "system"))
-                ap_arg(argv, "-r");
-            if (fv_gets(f, "password"))
-                ap_arg2(argv, "-p", fv_gets(f, "password"));
-        } else if (ap_tool_argv(c, argv, "addgroup")) {
-            if (gid)
-                ap_arg2(argv, "-g", gid);
-            if (ap_bool(f, "system"))
-                ap_arg(argv, "-S");
-        }
-        if (argv->n) {
-            ap_arg(argv, name);
-            if (!c->simulate && ap_argv_run(argv, NULL, err) < 0)
-                goto out;
-        } else if (!c->simulate &&
-                   ap_db_group_add(c, name, gid ? atol(gid) : -1, ap_bool(f, "system"), err) < 0) {
-            goto out;
-        }
-        ap_report(c, "created", "would be created");
-        rc = AP_DONE;
-        goto out;
-    }
-    rc = AP_SAME;
-    if (gid && atol(gid) != e.gid) {
-        int r = 0;
-        if (ap_tool_argv(c, argv, "groupmod")) {
-            ap_arg2(argv, "-g", gid);
-            ap_arg(argv, name);
-            r = c->simulate ? 0 : ap_argv_run(argv, NULL, err);
-        } else if (!c->simulate) {
-            r = ap_db_group_gid(c, name, atol(gid), err);
-        }
-        if (r < 0) {
-            rc = AP_FAIL;
-            goto out;
-        }
-        ap_reportf(c, "gid %s %s", c->simulate ? "would change to" : "changed to", gid);
-        rc = AP_DONE;
-    }
-out:
-    if (found == 1)
-        ap_gr_free(&e);
-    fv_free(argv);
-    return rc;
+    sb_addf(what, "%s%s", what->len ? ", " : "", s);
 }
 
-static int ap_user_want(ap_ctx *c, const fv *f, ap_uwant *w, char *ub, char *gb, strbuf *err)
+/* The remove policy of both: the first tool found, else the files. */
+static int ap_account_remove(ap_ctx *c, const char *name, const char *tool, const char *busybox,
+                             int (*db)(ap_ctx *, const char *, strbuf *), strbuf *err)
 {
-    memset(w, 0, sizeof *w);
-    w->name = fv_gets(f, "name");
-    w->fullname = fv_gets(f, "fullname");
-    w->home = fv_gets(f, "home");
-    w->shell = fv_gets(f, "shell");
-    w->password = fv_gets(f, "password");
-    w->uid = ap_idtext(f, "uid", ub, 32);
-    w->groups = fv_get(f, "groups");
-    if (w->groups && w->groups->kind != FV_LIST)
-        w->groups = NULL;
-    w->append = ap_bool(f, "append");
-    w->system = ap_bool(f, "system");
-    w->dis_login = ap_bool(f, "disabled_login");
-    w->dis_password = ap_bool(f, "disabled_password");
-    w->gid = -1;
-    const char *gid = ap_idtext(f, "gid", gb, 32);
-    const char *group = fv_gets(f, "group");
-    const char *want = gid ? gid : group;
-    if (want) {
+    fv *argv = ap_tool_argv(c, tool);
+    if (!argv)
+        argv = ap_tool_argv(c, busybox);
+    int rc;
+    if (argv) {
+        ap_arg(argv, name);
+        rc = ap_argv_done(c, argv, NULL, err);
+    } else {
+        rc = c->simulate ? 0 : db(c, name, err);
+    }
+    if (rc < 0)
+        return AP_FAIL;
+    ap_report(c, "removed", "would be removed");
+    return AP_DONE;
+}
+
+/* ---- Group ------------------------------------------------------------- */
+
+static int ap_group_create(ap_ctx *c, const ap_gdiff *d, strbuf *err)
+{
+    fv *argv = ap_tool_argv(c, "groupadd");
+    if (argv) {
+        if (d->gid >= 0)
+            ap_arg_id(argv, "-g", d->gid);
+        if (d->system)
+            ap_arg(argv, "-r");
+        if (d->password)
+            ap_arg2(argv, "-p", d->password);
+    } else if ((argv = ap_tool_argv(c, "addgroup")) != NULL) {
+        if (d->gid >= 0)
+            ap_arg_id(argv, "-g", d->gid);
+        if (d->system)
+            ap_arg(argv, "-S");
+    } else {
+        return c->simulate ? 0 : ap_db_group(c, d, err);
+    }
+    ap_arg(argv, d->name);
+    return ap_argv_done(c, argv, NULL, err);
+}
+
+static int ap_group_change(ap_ctx *c, const ap_gdiff *d, strbuf *err)
+{
+    fv *argv = ap_tool_argv(c, "groupmod");
+    if (!argv)
+        return c->simulate ? 0 : ap_db_group(c, d, err);
+    ap_arg_id(argv, "-g", d->gid);
+    ap_arg(argv, d->name);
+    return ap_argv_done(c, argv, NULL, err);
+}
+
+int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
+{
+    ap_gdiff d = {.name = fv_gets(f, "name"), .gid = -1};
+    ap_grent e;
+    int found = ap_gr_find(c, d.name, -1, &e);
+    if (found < 0) {
+        sb_addf(err, "cannot read %s/etc/group", c->root);
+        return AP_FAIL;
+    }
+    long cur = found ? e.gid : -1;
+    if (found)
+        ap_gr_free(&e);
+    if (strcmp(policy, "remove") == 0)
+        return found ? ap_account_remove(c, d.name, "groupdel", "delgroup", ap_db_group_del, err)
+                     : AP_SAME;
+    const fv *gid = fv_get(f, "gid");
+    d.exists = found;
+    if (gid && gid->kind == FV_NUM && (long)gid->num != cur)
+        d.gid = (long)gid->num;
+    if (!found) {
+        d.system = ap_bool(f, "system");
+        d.password = fv_gets(f, "password");
+        if (ap_group_create(c, &d, err) < 0)
+            return AP_FAIL;
+        ap_report(c, "created", "would be created");
+        return AP_DONE;
+    }
+    if (d.gid < 0)
+        return AP_SAME;
+    if (ap_group_change(c, &d, err) < 0)
+        return AP_FAIL;
+    ap_reportf(c, "gid %s %ld", c->simulate ? "would change to" : "changed to", d.gid);
+    return AP_DONE;
+}
+
+/* ---- User: the difference ---------------------------------------------- */
+
+static void ap_udiff_free(ap_udiff *d)
+{
+    if (d->exists)
+        ap_pw_free(&d->cur);
+    free((char *)d->gname);
+    free(d->cur_pw);
+    fv_free(d->join);
+    fv_free(d->leave);
+    sb_release(&d->what);
+}
+
+/* A string field: set in d when given and different from the current one. */
+static const char *ap_udiff_str(ap_udiff *d, const fv *f, const char *key, const char *cur,
+                                const char *note)
+{
+    const char *want = fv_gets(f, key);
+    if (!want || (d->exists && strcmp(cur, want) == 0))
+        return NULL;
+    if (d->exists)
+        ap_note(&d->what, note);
+    return want;
+}
+
+static long ap_udiff_id(ap_udiff *d, long want, long cur, const char *note)
+{
+    if (want < 0 || (d->exists && want == cur))
+        return -1;
+    if (d->exists)
+        ap_note(&d->what, note);
+    return want;
+}
+
+/* The primary group asked for (gid, or group by name), resolved; -1 none. */
+static int ap_udiff_gid(ap_ctx *c, ap_udiff *d, const fv *f, strbuf *err)
+{
+    char gb[32];
+    const char *want = ap_idtext(f, "gid", gb, sizeof gb);
+    if (!want)
+        want = fv_gets(f, "group");
+    if (!want) {
+        /* useradd refuses to make a user group when the group exists (a
+         * Group resource often comes first): join it instead. */
         ap_grent g;
-        gid_t n;
-        if (ap_gid(c, want, &n, err) < 0)
-            return -1;
-        w->gid = (long)n;
-        if (ap_gr_find(c, NULL, w->gid, &g) == 1) {
-            w->gname = g.name;
-            g.name = NULL; /* kept: freed by ap_user */
+        if (!d->exists && ap_gr_find(c, d->name, -1, &g) == 1) {
+            d->own_group = 1;
+            d->gid = g.gid;
             ap_gr_free(&g);
         }
+        return 0;
+    }
+    gid_t n;
+    if (ap_gid(c, want, &n, err) < 0)
+        return -1;
+    d->gid = ap_udiff_id(d, (long)n, d->exists ? d->cur.gid : -1, "group");
+    ap_grent g;
+    if (d->gid >= 0 && ap_gr_find(c, NULL, d->gid, &g) == 1) {
+        d->gname = g.name;
+        g.name = NULL; /* kept: freed by ap_udiff_free */
+        ap_gr_free(&g);
     }
     return 0;
 }
 
-/* Adds the option that sets each differing field; notes the field in what. */
-static void ap_user_diff(ap_ctx *c, const ap_uwant *w, const ap_pwent *e, int exists, fv *argv,
-                         strbuf *what)
+/* The groups to join and to leave. */
+static void ap_udiff_groups(ap_ctx *c, ap_udiff *d, const fv *f)
 {
-    char buf[32];
-#define AP_NOTE(s) sb_addf(what, "%s%s", what->len ? ", " : "", s)
-    if (w->fullname && (!exists || strcmp(e->gecos, w->fullname) != 0)) {
-        ap_arg2(argv, "-c", w->fullname);
-        AP_NOTE("fullname");
-    }
-    if (w->home && (!exists || strcmp(e->home, w->home) != 0)) {
-        ap_arg2(argv, "-d", w->home);
-        if (exists)
-            ap_arg(argv, "-m"); /* usermod: move the old home's contents */
-        AP_NOTE("home");
-    }
-    if (w->uid && (!exists || atol(w->uid) != e->uid)) {
-        ap_arg2(argv, "-u", w->uid);
-        AP_NOTE("uid");
-    }
-    if (w->gid >= 0 && (!exists || w->gid != e->gid)) {
-        snprintf(buf, sizeof buf, "%ld", w->gid);
-        ap_arg2(argv, "-g", buf);
-        AP_NOTE("group");
-    } else if (!exists && w->gid < 0) {
-        /* useradd refuses to make a user group when the group exists (a Group
-         * resource often comes first): join it instead. */
-        ap_grent g;
-        if (ap_gr_find(c, w->name, -1, &g) == 1) {
-            ap_arg2(argv, "-g", w->name);
-            ap_gr_free(&g);
-        }
-    }
-    if (w->groups) {
-        fv *cur = exists ? ap_gr_memberships(c, w->name) : fv_list();
-        fv *add = fv_list();
-        for (size_t i = 0; i < w->groups->n; i++)
-            if (w->groups->items[i]->kind == FV_STR && !ap_list_has(cur, w->groups->items[i]->str))
-                fv_push(add, fv_copy(w->groups->items[i]));
-        int extra = 0;
-        for (size_t i = 0; i < cur->n; i++)
-            if (!ap_list_has(w->groups, cur->items[i]->str))
-                extra = 1;
-        strbuf list = STRBUF_INIT;
-        int set = 0;
-        if (w->append && add->n) {
-            if (exists)
-                ap_arg(argv, "-a");
-            ap_join(add, &list);
-            set = 1;
-        } else if (!w->append && (add->n || extra)) {
-            ap_join(w->groups, &list); /* may be empty: leave every group */
-            set = 1;
-        }
-        if (set) {
-            ap_arg2(argv, "-G", list.buf);
-            AP_NOTE("groups");
-        }
-        sb_release(&list);
-        fv_free(cur);
-        fv_free(add);
-    }
-    if (w->shell && (!exists || strcmp(e->shell, w->shell) != 0)) {
-        ap_arg2(argv, "-s", w->shell);
-        AP_NOTE("shell");
-    }
-    if (!exists && w->system)
-        ap_arg(argv, "-r");
-    char *pw = exists ? ap_shadow_pw(c, w->name) : NULL;
-    if (w->dis_login && (!exists || !pw || strcmp(pw, "!") != 0)) {
-        ap_arg2(argv, "-p", "!");
-        AP_NOTE("login disabled");
-    } else if (!exists && w->password) {
-        ap_arg2(argv, "-p", w->password);
-    } else if (exists && w->dis_password && pw && pw[0] != '!' && pw[0] != '*') {
-        ap_arg(argv, "-L");
-        AP_NOTE("password disabled");
-    }
-    free(pw);
-#undef AP_NOTE
+    d->join = fv_list();
+    d->leave = fv_list();
+    d->append = ap_bool(f, "append");
+    const fv *want = fv_get(f, "groups");
+    if (!want || want->kind != FV_LIST)
+        return;
+    d->groups = want;
+    fv *cur = d->exists ? ap_gr_memberships(c, d->name) : fv_list();
+    for (size_t i = 0; i < want->n; i++)
+        if (want->items[i]->kind == FV_STR && !ap_list_has(cur, want->items[i]->str))
+            fv_push(d->join, fv_copy(want->items[i]));
+    for (size_t i = 0; !d->append && i < cur->n; i++)
+        if (!ap_list_has(want, cur->items[i]->str))
+            fv_push(d->leave, fv_copy(cur->items[i]));
+    fv_free(cur);
+    if (d->exists && (d->join->n || d->leave->n))
+        ap_note(&d->what, "groups");
 }
 
-/* busybox's adduser: creation, then addgroup for each supplementary group
- * and chpasswd for a password. */
-static int ap_user_busybox(ap_ctx *c, const ap_uwant *w, strbuf *err)
+/* The password at creation; the lock of an existing account. */
+static void ap_udiff_password(ap_ctx *c, ap_udiff *d, const fv *f)
 {
-    fv *argv = fv_list();
-    ap_tool_argv(c, argv, "adduser");
+    int dis_login = ap_bool(f, "disabled_login");
+    if (!d->exists) {
+        d->password = dis_login ? "!" : fv_gets(f, "password");
+        return;
+    }
+    char *pw = d->cur_pw = ap_shadow_pw(c, d->name);
+    /* Without a shadow file there is nothing to lock (a busybox-static image). */
+    if (dis_login && ap_has_shadow(c) && (!pw || strcmp(pw, "!") != 0)) {
+        d->lock = AP_LOCK_LOGIN;
+        ap_note(&d->what, "login disabled");
+    } else if (ap_bool(f, "disabled_password") && pw && pw[0] != '!' && pw[0] != '*') {
+        d->lock = AP_LOCK_PASSWORD;
+        ap_note(&d->what, "password disabled");
+    }
+}
+
+/* Fills d; the order of the checks is the order of what. */
+static int ap_udiff_make(ap_ctx *c, const fv *f, ap_udiff *d, strbuf *err)
+{
+    const ap_pwent *e = &d->cur;
+    d->fullname = ap_udiff_str(d, f, "fullname", e->gecos, "fullname");
+    d->home = ap_udiff_str(d, f, "home", e->home, "home");
+    const fv *uid = fv_get(f, "uid");
+    d->uid = ap_udiff_id(d, uid && uid->kind == FV_NUM ? (long)uid->num : -1, e->uid, "uid");
+    if (ap_udiff_gid(c, d, f, err) < 0)
+        return -1;
+    d->shell = ap_udiff_str(d, f, "shell", e->shell, "shell");
+    ap_udiff_groups(c, d, f);
+    d->system = !d->exists && ap_bool(f, "system");
+    ap_udiff_password(c, d, f);
+    return 0;
+}
+
+/* ---- User: the backends ------------------------------------------------ */
+
+/* shadow's useradd (creating) or usermod: one call with an option per
+ * differing field. */
+static int ap_user_shadow(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
+{
+    if (!d->exists)
+        ap_arg(argv, "-m");
+    if (d->fullname)
+        ap_arg2(argv, "-c", d->fullname);
+    if (d->home) {
+        ap_arg2(argv, "-d", d->home);
+        if (d->exists)
+            ap_arg(argv, "-m"); /* usermod: move the old home's contents */
+    }
+    if (d->uid >= 0)
+        ap_arg_id(argv, "-u", d->uid);
+    if (d->own_group)
+        ap_arg2(argv, "-g", d->name);
+    else if (d->gid >= 0)
+        ap_arg_id(argv, "-g", d->gid);
+    if (d->join->n || d->leave->n) {
+        strbuf list = STRBUF_INIT;
+        if (d->append && d->exists)
+            ap_arg(argv, "-a");
+        ap_join(d->append ? d->join : d->groups, &list); /* may be empty: leave every group */
+        ap_arg2(argv, "-G", list.buf);
+        sb_release(&list);
+    }
+    if (d->shell)
+        ap_arg2(argv, "-s", d->shell);
+    if (d->system)
+        ap_arg(argv, "-r");
+    if (d->password)
+        ap_arg2(argv, "-p", d->password);
+    else if (d->lock == AP_LOCK_LOGIN)
+        ap_arg2(argv, "-p", "!");
+    else if (d->lock == AP_LOCK_PASSWORD)
+        ap_arg(argv, "-L");
+    ap_arg(argv, d->name);
+    return ap_argv_done(c, argv, NULL, err);
+}
+
+/* busybox's adduser creates; addgroup adds each supplementary group and
+ * chpasswd sets a password. */
+static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
+{
     ap_arg(argv, "-D");
-    if (w->home)
-        ap_arg2(argv, "-h", w->home);
-    if (w->fullname)
-        ap_arg2(argv, "-g", w->fullname);
-    if (w->shell)
-        ap_arg2(argv, "-s", w->shell);
-    if (w->gname)
-        ap_arg2(argv, "-G", w->gname);
-    if (w->system)
+    if (d->home)
+        ap_arg2(argv, "-h", d->home);
+    if (d->fullname)
+        ap_arg2(argv, "-g", d->fullname);
+    if (d->shell)
+        ap_arg2(argv, "-s", d->shell);
+    if (d->gname)
+        ap_arg2(argv, "-G", d->gname);
+    if (d->system)
         ap_arg(argv, "-S");
-    if (w->uid)
-        ap_arg2(argv, "-u", w->uid);
-    ap_arg(argv, w->name);
-    int rc = c->simulate ? 0 : ap_argv_run(argv, NULL, err);
-    for (size_t i = 0; rc == 0 && w->groups && i < w->groups->n; i++) {
-        const char *g = w->groups->items[i]->str;
-        if (w->gname && strcmp(g, w->gname) == 0)
+    if (d->uid >= 0)
+        ap_arg_id(argv, "-u", d->uid);
+    ap_arg(argv, d->name);
+    int rc = ap_argv_done(c, argv, NULL, err);
+    for (size_t i = 0; rc == 0 && i < d->join->n; i++) {
+        const char *g = d->join->items[i]->str;
+        if (d->gname && strcmp(g, d->gname) == 0)
             continue;
-        fv_free(argv);
-        argv = fv_list();
-        if (!ap_tool_argv(c, argv, "addgroup")) {
-            sb_adds(err, "no addgroup in the image");
-            rc = -1;
-            break;
-        }
-        ap_arg(argv, w->name);
-        ap_arg(argv, g);
-        if (!c->simulate)
-            rc = ap_argv_run(argv, NULL, err);
+        if ((argv = ap_tool_argv(c, "addgroup")) == NULL)
+            return sb_adds(err, "no addgroup in the image"), -1;
+        ap_arg2(argv, d->name, g);
+        rc = ap_argv_done(c, argv, NULL, err);
     }
-    const char *set = w->dis_login ? "!" : w->password;
-    if (rc == 0 && set) {
-        fv_free(argv);
-        argv = fv_list();
-        if (!ap_tool_argv(c, argv, "chpasswd")) {
-            sb_adds(err, "no chpasswd in the image to set the password");
-            rc = -1;
-        } else {
-            ap_arg(argv, "-e");
-            strbuf in = STRBUF_INIT;
-            sb_addf(&in, "%s:%s\n", w->name, set);
-            if (!c->simulate)
-                rc = ap_argv_run(argv, in.buf, err);
-            sb_release(&in);
-        }
-    }
-    fv_free(argv);
+    if (rc < 0 || !d->password)
+        return rc;
+    if ((argv = ap_tool_argv(c, "chpasswd")) == NULL)
+        return sb_adds(err, "no chpasswd in the image to set the password"), -1;
+    ap_arg(argv, "-e");
+    strbuf in = STRBUF_INIT;
+    sb_addf(&in, "%s:%s\n", d->name, d->password);
+    rc = ap_argv_done(c, argv, in.buf, err);
+    sb_release(&in);
     return rc;
+}
+
+/* Carries out d with the first backend that can. */
+static int ap_user_render(ap_ctx *c, const ap_udiff *d, strbuf *err)
+{
+    fv *argv = ap_tool_argv(c, d->exists ? "usermod" : "useradd");
+    if (argv)
+        return ap_user_shadow(c, d, argv, err);
+    if (!d->exists && (argv = ap_tool_argv(c, "adduser")) != NULL)
+        return ap_user_busybox(c, d, argv, err);
+    return c->simulate ? 0 : ap_db_user(c, d, err);
 }
 
 int ap_user(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
 {
-    ap_uwant w;
-    char ub[32], gb[32];
-    ap_pwent e;
-    int rc = AP_FAIL;
-    int found = ap_pw_find(c, fv_gets(f, "name"), -1, &e);
-    fv *argv = fv_list();
-    strbuf what = STRBUF_INIT;
-    memset(&w, 0, sizeof w);
+    ap_udiff d = {.name = fv_gets(f, "name"), .uid = -1, .gid = -1};
+    int found = ap_pw_find(c, d.name, -1, &d.cur);
     if (found < 0) {
         sb_addf(err, "cannot read %s/etc/passwd", c->root);
-        goto out;
+        return AP_FAIL;
     }
-    if (strcmp(policy, "remove") == 0) {
+    d.exists = found;
+    int rc = AP_FAIL;
+    if (strcmp(policy, "remove") == 0)
+        rc = found ? ap_account_remove(c, d.name, "userdel", "deluser", ap_db_user_del, err)
+                   : AP_SAME;
+    else if (ap_udiff_make(c, f, &d, err) < 0)
+        rc = AP_FAIL;
+    else if (found && d.what.len == 0)
         rc = AP_SAME;
+    else if (ap_user_render(c, &d, err) == 0) {
         if (!found)
-            goto out;
-        if (ap_tool_argv(c, argv, "userdel") || ap_tool_argv(c, argv, "deluser")) {
-            ap_arg(argv, fv_gets(f, "name"));
-            rc = c->simulate || ap_argv_run(argv, NULL, err) == 0 ? AP_DONE : AP_FAIL;
-        } else {
-            rc = c->simulate || ap_db_user_del(c, fv_gets(f, "name"), err) == 0 ? AP_DONE : AP_FAIL;
-        }
-        if (rc == AP_DONE)
-            ap_report(c, "removed", "would be removed");
-        goto out;
+            ap_report(c, "created", "would be created");
+        else
+            ap_reportf(c, "%s (%s)", c->simulate ? "would be updated" : "updated", d.what.buf);
+        rc = AP_DONE;
     }
-    if (ap_user_want(c, f, &w, ub, gb, err) < 0)
-        goto out;
-    strbuf tool = STRBUF_INIT;
-    int shadow = ap_tool(c, found ? "usermod" : "useradd", 0, &tool);
-    sb_release(&tool);
-    if (shadow) {
-        ap_tool_argv(c, argv, found ? "usermod" : "useradd");
-        if (!found)
-            ap_arg(argv, "-m");
-        size_t base = argv->n;
-        ap_user_diff(c, &w, &e, found, argv, &what);
-        if (found && argv->n == base) {
-            rc = AP_SAME;
-            goto out;
-        }
-        ap_arg(argv, w.name);
-        if (!c->simulate && ap_argv_run(argv, NULL, err) < 0)
-            goto out;
-    } else if (!found && ap_tool(c, "adduser", 0, &tool)) {
-        sb_release(&tool);
-        if (ap_user_busybox(c, &w, err) < 0)
-            goto out;
-    } else {
-        /* No tool can do it (busybox has no usermod): edit the files. */
-        if (ap_db_user(c, &w, &e, found, &what, err) < 0)
-            goto out;
-        if (found && what.len == 0) {
-            rc = AP_SAME;
-            goto out;
-        }
-    }
-    if (!found)
-        ap_report(c, "created", "would be created");
-    else
-        ap_reportf(c, "%s (%s)", c->simulate ? "would be updated" : "updated", what.buf);
-    rc = AP_DONE;
-out:
-    if (found == 1)
-        ap_pw_free(&e);
-    free((char *)w.gname);
-    fv_free(argv);
-    sb_release(&what);
+    ap_udiff_free(&d);
     return rc;
 }

@@ -256,15 +256,10 @@ int ap_rmtree(const char *path, strbuf *err)
 
 int ap_bool(const fv *f, const char *key)
 {
+    /* Validation admits only JSON booleans (fuselage's serialiser writes
+     * nothing else), so anything else here is an absent field. */
     const fv *v = fv_get(f, key);
-    if (v && v->kind == FV_BOOL)
-        return v->b;
-    if (v && v->kind == FV_STR)
-        return strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0 ||
-               strcmp(v->str, "1") == 0;
-    if (v && v->kind == FV_NUM)
-        return v->num != 0;
-    return 0;
+    return v && v->kind == FV_BOOL && v->b;
 }
 
 const char *ap_idtext(const fv *f, const char *key, char *buf, size_t n)
