@@ -93,9 +93,10 @@
 ---@field gid? integer
 ---@field group? string the primary group
 ---@field groups? string[] supplementary groups
----@field append? boolean add to groups instead of setting them
----@field system? boolean
----@field shell? string
+---@field append? boolean add to groups instead of setting them, default true
+---@field system? boolean default true: a uid below 1000
+---@field shell? string default "/bin/bash" ("/bin/sh" where there is none)
+---@field create_home? boolean default: only when home is given
 ---@field password? string an encrypted password
 ---@field disabled_password? boolean
 ---@field disabled_login? boolean

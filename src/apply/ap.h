@@ -76,8 +76,9 @@ void ap_sync_dir_of(const char *path);
  * whose layer Docker commits or discards whole). */
 enum { AP_SYNC_EACH, AP_SYNC_END, AP_SYNC_NONE };
 extern int ap_sync_mode;
-/* Field helpers: a bool (absent: false), an id as text. */
-int ap_bool(const fv *f, const char *key);
+/* Field helpers: a bool of a resource of type (absent: the table's default),
+ * an id as text. */
+int ap_bool(const fv *f, const char *type, const char *key);
 /* "app" or "1000" for an owner given as a string or a number; NULL when absent. */
 const char *ap_idtext(const fv *f, const char *key, char *buf, size_t n);
 /* Parses an octal mode string; -1 when absent or invalid. */
@@ -161,7 +162,7 @@ typedef struct ap_udiff {
     const char *shell;
     long uid, gid;        /* -1: stays */
     const char *gname;    /* the name of gid's group, for busybox's -G (owned) */
-    int own_group;        /* creating without a group: join the group of its name */
+    int make_home;        /* creating: make the home; changing it: move its contents */
     const fv *groups;     /* the supplementary groups asked for; NULL: not managed */
     fv *join, *leave;     /* the groups to join and to leave (empty: none) */
     int append;           /* groups are added to, never replaced */

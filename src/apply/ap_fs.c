@@ -261,8 +261,8 @@ int ap_directory(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     if (ap_owner(c, f, &uid, &gid, err) < 0)
         goto out;
     if (!exists) {
-        if (!c->simulate && ap_mkdir(c, path.buf, ap_bool(f, "parents"), mode >= 0 ? mode : 0755,
-                                     uid, gid, err) < 0)
+        if (!c->simulate && ap_mkdir(c, path.buf, ap_bool(f, "Directory", "parents"),
+                                     mode >= 0 ? mode : 0755, uid, gid, err) < 0)
             goto out;
         ap_report(c, "created", "would be created");
         rc = AP_DONE;

@@ -296,7 +296,7 @@ int ap_package(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     rc = AP_SAME;
     if (todo->n) {
         if (!c->simulate) {
-            int r = remove ? ap_pkg_remove(&p, todo, ap_bool(f, "purge"), err)
+            int r = remove ? ap_pkg_remove(&p, todo, ap_bool(f, "Package", "purge"), err)
                            : ap_pkg_install(&p, todo, version, err);
             if (r < 0) {
                 fv_free(todo);

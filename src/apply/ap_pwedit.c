@@ -118,6 +118,15 @@ static int ap_db_shadow(ap_ctx *c, const char *user, const char *pw, strbuf *err
     return rc;
 }
 
+/* A system uid as useradd -r picks it: the highest free one below 1000. */
+static long ap_db_free_sys_id(ap_ctx *c)
+{
+    for (long id = 999; id >= 100; id--)
+        if (ap_db_free_id(c, "/etc/passwd", id) == id)
+            return id;
+    return ap_db_free_id(c, "/etc/passwd", 1000);
+}
+
 static int ap_db_group_add(ap_ctx *c, const char *name, long gid, int system, strbuf *err)
 {
     if (gid < 0)
@@ -159,20 +168,13 @@ int ap_db_group_del(ap_ctx *c, const char *name, strbuf *err)
 }
 
 /* The uid and primary gid of the passwd line: the new ones, else the
- * current ones, else what useradd would choose (making the user's group). */
-static int ap_db_ids(ap_ctx *c, const ap_udiff *d, long *uid, long *gid, strbuf *err)
+ * current ones, else the uid useradd would choose. */
+static void ap_db_ids(ap_ctx *c, const ap_udiff *d, long *uid, long *gid)
 {
     *uid = d->uid >= 0 ? d->uid : d->exists ? d->cur.uid : -1;
-    *gid = d->gid >= 0 ? d->gid : d->exists ? d->cur.gid : -1;
+    *gid = d->gid >= 0 ? d->gid : d->cur.gid; /* a new account always has one */
     if (*uid < 0)
-        *uid = ap_db_free_id(c, "/etc/passwd", d->system ? 100 : 1000);
-    if (*gid >= 0)
-        return 0;
-    /* A group of the user's name, as useradd makes one. */
-    *gid = ap_db_free_id(c, "/etc/group", *uid) == *uid
-               ? *uid
-               : ap_db_free_id(c, "/etc/group", d->system ? 100 : 1000);
-    return ap_db_group_add(c, d->name, *gid, 0, err);
+        *uid = d->system ? ap_db_free_sys_id(c) : ap_db_free_id(c, "/etc/passwd", 1000);
 }
 
 /* The home directory, as useradd -m makes it (no skeleton files); missing
@@ -203,8 +205,7 @@ static int ap_db_passwd(ap_ctx *c, const ap_udiff *d, strbuf *err)
     if (d->exists && !d->fullname && !d->home && d->uid < 0 && d->gid < 0 && !d->shell)
         return 0;
     long uid, gid;
-    if (ap_db_ids(c, d, &uid, &gid, err) < 0)
-        return -1;
+    ap_db_ids(c, d, &uid, &gid);
     strbuf home = STRBUF_INIT, line = STRBUF_INIT;
     if (d->home || d->exists)
         sb_adds(&home, d->home ? d->home : e->home);
@@ -221,7 +222,7 @@ static int ap_db_passwd(ap_ctx *c, const ap_udiff *d, strbuf *err)
     int rc = ap_db_edit(c, "/etc/passwd", d->name, line.buf, err);
     if (rc == 0 && !d->exists)
         rc = ap_db_shadow(c, d->name, d->password ? d->password : "!", err);
-    if (rc == 0 && !d->exists)
+    if (rc == 0 && !d->exists && d->make_home)
         rc = ap_db_home(c, home.buf, uid, gid, err);
     sb_release(&home);
     sb_release(&line);

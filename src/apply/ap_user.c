@@ -7,6 +7,7 @@
  * has no usermod), the files edited directly (ap_pwedit.c). */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ap.h"
 #include "mem.h"
@@ -162,7 +163,7 @@ int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     if (gid && gid->kind == FV_NUM && (long)gid->num != cur)
         d.gid = (long)gid->num;
     if (!found) {
-        d.system = ap_bool(f, "system");
+        d.system = ap_bool(f, "Group", "system");
         d.password = fv_gets(f, "password");
         if (ap_group_create(c, &d, err) < 0)
             return AP_FAIL;
@@ -218,20 +219,21 @@ static int ap_udiff_gid(ap_ctx *c, ap_udiff *d, const fv *f, strbuf *err)
     const char *want = ap_idtext(f, "gid", gb, sizeof gb);
     if (!want)
         want = fv_gets(f, "group");
+    gid_t n;
+    if (!want && d->exists)
+        return 0;
     if (!want) {
-        /* useradd refuses to make a user group when the group exists (a
-         * Group resource often comes first): join it instead. */
+        /* No group of its own, as fuselage (useradd -N) makes it: the
+         * shared group users, gid 100 where the image has none. */
         ap_grent g;
-        if (!d->exists && ap_gr_find(c, d->name, -1, &g) == 1) {
-            d->own_group = 1;
-            d->gid = g.gid;
+        n = 100;
+        if (ap_gr_find(c, "users", -1, &g) == 1) {
+            n = (gid_t)g.gid;
             ap_gr_free(&g);
         }
-        return 0;
-    }
-    gid_t n;
-    if (ap_gid(c, want, &n, err) < 0)
+    } else if (ap_gid(c, want, &n, err) < 0) {
         return -1;
+    }
     d->gid = ap_udiff_id(d, (long)n, d->exists ? d->cur.gid : -1, "group");
     ap_grent g;
     if (d->gid >= 0 && ap_gr_find(c, NULL, d->gid, &g) == 1) {
@@ -247,7 +249,7 @@ static void ap_udiff_groups(ap_ctx *c, ap_udiff *d, const fv *f)
 {
     d->join = fv_list();
     d->leave = fv_list();
-    d->append = ap_bool(f, "append");
+    d->append = ap_bool(f, "User", "append");
     const fv *want = fv_get(f, "groups");
     if (!want || want->kind != FV_LIST)
         return;
@@ -264,10 +266,34 @@ static void ap_udiff_groups(ap_ctx *c, ap_udiff *d, const fv *f)
         ap_note(&d->what, "groups");
 }
 
+/* The defaults a new account gets (fuselage's): a shell, and a home only
+ * when one is given or create_home asks. */
+static void ap_udiff_creation(ap_ctx *c, ap_udiff *d, const fv *f)
+{
+    const fv *create = fv_get(f, "create_home");
+    int asked = create && create->kind == FV_BOOL;
+    if (d->exists) {
+        d->make_home = d->home && (!asked || create->b);
+        return;
+    }
+    d->system = ap_bool(f, "User", "system");
+    d->make_home = asked ? create->b : d->home != NULL;
+    if (d->shell)
+        return;
+    /* /bin/bash, as fuselage; an image without bash (alpine, busybox)
+     * gets its /bin/sh rather than a shell that cannot start. */
+    d->shell = rt_default(rt_find("User"), "shell");
+    strbuf p = STRBUF_INIT;
+    ap_path(c, d->shell, &p);
+    if (access(p.buf, X_OK) < 0)
+        d->shell = "/bin/sh";
+    sb_release(&p);
+}
+
 /* The password at creation; the lock of an existing account. */
 static void ap_udiff_password(ap_ctx *c, ap_udiff *d, const fv *f)
 {
-    int dis_login = ap_bool(f, "disabled_login");
+    int dis_login = ap_bool(f, "User", "disabled_login");
     if (!d->exists) {
         d->password = dis_login ? "!" : fv_gets(f, "password");
         return;
@@ -277,7 +303,7 @@ static void ap_udiff_password(ap_ctx *c, ap_udiff *d, const fv *f)
     if (dis_login && ap_has_shadow(c) && (!pw || strcmp(pw, "!") != 0)) {
         d->lock = AP_LOCK_LOGIN;
         ap_note(&d->what, "login disabled");
-    } else if (ap_bool(f, "disabled_password") && pw && pw[0] != '!' && pw[0] != '*') {
+    } else if (ap_bool(f, "User", "disabled_password") && pw && pw[0] != '!' && pw[0] != '*') {
         d->lock = AP_LOCK_PASSWORD;
         ap_note(&d->what, "password disabled");
     }
@@ -295,7 +321,7 @@ static int ap_udiff_make(ap_ctx *c, const fv *f, ap_udiff *d, strbuf *err)
         return -1;
     d->shell = ap_udiff_str(d, f, "shell", e->shell, "shell");
     ap_udiff_groups(c, d, f);
-    d->system = !d->exists && ap_bool(f, "system");
+    ap_udiff_creation(c, d, f);
     ap_udiff_password(c, d, f);
     return 0;
 }
@@ -306,20 +332,19 @@ static int ap_udiff_make(ap_ctx *c, const fv *f, ap_udiff *d, strbuf *err)
  * differing field. */
 static int ap_user_shadow(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
 {
-    if (!d->exists)
-        ap_arg(argv, "-m");
     if (d->fullname)
         ap_arg2(argv, "-c", d->fullname);
-    if (d->home) {
+    if (d->home)
         ap_arg2(argv, "-d", d->home);
-        if (d->exists)
-            ap_arg(argv, "-m"); /* usermod: move the old home's contents */
-    }
+    /* useradd: -M too, since a login.defs with CREATE_HOME would make one
+     * anyway; usermod -m moves the old home's contents. */
+    if (d->make_home)
+        ap_arg(argv, "-m");
+    else if (!d->exists)
+        ap_arg(argv, "-M");
     if (d->uid >= 0)
         ap_arg_id(argv, "-u", d->uid);
-    if (d->own_group)
-        ap_arg2(argv, "-g", d->name);
-    else if (d->gid >= 0)
+    if (d->gid >= 0)
         ap_arg_id(argv, "-g", d->gid);
     if (d->join->n || d->leave->n) {
         strbuf list = STRBUF_INIT;
@@ -350,6 +375,8 @@ static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
     ap_arg(argv, "-D");
     if (d->home)
         ap_arg2(argv, "-h", d->home);
+    if (!d->make_home)
+        ap_arg(argv, "-H");
     if (d->fullname)
         ap_arg2(argv, "-g", d->fullname);
     if (d->shell)

@@ -254,12 +254,16 @@ int ap_rmtree(const char *path, strbuf *err)
     return 0;
 }
 
-int ap_bool(const fv *f, const char *key)
+int ap_bool(const fv *f, const char *type, const char *key)
 {
     /* Validation admits only JSON booleans (fuselage's serialiser writes
-     * nothing else), so anything else here is an absent field. */
+     * nothing else), so anything else here is an absent field: the
+     * table's default. */
     const fv *v = fv_get(f, key);
-    return v && v->kind == FV_BOOL && v->b;
+    if (v && v->kind == FV_BOOL)
+        return v->b;
+    const char *d = rt_default(rt_find(type), key);
+    return d && strcmp(d, "true") == 0;
 }
 
 const char *ap_idtext(const fv *f, const char *key, char *buf, size_t n)

@@ -109,6 +109,21 @@ install ok installed" "$(docker exec "$D" dpkg-query -W -f='${Status}\n' less fi
     expect_eq "debian: nothing applied from a malformed bundle" "no" \
         "$(docker exec "$D" sh -c 'test -e /ok && echo yes || echo no')"
 
+    # fuselage's defaults for a new user; a home only when given, and not
+    # even then with create_home = false.
+    apply "$D" --json '{"version": 1, "resources": [{"User": {"name": "alice"}},
+        {"User": {"name": "carol", "home": "/home/carol"}},
+        {"User": {"name": "web", "home": "/srv/web", "create_home": false}}]}'
+    expect_eq "debian: users created" 0 "$RC"
+    expect_eq "debian: a new user is a system user in users, with bash" "users /bin/bash yes" \
+        "$(docker exec "$D" sh -c 'echo $(id -gn alice) $(getent passwd alice | cut -d: -f7) \
+            $([ "$(id -u alice)" -lt 1000 ] && echo yes)')"
+    expect_eq "debian: no home unless given" "none none skel" \
+        "$(docker exec "$D" sh -c 'for d in /home/alice /srv/web; do [ -e $d ] && echo made || echo none; done
+            [ -e /home/carol/.bashrc ] && echo skel' | tr '\n' ' ' | sed 's/ $//')"
+    expect_eq "debian: a home not made is still recorded" "/srv/web" \
+        "$(docker exec "$D" sh -c 'getent passwd web | cut -d: -f6')"
+
     # The Dockerfile's way: one resource per invocation, state between them.
     apply "$D" --no-changes-ok --state /.fuse/state --json \
         '{"File": {"name": "/srv/www/index.html", "contents": "NEW", "owner": "app", "group": "web", "mode": "0640"}}'

@@ -83,7 +83,8 @@ START_TEST(user_created_then_unchanged)
     ta_shadow_tools();
     ta_apply_twice("{\"User\": {\"name\": \"svc\", \"uid\": 2000, \"fullname\": \"Service\","
                    " \"home\": \"/srv/svc\", \"shell\": \"/bin/false\"}}");
-    ck_assert_str_eq(ta_log(), "useradd -m -c Service -d /srv/svc -u 2000 -s /bin/false svc\n");
+    ck_assert_str_eq(ta_log(),
+                     "useradd -c Service -d /srv/svc -m -u 2000 -g 100 -s /bin/false -r svc\n");
 }
 END_TEST
 
@@ -92,16 +93,53 @@ START_TEST(user_reports_creation)
     ta_shadow_tools();
     ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"svc\", \"system\": true}}"), 0);
     ck_assert_str_eq(ta_out, "User[svc] created\n");
-    ck_assert_str_eq(ta_log(), "useradd -m -r svc\n");
+    ck_assert_str_eq(ta_log(), "useradd -M -g 100 -s /bin/sh -r svc\n");
 }
 END_TEST
 
-START_TEST(user_joins_existing_group_of_its_name)
+/* fuselage's defaults: a system account in group users, with bash, and no
+ * home made unless one is given. */
+START_TEST(user_defaults_as_fuselage)
 {
-    /* useradd would refuse to create a group "staff": it exists already. */
     ta_shadow_tools();
+    ta_tool("/bin/bash", "");
+    ta_write("/etc/group", "root:x:0:\nusers:x:100:\nstaff:x:50:\n");
     ta_apply_twice("{\"User\": {\"name\": \"staff\"}}");
-    ck_assert_str_eq(ta_log(), "useradd -m -g staff staff\n");
+    ck_assert_str_eq(ta_log(), "useradd -M -g 100 -s /bin/bash -r staff\n");
+}
+END_TEST
+
+START_TEST(user_defaults_without_tools)
+{
+    ta_tool("/bin/bash", "");
+    ta_write("/etc/group", "root:x:0:\nusers:x:100:\n");
+    ta_apply_twice("[{\"User\": {\"name\": \"alice\"}},"
+                   " {\"User\": {\"name\": \"bob\", \"system\": false}},"
+                   " {\"User\": {\"name\": \"carol\", \"create_home\": true}}]");
+    const char *pw = ta_read("/etc/passwd");
+    ck_assert_ptr_nonnull(strstr(pw, "\nalice:x:999:100::/home/alice:/bin/bash\n"));
+    ck_assert_ptr_nonnull(strstr(pw, "\nbob:x:1002:100::/home/bob:/bin/bash\n"));
+    ck_assert_ptr_nonnull(strstr(pw, "\ncarol:x:998:100::/home/carol:/bin/bash\n"));
+    ck_assert(!ta_exists("/home/alice"));
+    ck_assert(!ta_exists("/home/bob"));
+    ck_assert(ta_exists("/home/carol"));
+    ck_assert_str_eq(ta_read("/etc/group"), "root:x:0:\nusers:x:100:\n");
+}
+END_TEST
+
+START_TEST(user_home_opt_out)
+{
+    /* A web root as the home of its service account: no skeleton files
+     * (a .bashrc served over HTTP). */
+    ta_shadow_tools();
+    ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"web\", \"home\": \"/srv/www\","
+                              " \"create_home\": false}}"),
+                     0);
+    ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"app\", \"home\": \"/srv/app\","
+                              " \"create_home\": false}}"),
+                     0);
+    ck_assert_str_eq(ta_log(), "useradd -d /srv/www -M -g 100 -s /bin/sh -r web\n"
+                               "usermod -d /srv/app app\n");
 }
 END_TEST
 
@@ -130,13 +168,13 @@ START_TEST(user_groups_replaced_or_appended)
 {
     ta_shadow_tools();
     /* www is in app and staff */
-    ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"www\", \"groups\": [\"staff\"]}}"), 0);
+    ck_assert_int_eq(
+        ta_apply("{\"User\": {\"name\": \"www\", \"groups\": [\"staff\"], \"append\": false}}"), 0);
     ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"www\", \"groups\": [\"staff\", \"root\"],"
                               " \"append\": true}}"),
                      0);
-    ck_assert_int_eq(
-        ta_apply("{\"User\": {\"name\": \"www\", \"groups\": [\"staff\"], \"append\": true}}"),
-        254);
+    /* append is the default */
+    ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"www\", \"groups\": [\"staff\"]}}"), 254);
     ck_assert_str_eq(ta_log(), "usermod -G staff www\nusermod -a -G root www\n");
 }
 END_TEST
@@ -190,16 +228,16 @@ START_TEST(user_edits_files_without_tools)
     ta_apply_twice("{\"User\": {\"name\": \"svc\", \"uid\": 2000, \"groups\": [\"staff\"],"
                    " \"fullname\": \"Service\"}}");
     ck_assert_ptr_nonnull(
-        strstr(ta_read("/etc/passwd"), "\nsvc:x:2000:2000:Service:/home/svc:/bin/sh\n"));
-    ck_assert_ptr_nonnull(strstr(ta_read("/etc/group"), "\nsvc:x:2000:\n"));
+        strstr(ta_read("/etc/passwd"), "\nsvc:x:2000:100:Service:/home/svc:/bin/sh\n"));
     ck_assert_ptr_nonnull(strstr(ta_read("/etc/group"), "\nstaff:x:50:app,www,svc\n"));
     ck_assert_ptr_nonnull(strstr(ta_read("/etc/shadow"), "\nsvc:!:"));
-    ck_assert(ta_exists("/home/svc"));
-    ck_assert_int_eq(
-        ta_apply("{\"User\": {\"name\": \"svc\", \"shell\": \"/bin/ash\", \"groups\": []}}"), 0);
+    ck_assert(!ta_exists("/home/svc"));
+    ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"svc\", \"shell\": \"/bin/ash\","
+                              " \"groups\": [], \"append\": false}}"),
+                     0);
     ck_assert_str_eq(ta_out, "User[svc] updated (shell, groups)\n");
     ck_assert_ptr_nonnull(
-        strstr(ta_read("/etc/passwd"), "\nsvc:x:2000:2000:Service:/home/svc:/bin/ash\n"));
+        strstr(ta_read("/etc/passwd"), "\nsvc:x:2000:100:Service:/home/svc:/bin/ash\n"));
     ck_assert_ptr_nonnull(strstr(ta_read("/etc/group"), "\nstaff:x:50:app,www\n"));
     ta_apply_twice("{\"User\": {\"name\": \"svc\", \"policy\": \"remove\"}}");
     ck_assert_ptr_null(strstr(ta_read("/etc/passwd"), "svc:"));
@@ -236,7 +274,7 @@ START_TEST(user_busybox)
     ta_tool("/bin/addgroup", "echo \"addgroup $*\" >> $R/log\n");
     ta_apply_twice("{\"User\": {\"name\": \"svc\", \"uid\": 2001, \"home\": \"/home/svc\","
                    " \"group\": \"staff\"}}");
-    ck_assert_str_eq(ta_log(), "adduser -D -h /home/svc -G staff -u 2001 svc\n");
+    ck_assert_str_eq(ta_log(), "adduser -D -h /home/svc -s /bin/sh -G staff -S -u 2001 svc\n");
     ck_assert_int_eq(ta_apply("{\"User\": {\"name\": \"app\", \"groups\": [\"staff\", \"www\"]}}"),
                      0);
     ck_assert_ptr_nonnull(strstr(ta_read("/etc/group"), "\nwww:x:1001:app\n"));
@@ -293,7 +331,9 @@ Suite *apply_user_suite(void)
     tcase_add_test(tc, read_missing_passwd);
     tcase_add_test(tc, user_created_then_unchanged);
     tcase_add_test(tc, user_reports_creation);
-    tcase_add_test(tc, user_joins_existing_group_of_its_name);
+    tcase_add_test(tc, user_defaults_as_fuselage);
+    tcase_add_test(tc, user_defaults_without_tools);
+    tcase_add_test(tc, user_home_opt_out);
     tcase_add_test(tc, user_modified);
     tcase_add_test(tc, user_unchanged_runs_nothing);
     tcase_add_test(tc, user_groups_replaced_or_appended);
