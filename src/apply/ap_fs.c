@@ -8,7 +8,11 @@
 #include "ap.h"
 #include "mem.h"
 
-/* Resolves the owner and group fields; -1 stands for "leave as is". */
+/* Resolves the owner and group fields; -1 stands for "leave as is". An
+ * owner without a group brings the owner's primary group, as fuselage and
+ * Docker's COPY --chown=USER do (fuse copies large Files that way, and how
+ * a File travels must not change its group); a uid with no passwd entry
+ * brings the same number as gid, as COPY --chown=UID does. */
 static int ap_owner(ap_ctx *c, const fv *f, uid_t *uid, gid_t *gid, strbuf *err)
 {
     char ub[32], gb[32];
@@ -18,9 +22,32 @@ static int ap_owner(ap_ctx *c, const fv *f, uid_t *uid, gid_t *gid, strbuf *err)
     *gid = (gid_t)-1;
     if (owner && ap_uid(c, owner, uid, err) < 0)
         return -1;
-    if (group && ap_gid(c, group, gid, err) < 0)
-        return -1;
+    if (group)
+        return ap_gid(c, group, gid, err);
+    if (owner) {
+        ap_pwent e;
+        *gid = (gid_t)*uid;
+        if (ap_pw_find(c, NULL, (long)*uid, &e) == 1) {
+            *gid = (gid_t)e.gid;
+            ap_pw_free(&e);
+        }
+    }
     return 0;
+}
+
+/* How a change of group is reported: the field as given, else the
+ * primary group's name (or number). */
+static void ap_group_text(ap_ctx *c, const fv *f, gid_t gid, char *buf, size_t n)
+{
+    const char *given = ap_idtext(f, "group", buf, n);
+    ap_grent g;
+    if (given)
+        snprintf(buf, n, "%s", given);
+    else if (ap_gr_find(c, NULL, (long)gid, &g) == 1) {
+        snprintf(buf, n, "%s", g.name);
+        ap_gr_free(&g);
+    } else
+        snprintf(buf, n, "%ld", (long)gid);
 }
 
 /* Brings owner, group and mode of an existing object in line, reporting each
@@ -29,7 +56,7 @@ static int ap_attrs(ap_ctx *c, const fv *f, const char *path, const struct stat 
                     uid_t uid, gid_t gid, int link, strbuf *err)
 {
     int changed = 0;
-    char ub[32], gb[32];
+    char ub[32], gb[256];
     if (!link && mode >= 0 && (long)(st->st_mode & 07777) != mode) {
         if (!c->simulate && chmod(path, (mode_t)mode) < 0) {
             sb_addf(err, "cannot chmod %s: %s", path, strerror(errno));
@@ -54,9 +81,10 @@ static int ap_attrs(ap_ctx *c, const fv *f, const char *path, const struct stat 
         if (own)
             ap_reportf(c, "owner %s %s", c->simulate ? "would change to" : "changed to",
                        ap_idtext(f, "owner", ub, sizeof ub));
-        if (grp)
-            ap_reportf(c, "group %s %s", c->simulate ? "would change to" : "changed to",
-                       ap_idtext(f, "group", gb, sizeof gb));
+        if (grp) {
+            ap_group_text(c, f, gid, gb, sizeof gb);
+            ap_reportf(c, "group %s %s", c->simulate ? "would change to" : "changed to", gb);
+        }
         changed = 1;
     }
     return changed ? AP_DONE : AP_SAME;

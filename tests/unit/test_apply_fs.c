@@ -51,9 +51,31 @@ START_TEST(file_owner_by_name_and_number)
     ck_assert_int_eq(st.st_uid, 1000);
     ck_assert_int_eq(st.st_gid, 50);
     ck_assert_int_eq(ta_apply("{\"File\": {\"name\": \"/a\", \"owner\": 1001}}"), 0);
-    ck_assert_str_eq(ta_out, "File[/a] owner changed to 1001\n");
+    ck_assert_str_eq(ta_out, "File[/a] owner changed to 1001\nFile[/a] group changed to www\n");
     ck_assert_int_eq(stat(ta_path("/a"), &st), 0);
     ck_assert_int_eq(st.st_uid, 1001);
+}
+END_TEST
+
+/* An owner alone brings its primary group, as COPY --chown=USER does; a uid
+ * with no passwd entry the same number. */
+START_TEST(owner_alone_brings_its_primary_group)
+{
+    if (geteuid() != 0)
+        return;
+    ta_apply_twice("[{\"File\": {\"name\": \"/f\", \"contents\": \"x\", \"owner\": \"www\"}},"
+                   " {\"Directory\": {\"name\": \"/d\", \"owner\": \"app\"}},"
+                   " {\"Link\": {\"name\": \"/l\", \"to\": \"/f\", \"owner\": \"www\"}},"
+                   " {\"File\": {\"name\": \"/n\", \"contents\": \"x\", \"owner\": 4242}}]");
+    struct stat st;
+    ck_assert_int_eq(stat(ta_path("/f"), &st), 0);
+    ck_assert_int_eq(st.st_gid, 1001);
+    ck_assert_int_eq(stat(ta_path("/d"), &st), 0);
+    ck_assert_int_eq(st.st_gid, 1000);
+    ck_assert_int_eq(lstat(ta_path("/l"), &st), 0);
+    ck_assert_int_eq(st.st_gid, 1001);
+    ck_assert_int_eq(stat(ta_path("/n"), &st), 0);
+    ck_assert_int_eq(st.st_gid, 4242);
 }
 END_TEST
 
@@ -291,6 +313,7 @@ Suite *apply_fs_suite(void)
     tcase_add_test(tc, file_contents_and_mode_changed);
     tcase_add_test(tc, file_keeps_mode_when_not_asked);
     tcase_add_test(tc, file_owner_by_name_and_number);
+    tcase_add_test(tc, owner_alone_brings_its_primary_group);
     tcase_add_test(tc, file_unknown_owner_fails);
     tcase_add_test(tc, file_binary_contents);
     tcase_add_test(tc, file_source_copied_not_under_root);
