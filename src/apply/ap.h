@@ -119,6 +119,7 @@ typedef struct ap_cmd {
     int set_ids;
     gid_t groups[64]; /* with set_ids: the supplementary groups (ngroups 0: gid alone) */
     size_t ngroups;
+    char home[4096];   /* with a user: HOME for the child ("": inherited) */
     int umask;         /* -1: inherit */
     const char *input; /* bytes fed on stdin (NULL: /dev/null) */
     size_t input_len;

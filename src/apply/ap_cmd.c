@@ -19,25 +19,38 @@
 
 extern char **environ;
 
-/* Builds the child's environment: the inherited one with env's keys set. */
-static char **ap_cmd_environ(const fv *env, size_t *inherited)
+/* 1 when the variable of entry ("K=V") is key. */
+static int ap_env_is(const char *entry, const char *key)
 {
+    const char *eq = strchr(entry, '=');
+    size_t klen = eq ? (size_t)(eq - entry) : strlen(entry);
+    return strlen(key) == klen && memcmp(key, entry, klen) == 0;
+}
+
+/* Builds the child's environment: the inherited one with env's keys set,
+ * and HOME the target user's unless env sets it. */
+static char **ap_cmd_environ(const ap_cmd *cmd, size_t *inherited)
+{
+    const fv *env = cmd->env;
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    char **out = xcalloc(n + (env ? env->n : 0) + 1, sizeof *out);
+    char **out = xcalloc(n + (env ? env->n : 0) + 2, sizeof *out);
+    int home = cmd->home[0] && !(env && fv_get(env, "HOME"));
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(environ[i], '=');
-        size_t klen = eq ? (size_t)(eq - environ[i]) : strlen(environ[i]);
-        int replaced = 0;
+        int replaced = home && ap_env_is(environ[i], "HOME");
         for (size_t j = 0; env && j < env->n; j++)
-            if (strlen(env->keys[j]) == klen && memcmp(env->keys[j], environ[i], klen) == 0)
-                replaced = 1;
+            replaced |= ap_env_is(environ[i], env->keys[j]);
         if (!replaced)
             out[k++] = environ[i];
     }
     *inherited = k;
+    if (home) {
+        strbuf kv = STRBUF_INIT;
+        sb_addf(&kv, "HOME=%s", cmd->home);
+        out[k++] = sb_detach(&kv, NULL);
+    }
     for (size_t j = 0; env && j < env->n; j++) {
         strbuf kv = STRBUF_INIT;
         const fv *v = env->items[j];
@@ -141,7 +154,7 @@ int ap_cmd_run(const ap_cmd *cmd, strbuf *output, strbuf *err)
         }
     }
     size_t inherited;
-    char **envp = ap_cmd_environ(cmd->env, &inherited);
+    char **envp = ap_cmd_environ(cmd, &inherited);
     /* A writer to a closed pipe must get EPIPE, not die. */
     signal(SIGPIPE, SIG_IGN);
     fflush(NULL);
@@ -208,6 +221,11 @@ int ap_cmd_as(const ap_ctx *c, ap_cmd *cmd, const char *user, const char *group,
         found = ap_pw_find(c, NULL, (long)cmd->uid, &e) == 1;
         if (found)
             cmd->gid = (gid_t)e.gid;
+        /* The user's own HOME, as su - gives it, never root's; a uid with
+         * no passwd entry gets /, as Docker's USER N does. A uid without an
+         * entry runs with the group it is given, else root's (Docker's way;
+         * fuselage refuses such a user). */
+        snprintf(cmd->home, sizeof cmd->home, "%s", found && *e.home ? e.home : "/");
     }
     if (group && ap_gid(c, group, &cmd->gid, err) < 0) {
         if (found)

@@ -137,6 +137,29 @@ START_TEST(exec_as_user)
 }
 END_TEST
 
+/* HOME is the user's own (as su - gives it), / for a uid with no passwd
+ * entry, which runs with gid 0 as Docker's USER N does; environment wins. */
+START_TEST(exec_as_user_home)
+{
+    if (geteuid() != 0)
+        return;
+    chmod(ta_root, 0777);
+    char json[1024];
+    snprintf(
+        json, sizeof json,
+        "[{\"Execute\": {\"name\": \"a\", \"user\": \"www\", \"command\": \"echo $HOME > %s/h1\"}},"
+        " {\"Execute\": {\"name\": \"b\", \"user\": 4242,"
+        " \"command\": \"echo $HOME $(id -u):$(id -g):$(id -G) > %s/h2\"}},"
+        " {\"Execute\": {\"name\": \"c\", \"user\": \"www\", \"environment\": {\"HOME\": \"/x\"},"
+        " \"command\": \"echo $HOME > %s/h3\"}}]",
+        ta_root, ta_root, ta_root);
+    ck_assert_int_eq(ta_apply(json), 0);
+    ck_assert_str_eq(ta_read("/h1"), "/var/www\n");
+    ck_assert_str_eq(ta_read("/h2"), "/ 4242:0:0\n");
+    ck_assert_str_eq(ta_read("/h3"), "/x\n");
+}
+END_TEST
+
 START_TEST(exec_simulate_runs_nothing)
 {
     ck_assert_int_eq(ta_apply_opts(ta_exec(""), 1, NULL), 0);
@@ -320,6 +343,7 @@ Suite *apply_exec_suite(void)
     tcase_add_test(tc, exec_commands_cwd_environment_umask);
     tcase_add_test(tc, exec_runs_in_root_directory_by_default);
     tcase_add_test(tc, exec_as_user);
+    tcase_add_test(tc, exec_as_user_home);
     tcase_add_test(tc, exec_simulate_runs_nothing);
     tcase_add_test(tc, watch_in_one_bundle);
     tcase_add_test(tc, watch_across_invocations);
