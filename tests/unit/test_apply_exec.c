@@ -37,6 +37,16 @@ START_TEST(exec_creates_skips_second_run)
 }
 END_TEST
 
+/* A symbolic link the command made counts even when its target is gone:
+ * running "ln -s" again would fail. */
+START_TEST(exec_creates_dangling_link_counts)
+{
+    ck_assert_int_eq(symlink("/no/such/target", ta_path("/link")), 0);
+    ck_assert_int_eq(ta_apply(ta_exec("\"creates\": \"/link\"")), 254);
+    ck_assert_int_eq(ta_count(), 0);
+}
+END_TEST
+
 START_TEST(exec_touch_skips_second_run)
 {
     ta_apply_twice(ta_exec("\"touch\": \"/stamp\""));
@@ -335,6 +345,7 @@ Suite *apply_exec_suite(void)
     tcase_add_checked_fixture(tc, ta_setup, ta_teardown);
     tcase_add_test(tc, exec_runs_and_reports);
     tcase_add_test(tc, exec_creates_skips_second_run);
+    tcase_add_test(tc, exec_creates_dangling_link_counts);
     tcase_add_test(tc, exec_touch_skips_second_run);
     tcase_add_test(tc, exec_unless);
     tcase_add_test(tc, exec_failure_names_resource_and_shows_output);
