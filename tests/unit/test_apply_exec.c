@@ -329,6 +329,18 @@ START_TEST(line_missing_file)
 }
 END_TEST
 
+/* No line of a missing file matches: removing is already done (fuselage
+ * fails here). */
+START_TEST(line_remove_from_missing_file_is_unchanged)
+{
+    ck_assert_int_eq(
+        ta_apply("{\"Line\": {\"name\": \"/nope\", \"match\": \"^x\", \"policy\": \"remove\"}}"),
+        254);
+    ck_assert_str_eq(ta_err, "");
+    ck_assert(!ta_exists("/nope"));
+}
+END_TEST
+
 START_TEST(line_simulate)
 {
     ta_write("/f", "a\n");
@@ -367,6 +379,7 @@ Suite *apply_exec_suite(void)
     tcase_add_test(tc, line_without_match);
     tcase_add_test(tc, line_remove);
     tcase_add_test(tc, line_missing_file);
+    tcase_add_test(tc, line_remove_from_missing_file_is_unchanged);
     tcase_add_test(tc, line_simulate);
     suite_add_tcase(s, tc);
     return s;
