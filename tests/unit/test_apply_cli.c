@@ -213,6 +213,35 @@ START_TEST(checkout_clone_update_tag)
 }
 END_TEST
 
+/* HEAD: on a local branch of that name with branch (so git pull and git
+ * status work in the image), detached at a tag or revision. */
+START_TEST(checkout_head_branch_or_detached)
+{
+    if (system("git --version >/dev/null 2>&1") != 0)
+        return;
+    char repo[512], json[1024], cmd[1024];
+    snprintf(repo, sizeof repo, "%s/repo", ta_root);
+    git("git init -q -b main %s", repo);
+    git("cd %s && echo one > f && git add f && git commit -q -m one && git tag v1", repo);
+    mkdir(ta_path("/src"), 0755);
+    snprintf(
+        json, sizeof json,
+        "{\"Checkout\": {\"name\": \"/src/app\", \"repository\": \"%s\", \"branch\": \"main\"}}",
+        repo);
+    ck_assert_int_eq(ta_apply(json), 0);
+    snprintf(cmd, sizeof cmd, "git -C %s/src/app symbolic-ref -q HEAD > %s/ref; true", ta_root,
+             ta_root);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_str_eq(ta_read("/ref"), "refs/heads/main\n");
+    snprintf(json, sizeof json,
+             "{\"Checkout\": {\"name\": \"/src/app\", \"repository\": \"%s\", \"tag\": \"v1\"}}",
+             repo);
+    ck_assert_int_eq(ta_apply(json), 254); /* same commit: HEAD did not move */
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_str_eq(ta_read("/ref"), "");
+}
+END_TEST
+
 START_TEST(checkout_bad_repository_fails)
 {
     if (system("git --version >/dev/null 2>&1") != 0)
@@ -238,6 +267,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_cleanup);
     tcase_add_test(tc, cli_fuselage_bundle);
     tcase_add_test(tc, checkout_clone_update_tag);
+    tcase_add_test(tc, checkout_head_branch_or_detached);
     tcase_add_test(tc, checkout_bad_repository_fails);
     suite_add_tcase(s, tc);
     return s;
