@@ -1,7 +1,8 @@
 /* restype.c -- the one table of resource types, and validation against it.
  *
- * The fields follow fuselage's docs/resources.rst (DESIGN §4). Every message
- * starts with the type name, so the caller only adds where it came from. */
+ * The fields follow fuselage's resources, as fuse-resources(7) documents
+ * them. Every message starts with the type name, so the caller only adds
+ * where it came from. */
 #include "restype.h"
 
 #include "fvjson.h"
