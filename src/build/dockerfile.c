@@ -445,7 +445,7 @@ static int df_needs_blob(const bundle_res *r)
 typedef struct df_copy {
     unsigned mode;   /* of the tar entry */
     const fv *owner; /* or NULL: root, as a new file made by fuse-apply */
-    const fv *group; /* or NULL: root */
+    const fv *group; /* or NULL: root (or, with an owner, never: see below) */
 } df_copy;
 
 /* An owner or group that --chown=U:G carries as fuse-apply reads it: a
@@ -533,6 +533,11 @@ static int df_direct_copy(const bundle *b, size_t i, int watches, df_copy *cp)
     cp->group = fv_get(r->fields, "group");
     if ((cp->owner && !df_chown_id_ok(cp->owner)) || (cp->group && !df_chown_id_ok(cp->group)))
         return 0;
+    /* An owner alone brings its primary group, which only fuse-apply looks
+     * up in the image: --chown=U takes the group named U in the classic
+     * builder and U's primary group in BuildKit. */
+    if (cp->owner && !cp->group)
+        return 0;
     return !watches || !df_is_watched(b, r, name->str);
 }
 
@@ -546,9 +551,9 @@ static void df_chown_id(strbuf *t, const fv *v)
         sb_addf(t, "%lld", (long long)v->num);
 }
 
-/* COPY [--chown=U:G] [".fuse/blobs/N","/dest"]. --chown always names both:
- * with a user alone Docker would take the group of the same name, where
- * fuse-apply leaves a new file's group root. The destination goes through
+/* COPY [--chown=U:G] [".fuse/blobs/N","/dest"]. --chown always names both
+ * (a group alone is U 0), since builders disagree on what U alone means.
+ * The destination goes through
  * the Dockerfile lexer after JSON decoding (COPY expands $VAR and reads
  * quotes even in JSON form), hence the backslashes before \ $ " '. */
 static void df_copy_step(df_gen *g, const bundle_res *r, size_t i, const df_copy *cp)

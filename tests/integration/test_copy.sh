@@ -63,7 +63,7 @@ expect_eq "spaces, \$, quotes and a backslash in the name; default mode 0644, ro
     "644 root root 6" "$(st "$WEIRD")"
 expect_eq "missing parent directories are created, root 0755" "755 root root" \
     "$(docker run --rm "$TAG" stat -c '%a %U %G' "/srv/a dir" 2>&1)"
-expect_eq "sensitive, owner only: group root" "644 app root 17" "$(st /srv/secret)"
+expect_eq "sensitive, owner only: the owner's primary group" "644 app grp 17" "$(st /srv/secret)"
 expect_eq "binary contents, byte for byte" "$(printf '\0\1\2\377 binary' | md5sum | cut -d' ' -f1)" \
     "$(docker run --rm "$TAG" md5sum /srv/bin.dat 2>&1 | cut -d' ' -f1)"
 expect_eq "big source, byte for byte" "$(md5sum <big.bin | cut -d' ' -f1)" \
