@@ -168,6 +168,10 @@ if start_with fuse-test/busybox "$B"; then
         "$(docker exec "$B" sh -c 'echo $(id svc) $(test -d /home/svc && echo home)')"
     apply "$B" /b/busybox.json
     expect_eq "busybox: second run exits 254 silently" "254 " "$RC $OUT$ERR"
+    # No tools: the files edited with fuselage's defaults; no bash, so /bin/sh.
+    apply "$B" --json '{"User": {"name": "bob"}}'
+    expect_eq "busybox: default user" "0 bob:x:999:100::/home/bob:/bin/sh no-home" \
+        "$RC $(docker exec "$B" sh -c 'grep ^bob: /etc/passwd; test -e /home/bob || echo no-home' | paste -sd' ')"
 
     apply "$B" /b/fuselage.json
     expect_eq "busybox: fuselage bundle applies" 0 "$RC"
