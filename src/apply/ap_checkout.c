@@ -40,15 +40,49 @@ static int ap_git_run(ap_git *g, strbuf *out, strbuf *err, char **args)
     return rc == 0 ? 0 : -1;
 }
 
-/* HEAD's commit, or an empty string when there is none. */
-static void ap_git_head(ap_git *g, const char *dir, strbuf *out)
+/* The one line a git query prints, or an empty string when it fails. */
+static void ap_git_line(ap_git *g, strbuf *out, char **args)
 {
     strbuf err = STRBUF_INIT;
-    char *args[] = {"-C", (char *)dir, "rev-parse", "-q", "--verify", "HEAD", NULL};
     if (ap_git_run(g, out, &err, args) < 0)
         sb_reset(out);
     sb_rtrim(out); /* a hash and "\n" */
     sb_release(&err);
+}
+
+/* HEAD's commit, or an empty string when there is none. */
+static void ap_git_head(ap_git *g, const char *dir, strbuf *out)
+{
+    char *args[] = {"-C", (char *)dir, "rev-parse", "-q", "--verify", "HEAD", NULL};
+    ap_git_line(g, out, args);
+}
+
+/* Neither branch, tag nor revision: follow the remote's default branch.
+ * On a branch that is a fast-forward; a HEAD detached by an earlier tag or
+ * revision goes back to a local branch of the remote's default. */
+static int ap_git_follow_default(ap_git *g, const char *dir, strbuf *err)
+{
+    strbuf ref = STRBUF_INIT;
+    char *on_branch[] = {"-C", (char *)dir, "symbolic-ref", "-q", "HEAD", NULL};
+    ap_git_line(g, &ref, on_branch);
+    int rc;
+    if (ref.len) {
+        char *args[] = {"-C", (char *)dir, "merge", "-q", "--ff-only", "@{upstream}", NULL};
+        rc = ap_git_run(g, NULL, err, args);
+    } else {
+        char *def[] = {"-C", (char *)dir, "rev-parse", "--abbrev-ref", "origin/HEAD", NULL};
+        ap_git_line(g, &ref, def);
+        const char *name = strncmp(sb_str(&ref), "origin/", 7) == 0 ? ref.buf + 7 : "";
+        if (!*name) {
+            sb_adds(err, "HEAD is detached and the remote names no default branch: give branch");
+            sb_release(&ref);
+            return -1;
+        }
+        char *args[] = {"-C", (char *)dir, "checkout", "-q", "-B", (char *)name, ref.buf, NULL};
+        rc = ap_git_run(g, NULL, err, args);
+    }
+    sb_release(&ref);
+    return rc;
 }
 
 int ap_checkout(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
@@ -127,8 +161,7 @@ int ap_checkout(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         char *args[] = {"-C", path.buf, "checkout", "-q", "-B", (char *)branch, want.buf, NULL};
         r = ap_git_run(&g, NULL, err, args);
     } else if (!rev && !tag && exists) {
-        char *args[] = {"-C", path.buf, "merge", "-q", "--ff-only", "@{upstream}", NULL};
-        r = ap_git_run(&g, NULL, err, args);
+        r = ap_git_follow_default(&g, path.buf, err);
     } else if (rev || tag) {
         char *args[] = {"-C", path.buf, "checkout", "-q", "--detach", want.buf, NULL};
         r = ap_git_run(&g, NULL, err, args);

@@ -239,6 +239,14 @@ START_TEST(checkout_head_branch_or_detached)
     ck_assert_int_eq(ta_apply(json), 254); /* same commit: HEAD did not move */
     ck_assert_int_eq(system(cmd), 0);
     ck_assert_str_eq(ta_read("/ref"), "");
+    /* none of the three after a tag: back on the remote's default branch */
+    git("cd %s && echo two > f && git commit -q -am two", repo);
+    snprintf(json, sizeof json, "{\"Checkout\": {\"name\": \"/src/app\", \"repository\": \"%s\"}}",
+             repo);
+    ck_assert_msg(ta_apply(json) == 0, "%s", ta_err);
+    ck_assert_str_eq(ta_read("/src/app/f"), "two\n");
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_str_eq(ta_read("/ref"), "refs/heads/main\n");
 }
 END_TEST
 
