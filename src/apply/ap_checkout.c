@@ -72,7 +72,7 @@ static int ap_git_follow_default(ap_git *g, const char *dir, strbuf *err)
     } else {
         char *def[] = {"-C", (char *)dir, "rev-parse", "--abbrev-ref", "origin/HEAD", NULL};
         ap_git_line(g, &ref, def);
-        const char *name = strncmp(sb_str(&ref), "origin/", 7) == 0 ? ref.buf + 7 : "";
+        const char *name = strncmp(ref.buf, "origin/", 7) == 0 ? ref.buf + 7 : "";
         if (!*name) {
             sb_adds(err, "HEAD is detached and the remote names no default branch: give branch");
             sb_release(&ref);

@@ -10,64 +10,58 @@
 #include <unistd.h>
 
 #include "ap.h"
-#include "mem.h"
+#include "strvec.h"
 
-/* An argv being built: a list of strings, handed to ap_cmd as char **. */
-static void ap_arg(fv *argv, const char *s)
+/* An argv being built, handed to ap_cmd as it is. */
+static void ap_arg(strvec *argv, const char *s)
 {
-    fv_push(argv, fv_strz(s));
+    strvec_push(argv, s);
 }
 
-static void ap_arg2(fv *argv, const char *opt, const char *val)
+static void ap_arg2(strvec *argv, const char *opt, const char *val)
 {
-    ap_arg(argv, opt);
-    ap_arg(argv, val);
+    strvec_push(argv, opt);
+    strvec_push(argv, val);
 }
 
-static void ap_arg_id(fv *argv, const char *opt, long id)
+static void ap_arg_id(strvec *argv, const char *opt, long id)
 {
-    char buf[32];
-    snprintf(buf, sizeof buf, "%ld", id);
-    ap_arg2(argv, opt, buf);
+    strvec_push(argv, opt);
+    strvec_pushf(argv, "%ld", id);
 }
 
-static int ap_argv_run(fv *argv, const char *input, strbuf *err)
+static int ap_argv_run(strvec *argv, const char *input, strbuf *err)
 {
-    char **av = xcalloc(argv->n + 1, sizeof *av);
-    for (size_t i = 0; i < argv->n; i++)
-        av[i] = argv->items[i]->str;
     strbuf out = STRBUF_INIT;
-    ap_cmd cmd = {.argv = av, .umask = -1, .input = input, .input_len = input ? strlen(input) : 0};
+    ap_cmd cmd = {
+        .argv = argv->v, .umask = -1, .input = input, .input_len = input ? strlen(input) : 0};
     int rc = ap_cmd_run(&cmd, &out, err);
     if (rc > 0) {
-        const char *tool = strrchr(av[0], '/');
-        sb_addf(err, "%s exited with status %d", tool ? tool + 1 : av[0], rc);
+        const char *tool = strrchr(argv->v[0], '/');
+        sb_addf(err, "%s exited with status %d", tool ? tool + 1 : argv->v[0], rc);
         ap_cmd_explain(err, &out);
     }
     sb_release(&out);
-    free(av);
     return rc == 0 ? 0 : -1;
 }
 
-/* Runs argv unless simulating; frees it. */
-static int ap_argv_done(ap_ctx *c, fv *argv, const char *input, strbuf *err)
+/* Runs argv unless simulating; empties it for the next command. */
+static int ap_argv_done(ap_ctx *c, strvec *argv, const char *input, strbuf *err)
 {
     int rc = c->simulate ? 0 : ap_argv_run(argv, input, err);
-    fv_free(argv);
+    strvec_clear(argv);
     return rc;
 }
 
-/* A new argv starting with the tool's path; NULL when the image has none. */
-static fv *ap_tool_argv(ap_ctx *c, const char *tool)
+/* Starts argv with the tool's path; 0 when the image has none. */
+static int ap_tool_argv(ap_ctx *c, strvec *argv, const char *tool)
 {
     strbuf p = STRBUF_INIT;
-    fv *argv = NULL;
-    if (ap_tool(c, tool, 0, &p)) {
-        argv = fv_list();
-        ap_arg(argv, p.buf);
-    }
+    int found = ap_tool(c, tool, 0, &p);
+    if (found)
+        strvec_push(argv, p.buf);
     sb_release(&p);
-    return argv;
+    return found;
 }
 
 static int ap_list_has(const fv *l, const char *s)
@@ -93,13 +87,11 @@ static void ap_note(strbuf *what, const char *s)
 static int ap_account_remove(ap_ctx *c, const char *name, const char *tool, const char *busybox,
                              int (*db)(ap_ctx *, const char *, strbuf *), strbuf *err)
 {
-    fv *argv = ap_tool_argv(c, tool);
-    if (!argv)
-        argv = ap_tool_argv(c, busybox);
+    strvec argv = STRVEC_INIT;
     int rc;
-    if (argv) {
-        ap_arg(argv, name);
-        rc = ap_argv_done(c, argv, NULL, err);
+    if (ap_tool_argv(c, &argv, tool) || ap_tool_argv(c, &argv, busybox)) {
+        ap_arg(&argv, name);
+        rc = ap_argv_done(c, &argv, NULL, err);
     } else {
         rc = c->simulate ? 0 : db(c, name, err);
     }
@@ -113,34 +105,34 @@ static int ap_account_remove(ap_ctx *c, const char *name, const char *tool, cons
 
 static int ap_group_create(ap_ctx *c, const ap_gdiff *d, strbuf *err)
 {
-    fv *argv = ap_tool_argv(c, "groupadd");
-    if (argv) {
+    strvec argv = STRVEC_INIT;
+    if (ap_tool_argv(c, &argv, "groupadd")) {
         if (d->gid >= 0)
-            ap_arg_id(argv, "-g", d->gid);
+            ap_arg_id(&argv, "-g", d->gid);
         if (d->system)
-            ap_arg(argv, "-r");
+            ap_arg(&argv, "-r");
         if (d->password)
-            ap_arg2(argv, "-p", d->password);
-    } else if ((argv = ap_tool_argv(c, "addgroup")) != NULL) {
+            ap_arg2(&argv, "-p", d->password);
+    } else if (ap_tool_argv(c, &argv, "addgroup")) {
         if (d->gid >= 0)
-            ap_arg_id(argv, "-g", d->gid);
+            ap_arg_id(&argv, "-g", d->gid);
         if (d->system)
-            ap_arg(argv, "-S");
+            ap_arg(&argv, "-S");
     } else {
         return c->simulate ? 0 : ap_db_group(c, d, err);
     }
-    ap_arg(argv, d->name);
-    return ap_argv_done(c, argv, NULL, err);
+    ap_arg(&argv, d->name);
+    return ap_argv_done(c, &argv, NULL, err);
 }
 
 static int ap_group_change(ap_ctx *c, const ap_gdiff *d, strbuf *err)
 {
-    fv *argv = ap_tool_argv(c, "groupmod");
-    if (!argv)
+    strvec argv = STRVEC_INIT;
+    if (!ap_tool_argv(c, &argv, "groupmod"))
         return c->simulate ? 0 : ap_db_group(c, d, err);
-    ap_arg_id(argv, "-g", d->gid);
-    ap_arg(argv, d->name);
-    return ap_argv_done(c, argv, NULL, err);
+    ap_arg_id(&argv, "-g", d->gid);
+    ap_arg(&argv, d->name);
+    return ap_argv_done(c, &argv, NULL, err);
 }
 
 int ap_group(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
@@ -330,7 +322,7 @@ static int ap_udiff_make(ap_ctx *c, const fv *f, ap_udiff *d, strbuf *err)
 
 /* shadow's useradd (creating) or usermod: one call with an option per
  * differing field. */
-static int ap_user_shadow(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
+static int ap_user_shadow(ap_ctx *c, const ap_udiff *d, strvec *argv, strbuf *err)
 {
     if (d->fullname)
         ap_arg2(argv, "-c", d->fullname);
@@ -370,7 +362,7 @@ static int ap_user_shadow(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
 
 /* busybox's adduser creates; addgroup adds each supplementary group and
  * chpasswd sets a password. */
-static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
+static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, strvec *argv, strbuf *err)
 {
     ap_arg(argv, "-D");
     if (d->home)
@@ -393,14 +385,14 @@ static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
         const char *g = d->join->items[i]->str;
         if (d->gname && strcmp(g, d->gname) == 0)
             continue;
-        if ((argv = ap_tool_argv(c, "addgroup")) == NULL)
+        if (!ap_tool_argv(c, argv, "addgroup"))
             return sb_adds(err, "no addgroup in the image"), -1;
         ap_arg2(argv, d->name, g);
         rc = ap_argv_done(c, argv, NULL, err);
     }
     if (rc < 0 || !d->password)
         return rc;
-    if ((argv = ap_tool_argv(c, "chpasswd")) == NULL)
+    if (!ap_tool_argv(c, argv, "chpasswd"))
         return sb_adds(err, "no chpasswd in the image to set the password"), -1;
     ap_arg(argv, "-e");
     strbuf in = STRBUF_INIT;
@@ -413,11 +405,11 @@ static int ap_user_busybox(ap_ctx *c, const ap_udiff *d, fv *argv, strbuf *err)
 /* Carries out d with the first backend that can. */
 static int ap_user_render(ap_ctx *c, const ap_udiff *d, strbuf *err)
 {
-    fv *argv = ap_tool_argv(c, d->exists ? "usermod" : "useradd");
-    if (argv)
-        return ap_user_shadow(c, d, argv, err);
-    if (!d->exists && (argv = ap_tool_argv(c, "adduser")) != NULL)
-        return ap_user_busybox(c, d, argv, err);
+    strvec argv = STRVEC_INIT;
+    if (ap_tool_argv(c, &argv, d->exists ? "usermod" : "useradd"))
+        return ap_user_shadow(c, d, &argv, err);
+    if (!d->exists && ap_tool_argv(c, &argv, "adduser"))
+        return ap_user_busybox(c, d, &argv, err);
     return c->simulate ? 0 : ap_db_user(c, d, err);
 }
 
