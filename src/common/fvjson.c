@@ -379,11 +379,10 @@ static const yajl_callbacks fvj_callbacks = {
     .yajl_end_array = fvj_on_end_array,
 };
 
-/* yajl's own message, made one line, with the byte offset. */
-static void fvj_yajl_error(yajl_handle h, const char *json, size_t len, strbuf *err)
+/* yajl's own message, made one line, with the byte offset at. */
+static void fvj_yajl_error(yajl_handle h, const char *json, size_t len, size_t at, strbuf *err)
 {
     unsigned char *msg = yajl_get_error(h, 0, (const unsigned char *)json, len);
-    size_t at = yajl_get_bytes_consumed(h);
     const char *m = msg ? (const char *)msg : "parse error";
     size_t mlen = strcspn(m, "\n");
     while (mlen > 0 && (m[mlen - 1] == ' ' || m[mlen - 1] == '.'))
@@ -403,13 +402,17 @@ fv *fvj_parse(const char *json, size_t len, strbuf *err)
         return NULL;
     }
     yajl_status st = yajl_parse(h, (const unsigned char *)json, len);
+    /* yajl counts bytes per parse call: after the whole text went through
+     * yajl_parse, an error of yajl_complete_parse (a document cut short)
+     * sits at the end of the text, not at what that empty call consumed. */
+    size_t at = st == yajl_status_ok ? len : yajl_get_bytes_consumed(h);
     if (st == yajl_status_ok)
         st = yajl_complete_parse(h);
     if (st != yajl_status_ok || !c.root) {
         if (c.failed)
-            sb_addf(err, " at byte %zu", yajl_get_bytes_consumed(h));
+            sb_addf(err, " at byte %zu", at);
         else
-            fvj_yajl_error(h, json, len, err);
+            fvj_yajl_error(h, json, len, at, err);
         yajl_free(h);
         free(c.key);
         fv_free(c.root);

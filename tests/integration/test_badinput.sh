@@ -186,9 +186,9 @@ lua "huge path (too large for one build step)" 1 \
 
 # ---- bundle JSON for fuse-apply -----------------------------------------------------
 B="fuse-apply: $WORK/bundle.json:"
-apply "empty file" 2 "$B bad bundle JSON: parse error: premature EOF at byte 1" ''
+apply "empty file" 2 "$B bad bundle JSON: parse error: premature EOF at byte 0" ''
 apply "not JSON" 2 "$B bad bundle JSON: lexical error: invalid char in json text at byte 1" 'hello'
-apply "truncated JSON" 2 "$B bad bundle JSON: parse error: premature EOF at byte 1" '{"version": 1, "resources": ['
+apply "truncated JSON" 2 "$B bad bundle JSON: parse error: premature EOF at byte 29" '{"version": 1, "resources": ['
 apply "trailing garbage" 2 "$B bad bundle JSON: parse error: trailing garbage at byte 33" '{"version": 1, "resources": []} x'
 apply "a string at the top" 2 "$B bad bundle: expected {\"version\": 1, \"resources\": [...]}, a list of resources or one resource" '"x"'
 apply "an empty object" 2 "$B bad bundle: expected {\"version\": 1, \"resources\": [...]}, a list of resources or one resource" '{}'

@@ -217,6 +217,17 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* A document cut short is reported where it ends, not at the offset of
+ * yajl's last (empty) parse call. */
+START_TEST(test_truncated_offset)
+{
+    ck_assert_str_eq(E("{\"version\": 1, \"resources\": [", 29),
+                     "parse error: premature EOF at byte 29");
+    ck_assert_str_eq(E("[1, 2", 5), "parse error: premature EOF at byte 5");
+    ck_assert_str_eq(E("{\"a\": \"bc", 9), "parse error: premature EOF at byte 9");
+}
+END_TEST
+
 START_TEST(test_depth_limit)
 {
     char deep[200];
@@ -264,6 +275,7 @@ Suite *fvjson_suite(void)
     tcase_add_test(tc, test_numbers);
     tcase_add_test(tc, test_strings_read);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_truncated_offset);
     tcase_add_test(tc, test_depth_limit);
     tcase_add_test(tc, test_write_bad_key);
     suite_add_tcase(s, tc);
