@@ -20,6 +20,8 @@
 
 ---What every resource takes besides its own fields.
 ---@class fuse.ResourceFields
+---Replaces the name in the resource's identity ("File[conf]"), as in fuselage.
+---@field id? string
 ---Resource identities ("File[/etc/app.conf]") whose change makes this one run.
 ---@field watches? string[]
 
@@ -61,7 +63,7 @@
 
 ---@class fuse.LinkFields: fuse.ResourceFields
 ---@field name string an absolute path: the link
----@field to string what the link points at
+---@field to? string what the link points at; required by policy "apply", refused by "remove"
 ---@field owner? fuse.Id
 ---@field group? fuse.Id
 ---@field policy? "apply"|"remove"
@@ -117,6 +119,7 @@
 ---@field name string an absolute path: the file holding the line
 ---@field line? string
 ---@field match? string a POSIX extended regex: the line to replace or remove
+---@field sensitive? boolean keep the line out of progress, errors and fuse -n
 ---@field policy? "apply"|"remove"
 
 ---@class fuse.Line: fuse.Resource, fuse.LineFields

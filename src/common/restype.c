@@ -12,15 +12,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Every type also takes these two, last, so the table order is the JSON order. */
+/* Every type also takes these, last, so the table order is the JSON order.
+ * id, as in fuselage, replaces the name in the identity (restype_ident.c). */
 #define RT_COMMON                                                                                  \
-    {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},                                    \
+    {"id", RT_STR, 0, NULL}, {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},           \
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }
 
 static int rt_file_check(const fv *fields, strbuf *err);
 static int rt_execute_check(const fv *fields, strbuf *err);
+static int rt_link_check(const fv *fields, strbuf *err);
 static int rt_line_check(const fv *fields, strbuf *err);
 static int rt_checkout_check(const fv *fields, strbuf *err);
 
@@ -52,7 +54,7 @@ static const char *const rt_directory_policies[] = {"apply", "remove", "remove-r
 
 static const rt_field rt_link_fields[] = {
     {"name", RT_PATH, RT_REQUIRED, NULL},
-    {"to", RT_STR, RT_REQUIRED, NULL},
+    {"to", RT_STR, 0, NULL}, /* required by policy apply: rt_link_check */
     {"owner", RT_ID, 0, NULL},
     {"group", RT_ID, 0, NULL},
     RT_COMMON,
@@ -103,8 +105,9 @@ static const rt_field rt_group_fields[] = {
 
 static const rt_field rt_line_fields[] = {
     {"name", RT_PATH, RT_REQUIRED, NULL},
-    {"line", RT_STR, 0, NULL},
+    {"line", RT_STR, RT_SENSITIVE, NULL},
     {"match", RT_STR, 0, NULL},
+    {"sensitive", RT_BOOL, 0, NULL},
     RT_COMMON,
 };
 
@@ -125,7 +128,7 @@ static const char *const rt_checkout_policies[] = {"sync", NULL};
 static const rt_type rt_package = {"Package", rt_package_fields, rt_package_policies, NULL};
 static const rt_type rt_file = {"File", rt_file_fields, rt_apply_remove, rt_file_check};
 static const rt_type rt_directory = {"Directory", rt_directory_fields, rt_directory_policies, NULL};
-static const rt_type rt_link = {"Link", rt_link_fields, rt_apply_remove, NULL};
+static const rt_type rt_link = {"Link", rt_link_fields, rt_apply_remove, rt_link_check};
 static const rt_type rt_execute = {"Execute", rt_execute_fields, rt_execute_policies,
                                    rt_execute_check};
 static const rt_type rt_user = {"User", rt_user_fields, rt_apply_remove, NULL};
@@ -136,6 +139,23 @@ static const rt_type rt_checkout = {"Checkout", rt_checkout_fields, rt_checkout_
 
 const rt_type *const rt_types[] = {&rt_package, &rt_file,  &rt_directory, &rt_link,     &rt_execute,
                                    &rt_user,    &rt_group, &rt_line,      &rt_checkout, NULL};
+
+/* Fields a remove policy forbids, as fuselage's policy signatures do: they
+ * describe what is to be made, so with remove they could only be ignored,
+ * and a bundle that gives them has likely the wrong policy. */
+typedef struct rt_forbid {
+    const char *type, *policy;
+    const char *fields[4]; /* NULL-terminated */
+} rt_forbid;
+
+static const rt_forbid rt_forbids[] = {
+    {"Package", "uninstall", {"version", NULL}},
+    {"File", "remove", {"owner", "group", "mode", NULL}},
+    {"Directory", "remove", {"owner", "group", "mode", NULL}},
+    {"Directory", "remove-recursive", {"owner", "group", "mode", NULL}},
+    {"Link", "remove", {"to", NULL}},
+    {"Group", "remove", {"gid", "system", "password", NULL}},
+};
 
 const rt_type *rt_find(const char *name)
 {
@@ -161,7 +181,6 @@ const char *rt_kind_name(rt_kind k)
     case RT_PATH:
         return "an absolute path";
     case RT_STRS:
-    case RT_ANY_STR:
         return "a string or a list of strings";
     case RT_LIST:
         return "a list of strings";
@@ -363,7 +382,6 @@ static int rt_check_field(const rt_type *t, const rt_field *f, const fv *v, strb
         }
         return 0;
     case RT_STRS:
-    case RT_ANY_STR:
         if (v->kind == FV_STR)
             return rt_check_text(t, f->name, v, 0, err);
         if (!rt_is_list(v))
@@ -422,6 +440,21 @@ static int rt_check_policy(const rt_type *t, const fv *fields, strbuf *err)
     return -1;
 }
 
+static int rt_check_forbidden(const rt_type *t, const fv *fields, strbuf *err)
+{
+    const char *policy = rt_policy(t, fields);
+    for (size_t i = 0; i < sizeof rt_forbids / sizeof rt_forbids[0]; i++) {
+        const rt_forbid *r = &rt_forbids[i];
+        if (strcmp(r->type, t->name) != 0 || strcmp(r->policy, policy) != 0)
+            continue;
+        for (size_t k = 0; r->fields[k]; k++)
+            if (rt_has(fields, r->fields[k]))
+                return rt_fail(err, t, "policy %s takes no %s (it would be ignored)", policy,
+                               r->fields[k]);
+    }
+    return 0;
+}
+
 int rt_validate(const rt_type *t, const fv *fields, strbuf *err)
 {
     if (!fields || fields->kind != FV_MAP) {
@@ -453,7 +486,7 @@ int rt_validate(const rt_type *t, const fv *fields, strbuf *err)
     for (const rt_field *f = t->fields; f->name; f++)
         if ((f->flags & RT_REQUIRED) && !rt_has(fields, f->name))
             return rt_fail(err, t, "%s is required", f->name);
-    if (rt_check_policy(t, fields, err) < 0)
+    if (rt_check_policy(t, fields, err) < 0 || rt_check_forbidden(t, fields, err) < 0)
         return -1;
     return t->check ? t->check(fields, err) : 0;
 }
@@ -472,44 +505,6 @@ const char *rt_default(const rt_type *t, const char *field)
     return f ? f->dflt : NULL;
 }
 
-/* Identities appear in one-line messages, progress lines and state file
- * names: a control character in a name (a newline, say) is written as
- * \xHH so that none of those ever breaks across lines. */
-static void rt_add_name(strbuf *out, const char *s, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7f)
-            sb_addf(out, "\\x%02x", c);
-        else
-            sb_addc(out, c);
-    }
-}
-
-void rt_name(const fv *fields, strbuf *out)
-{
-    const fv *name = fv_get(fields, "name");
-    if (name && name->kind == FV_STR) {
-        rt_add_name(out, name->str, name->len);
-    } else if (name && name->kind == FV_LIST) {
-        for (size_t i = 0; i < name->n; i++) {
-            if (i)
-                sb_addc(out, ',');
-            if (name->items[i]->kind == FV_STR)
-                rt_add_name(out, name->items[i]->str, name->items[i]->len);
-        }
-    } else {
-        sb_addc(out, '?');
-    }
-}
-
-void rt_ident(const rt_type *t, const fv *fields, strbuf *out)
-{
-    sb_addf(out, "%s[", t->name);
-    rt_name(fields, out);
-    sb_addc(out, ']');
-}
-
 /* Cross-field rules, one per type that has any. */
 
 static int rt_file_check(const fv *fields, strbuf *err)
@@ -526,6 +521,13 @@ static int rt_execute_check(const fv *fields, strbuf *err)
         return rt_fail(err, &rt_execute, "give command or commands, not both");
     if (!one && !many)
         return rt_fail(err, &rt_execute, "give command or commands");
+    return 0;
+}
+
+static int rt_link_check(const fv *fields, strbuf *err)
+{
+    if (strcmp(rt_policy(&rt_link, fields), "apply") == 0 && !rt_has(fields, "to"))
+        return rt_fail(err, &rt_link, "to is required");
     return 0;
 }
 

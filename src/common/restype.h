@@ -11,16 +11,15 @@
 #include "strbuf.h"
 
 typedef enum {
-    RT_STR,    /* a string */
-    RT_PATH,   /* an absolute path */
-    RT_STRS,   /* a string or a list of strings (Package.name) */
-    RT_LIST,   /* a list of strings */
-    RT_MAP,    /* a table string -> string */
-    RT_BOOL,   /* a boolean */
-    RT_INT,    /* an integer */
-    RT_ID,     /* a name or a numeric id: string or integer (owner, uid, gid) */
-    RT_MODE,   /* an octal string: "0644", "644" */
-    RT_ANY_STR /* a string or list of strings where order matters (commands) */
+    RT_STR,  /* a string */
+    RT_PATH, /* an absolute path */
+    RT_STRS, /* a string or a list of strings (Package.name) */
+    RT_LIST, /* a list of strings */
+    RT_MAP,  /* a table string -> string */
+    RT_BOOL, /* a boolean */
+    RT_INT,  /* an integer */
+    RT_ID,   /* a name or a numeric id: string or integer (owner, uid, gid) */
+    RT_MODE  /* an octal string: "0644", "644" */
 } rt_kind;
 
 enum {
@@ -64,12 +63,14 @@ const char *rt_policy(const rt_type *t, const fv *fields);
 /* The default of a field as text, or NULL. */
 const char *rt_default(const rt_type *t, const char *field);
 
-/* Appends the resource's identity, "File[/index.html]"; list names join with ",". */
+/* Appends the resource's identity, "Type[NAME]" (restype_ident.c). NAME is
+ * the id field when given, else the name ("/index.html"; a list joined with
+ * ",": "curl,git"), and for a Line with a match the file and the match
+ * ("/etc/app.conf:^port="), so several Lines may edit one file. */
 void rt_ident(const rt_type *t, const fv *fields, strbuf *out);
-/* Appends just the name part of the identity: "/index.html", "curl,git";
- * control characters are written as \xHH ("/a\x0ab"), so an identity is
- * always one printable line. */
-void rt_name(const fv *fields, strbuf *out);
+/* Appends just the NAME part of the identity. Control characters are
+ * written as \xHH ("/a\x0ab"), so an identity is always one printable line. */
+void rt_name(const rt_type *t, const fv *fields, strbuf *out);
 
 /* "a string", "an absolute path", ...: how messages name what a field takes. */
 const char *rt_kind_name(rt_kind k);

@@ -111,7 +111,6 @@ static fv *fz_value(fz_reader *r, const rt_field *f)
     case RT_PATH:
         return fz_path(r);
     case RT_STRS:
-    case RT_ANY_STR:
         return fz_byte(r) & 1 ? fz_strlist(r) : fz_string(r, 16);
     case RT_LIST:
         return fz_strlist(r);

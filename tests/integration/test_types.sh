@@ -24,7 +24,7 @@ expect_eq "restype.c lists the nine types of fuse-resources(7)" \
     "Package File Directory Link Execute User Group Line Checkout" "$(cut -d' ' -f1 <<<"$types" | paste -sd' ')"
 
 while read -r name fields policies; do
-    # The fields of the C array, up to RT_COMMON (policy and watches).
+    # The fields of the C array, up to RT_COMMON (id, policy and watches).
     want=$( (sed -n "/^static const rt_field $fields\[\] = {/,/RT_COMMON/p" "$RESTYPE" |
         grep -o '{"[a-z_]*"' | tr -d '{"'; echo policy) | sort)
     expect_eq "$name: every field of restype.c is annotated" \
@@ -38,7 +38,8 @@ while read -r name fields policies; do
         grep -qzP -- "---@param fields fuse\\.${name}Fields\\n---\\@return fuse\\.$name\\nfunction $name\\(fields\\) end" "$TYPES"
 done <<<"$types"
 
-expect_eq "watches is common to every resource" "watches" "$(class_fields fuse.ResourceFields)"
+expect_eq "id and watches are common to every resource" "id watches" \
+    "$(class_fields fuse.ResourceFields | paste -sd' ')"
 
 for g in docker_container task yield sh; do
     check "global $g is annotated" grep -q "^function $g(" "$TYPES"

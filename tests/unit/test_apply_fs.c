@@ -258,7 +258,7 @@ START_TEST(link_created_retargeted_removed)
     buf[n] = '\0';
     ck_assert_str_eq(buf, "/v2");
     ck_assert(!ta_leftovers("/"));
-    ta_apply_twice("{\"Link\": {\"name\": \"/current\", \"to\": \"/v2\", \"policy\": \"remove\"}}");
+    ta_apply_twice("{\"Link\": {\"name\": \"/current\", \"policy\": \"remove\"}}");
     ck_assert(!ta_exists("/current"));
     ck_assert(ta_exists("/v2"));
 }

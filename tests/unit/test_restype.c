@@ -73,18 +73,18 @@ END_TEST
 START_TEST(test_valid_full)
 {
     ck_assert_str_eq(check("Package", "{\"name\": [\"curl\", \"git\"], \"version\": \"1.0\", "
-                                      "\"purge\": true, \"policy\": \"uninstall\"}"),
+                                      "\"policy\": \"install\"}"),
                      "");
     ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"source\": \"/tmp/x\", \"owner\": 0, "
                                    "\"group\": \"www\", \"mode\": \"644\", \"sensitive\": "
-                                   "false, \"policy\": \"remove\", \"watches\": []}"),
+                                   "false, \"policy\": \"apply\", \"watches\": []}"),
                      "");
     ck_assert_str_eq(check("Directory", "{\"name\": \"/d\", \"owner\": \"root\", \"group\": 0, "
                                         "\"mode\": \"0700\", \"parents\": true, \"policy\": "
-                                        "\"remove-recursive\"}"),
+                                        "\"apply\"}"),
                      "");
     ck_assert_str_eq(check("Link", "{\"name\": \"/a\", \"to\": \"/b\", \"owner\": 1, \"group\": "
-                                   "2, \"policy\": \"remove\"}"),
+                                   "2, \"policy\": \"apply\", \"id\": \"a\"}"),
                      "");
     ck_assert_str_eq(check("Execute",
                            "{\"name\": \"x\", \"commands\": [\"a\", \"b\"], \"cwd\": \"/\", "
@@ -118,11 +118,11 @@ START_TEST(test_unknown_field)
 {
     ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"nmae\": \"/y\"}"),
                      "File: unknown field \"nmae\"\n"
-                     "accepted: name, contents, source, owner, group, mode, sensitive, policy, "
+                     "accepted: name, contents, source, owner, group, mode, sensitive, id, policy, "
                      "watches");
     ck_assert_str_eq(check("Package", "{\"name\": \"x\", \"changes\": []}"),
                      "Package: unknown field \"changes\"\n"
-                     "accepted: name, version, purge, policy, watches");
+                     "accepted: name, version, purge, id, policy, watches");
 }
 END_TEST
 
@@ -325,7 +325,7 @@ START_TEST(test_ident)
     rt_ident(rt_find("Package"), f, &sb);
     ck_assert_str_eq(sb.buf, "Package[curl,git]");
     sb_reset(&sb);
-    rt_name(f, &sb);
+    rt_name(rt_find("Package"), f, &sb);
     ck_assert_str_eq(sb.buf, "curl,git");
     fv_free(f);
     sb_reset(&sb);
@@ -335,6 +335,80 @@ START_TEST(test_ident)
     ck_assert_str_eq(sb.buf, "File[/a\\x0ab\\x7f]");
     fv_free(f);
     sb_release(&sb);
+}
+END_TEST
+
+/* Link: to is needed to make a link, and fuselage forbids it for remove. */
+START_TEST(test_link_remove_needs_no_to)
+{
+    ck_assert_str_eq(check("Link", "{\"name\": \"/a\", \"policy\": \"remove\"}"), "");
+    ck_assert_str_eq(check("Link", "{\"name\": \"/a\"}"), "Link: to is required");
+    ck_assert_str_eq(check("Link", "{\"name\": \"/a\", \"policy\": \"apply\"}"),
+                     "Link: to is required");
+}
+END_TEST
+
+/* What fuselage's remove policies forbid is an error naming field and policy. */
+START_TEST(test_remove_forbids_fields)
+{
+    ck_assert_str_eq(check("Link", "{\"name\": \"/a\", \"to\": \"/b\", \"policy\": \"remove\"}"),
+                     "Link: policy remove takes no to (it would be ignored)");
+    ck_assert_str_eq(
+        check("File", "{\"name\": \"/x\", \"mode\": \"0644\", \"policy\": \"remove\"}"),
+        "File: policy remove takes no mode (it would be ignored)");
+    ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"owner\": 0, \"policy\": \"remove\"}"),
+                     "File: policy remove takes no owner (it would be ignored)");
+    ck_assert_str_eq(check("Directory", "{\"name\": \"/d\", \"group\": \"g\", \"policy\": "
+                                        "\"remove-recursive\"}"),
+                     "Directory: policy remove-recursive takes no group (it would be ignored)");
+    ck_assert_str_eq(check("Group", "{\"name\": \"g\", \"gid\": 5, \"policy\": \"remove\"}"),
+                     "Group: policy remove takes no gid (it would be ignored)");
+    ck_assert_str_eq(
+        check("Package", "{\"name\": \"x\", \"version\": \"1\", \"policy\": \"uninstall\"}"),
+        "Package: policy uninstall takes no version (it would be ignored)");
+    /* what removing does use stays accepted */
+    ck_assert_str_eq(
+        check("Package", "{\"name\": \"x\", \"purge\": true, \"policy\": \"uninstall\"}"), "");
+    ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"mode\": null, \"policy\": \"remove\"}"),
+                     "");
+}
+END_TEST
+
+static const char *ident(const char *type, const char *json)
+{
+    static char buf[256];
+    strbuf sb = STRBUF_INIT;
+    fv *f = test_json(json);
+    rt_ident(rt_find(type), f, &sb);
+    snprintf(buf, sizeof buf, "%s", sb_str(&sb));
+    sb_release(&sb);
+    fv_free(f);
+    return buf;
+}
+
+/* A Line is named by file and match, so several Lines may edit one file. */
+START_TEST(test_ident_line_and_id)
+{
+    ck_assert_str_eq(ident("Line", "{\"name\": \"/etc/app.conf\", \"match\": \"^port=\", "
+                                   "\"line\": \"port=80\"}"),
+                     "Line[/etc/app.conf:^port=]");
+    ck_assert_str_eq(ident("Line", "{\"name\": \"/f\", \"line\": \"a\"}"), "Line[/f]");
+    ck_assert_str_eq(ident("Line", "{\"name\": \"/f\", \"match\": \"a\\tb\"}"), "Line[/f:a\\x09b]");
+    /* match means nothing in another type's identity */
+    ck_assert_str_eq(ident("File", "{\"name\": \"/f\", \"match\": \"x\"}"), "File[/f]");
+    /* fuselage's id replaces the name */
+    ck_assert_str_eq(ident("File", "{\"name\": \"/etc/x\", \"id\": \"conf\"}"), "File[conf]");
+    ck_assert_str_eq(ident("Line", "{\"name\": \"/f\", \"match\": \"a\", \"id\": \"l\"}"),
+                     "Line[l]");
+}
+END_TEST
+
+/* Line.sensitive keeps the line out of every printed form. */
+START_TEST(test_line_sensitive)
+{
+    ck_assert_str_eq(check("Line", "{\"name\": \"/f\", \"line\": \"pw=x\", \"sensitive\": true}"),
+                     "");
+    ck_assert(rt_field_find(rt_find("Line"), "line")->flags & RT_SENSITIVE);
 }
 END_TEST
 
@@ -376,6 +450,10 @@ Suite *restype_suite(void)
     tcase_add_test(tc, test_policy);
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_ident);
+    tcase_add_test(tc, test_link_remove_needs_no_to);
+    tcase_add_test(tc, test_remove_forbids_fields);
+    tcase_add_test(tc, test_ident_line_and_id);
+    tcase_add_test(tc, test_line_sensitive);
     tcase_add_test(tc, test_kind_names);
     suite_add_tcase(s, tc);
     return s;
