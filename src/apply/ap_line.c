@@ -3,6 +3,7 @@
 #include <regex.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ap.h"
 #include "mem.h"
@@ -76,6 +77,49 @@ static int ap_line_edit(const fv *lines, const char *line, const char *match, in
     return changed;
 }
 
+/* Follows symbolic links at path (a host path under the root) to the file
+ * they name, so that the edit goes to that file and the link stays a link,
+ * as fuselage does (think of /etc/resolv.conf). An absolute target lies
+ * under the root, a relative one beside the link. A missing final target is
+ * left for the caller to report; a loop is an error (ELOOP). */
+static int ap_line_resolve(const ap_ctx *c, strbuf *path, strbuf *err)
+{
+    enum { MAX_LINKS = 40 }; /* as the kernel's own limit */
+    strbuf to = STRBUF_INIT;
+    int rc = 0;
+    for (int n = 0;; n++) {
+        struct stat st;
+        if (lstat(path->buf, &st) < 0 || !S_ISLNK(st.st_mode))
+            break;
+        if (n == MAX_LINKS) {
+            sb_addf(err, "cannot read %s: %s", path->buf, strerror(ELOOP));
+            rc = -1;
+            break;
+        }
+        sb_reset(&to);
+        sb_grow(&to, (size_t)st.st_size + 1);
+        ssize_t len = readlink(path->buf, to.buf, to.alloc - 1);
+        if (len < 0) {
+            sb_addf(err, "cannot read link %s: %s", path->buf, strerror(errno));
+            rc = -1;
+            break;
+        }
+        to.buf[len] = '\0';
+        to.len = (size_t)len;
+        if (to.buf[0] == '/') {
+            sb_reset(path);
+            ap_path(c, to.buf, path);
+        } else {
+            char *slash = strrchr(path->buf, '/');
+            path->len = (size_t)(slash - path->buf) + 1;
+            path->buf[path->len] = '\0';
+            sb_adds(path, to.buf);
+        }
+    }
+    sb_release(&to);
+    return rc;
+}
+
 int ap_line(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
 {
     strbuf path = STRBUF_INIT, text = STRBUF_INIT, out = STRBUF_INIT;
@@ -85,10 +129,9 @@ int ap_line(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
     int remove = strcmp(policy, "remove") == 0;
     int rc = AP_FAIL;
     struct stat st;
-    if (!remove && !line) {
-        sb_adds(err, "Line needs a line to apply");
+    /* Validation makes apply carry a line (rt_line_check). */
+    if (ap_line_resolve(c, &path, err) < 0)
         goto out;
-    }
     if (stat(path.buf, &st) < 0 || sb_read_file(&text, path.buf) < 0) {
         if (remove && errno == ENOENT) {
             rc = AP_SAME;
