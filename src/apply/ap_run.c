@@ -222,7 +222,10 @@ int ap_main(int argc, char **argv)
     }
     bundle b;
     bundle_init(&b);
-    if (bundle_load(&b, text.buf, text.len, &err) < 0) {
+    /* With --state the bundle may be one step of several (a Docker build
+     * runs one per resource): what it watches came in an earlier one. */
+    unsigned load = state ? BUNDLE_WATCH_ELSEWHERE : 0;
+    if (bundle_load_ext(&b, text.buf, text.len, load, &err) < 0) {
         fprintf(stderr, "fuse-apply: %s: %s\n", json ? "--json" : file, err.buf);
         bundle_free(&b);
         sb_release(&text);

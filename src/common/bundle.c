@@ -169,17 +169,29 @@ long bundle_find(const bundle *b, const char *ref)
     return -1;
 }
 
-static int bundle_check_watches(const bundle *b, const fv *fields, const char *ident, strbuf *err)
+/* Checks that every watches entry of the resource at pos names an earlier
+ * resource, as fuselage does: a watch on a later one would fire a run late,
+ * one on nothing never. elsewhere lets an entry name no resource of b at all
+ * (fuse-apply --state: it came in an earlier invocation). who begins the
+ * message: the identity, or "resource 3 (Execute)" for a loaded bundle. */
+static int bundle_check_watches(const bundle *b, const fv *fields, size_t pos, int elsewhere,
+                                const char *who, strbuf *err)
 {
     const fv *w = fv_get(fields, "watches");
     if (!w || w->kind != FV_LIST)
         return 0;
     for (size_t i = 0; i < w->n; i++) {
-        if (bundle_find(b, w->items[i]->str) >= 0)
+        long at = bundle_find(b, w->items[i]->str);
+        if ((at >= 0 && (size_t)at < pos) || (at < 0 && elsewhere))
             continue;
-        sb_addf(err, "%s: watches ", ident);
+        sb_addf(err, "%s: watches ", who);
         rt_quote(err, w->items[i]->str, w->items[i]->len);
-        sb_adds(err, ", which is not an earlier resource");
+        if (at < 0)
+            sb_adds(err, ", which is not an earlier resource");
+        else if ((size_t)at == pos)
+            sb_adds(err, ", which is itself");
+        else
+            sb_adds(err, ", which comes later in the bundle (a watched resource must come first)");
         return -1;
     }
     return 0;
@@ -194,9 +206,8 @@ static void bundle_drop_nulls(fv *fields)
             fv_del(fields, fields->keys[i]);
 }
 
-/* check_watches is off for bundle_load: fuse-apply is handed one resource
- * per build step (--json), so what it watches was applied by an earlier
- * invocation and is not in this bundle (see ap_state.c). */
+/* check_watches is off for bundle_load, which checks them once the whole
+ * bundle is in (bundle_load_watches): only then is a later resource known. */
 static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *where,
                           int check_watches, strbuf *err)
 {
@@ -213,7 +224,7 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
         sb_release(&ident);
         return -1;
     }
-    if (check_watches && bundle_check_watches(b, fields, ident.buf, err) < 0) {
+    if (check_watches && bundle_check_watches(b, fields, b->n, 0, ident.buf, err) < 0) {
         sb_release(&ident);
         return -1;
     }
@@ -432,7 +443,27 @@ static int bundle_load_entry(bundle *b, fv *res, size_t *index, strbuf *err)
     return 0;
 }
 
+/* The watches of every loaded resource, once all are in. */
+static int bundle_load_watches(const bundle *b, unsigned flags, strbuf *err)
+{
+    strbuf who = STRBUF_INIT;
+    int rc = 0;
+    for (size_t i = 0; i < b->n && rc == 0; i++) {
+        sb_reset(&who);
+        sb_addf(&who, "resource %zu (%s)", i + 1, b->items[i].type->name);
+        rc = bundle_check_watches(b, b->items[i].fields, i, flags & BUNDLE_WATCH_ELSEWHERE,
+                                  sb_str(&who), err);
+    }
+    sb_release(&who);
+    return rc;
+}
+
 int bundle_load(bundle *b, const char *json, size_t len, strbuf *err)
+{
+    return bundle_load_ext(b, json, len, 0, err);
+}
+
+int bundle_load_ext(bundle *b, const char *json, size_t len, unsigned flags, strbuf *err)
 {
     strbuf why = STRBUF_INIT;
     fv *root = fvj_parse(json, len, &why);
@@ -453,5 +484,5 @@ int bundle_load(bundle *b, const char *json, size_t len, strbuf *err)
             rc = bundle_load_entry(b, list->items[i], &index, err);
     }
     fv_free(root);
-    return rc;
+    return rc < 0 ? rc : bundle_load_watches(b, flags, err);
 }

@@ -51,10 +51,18 @@ int bundle_res_dump(const bundle_res *r, strbuf *out, unsigned flags);
  * Execute's "env" is environment. Every
  * resource is validated; an error names it (1-based):
  * "resource 3 (File): mode must be an octal string like \"0644\"".
- * Unlike bundle_add, watches may name resources not in this bundle: fuse-apply
- * gets one resource per build step, the watched one came in an earlier step.
+ * As in bundle_add, every watches entry must name an earlier resource of the
+ * bundle ("resource 2 (Execute): watches \"File[/x]\", which comes later in
+ * the bundle ...").
  * On error b may hold the resources before the bad one: bundle_free it. */
 int bundle_load(bundle *b, const char *json, size_t len, strbuf *err);
+
+/* bundle_load with flags: BUNDLE_WATCH_ELSEWHERE lets a watches entry name
+ * no resource of the bundle at all (fuse-apply --state, one resource per
+ * build step: the watched one came in an earlier step); a later one is
+ * still an error. */
+enum { BUNDLE_WATCH_ELSEWHERE = 1 };
+int bundle_load_ext(bundle *b, const char *json, size_t len, unsigned flags, strbuf *err);
 
 /* 1 when some resource of b has a non-empty watches list. */
 int bundle_any_watches(const bundle *b);

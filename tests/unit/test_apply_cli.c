@@ -109,6 +109,20 @@ START_TEST(cli_quiet_and_simulate)
 }
 END_TEST
 
+/* Without --state a bundle is whole: a watch on a resource it lacks could
+ * never fire, so it is a bad bundle (exit 2) naming the resource. */
+START_TEST(cli_watch_on_nothing_is_bad_bundle)
+{
+    const char *run[] = {"--root", ta_root, "--json",
+                         "{\"Execute\": {\"name\": \"hook\", \"command\": \"true\","
+                         " \"watches\": [\"File[/conf]\"]}}",
+                         NULL};
+    ck_assert_int_eq(cli_run(run), 2);
+    ck_assert_str_eq(cli_err, "fuse-apply: --json: resource 1 (Execute): watches \"File[/conf]\","
+                              " which is not an earlier resource\n");
+}
+END_TEST
+
 START_TEST(cli_state_dir_for_steps)
 {
     /* As the generated Dockerfile runs it: one resource per invocation. */
@@ -271,6 +285,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_malformed_resource_names_it);
     tcase_add_test(tc, cli_exit_statuses);
     tcase_add_test(tc, cli_quiet_and_simulate);
+    tcase_add_test(tc, cli_watch_on_nothing_is_bad_bundle);
     tcase_add_test(tc, cli_state_dir_for_steps);
     tcase_add_test(tc, cli_cleanup);
     tcase_add_test(tc, cli_fuselage_bundle);

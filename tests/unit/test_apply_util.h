@@ -99,7 +99,8 @@ static inline int ta_apply_opts(const char *json, int simulate, const char *stat
     bundle b;
     bundle_init(&b);
     strbuf err = STRBUF_INIT;
-    int rc = bundle_load(&b, json, strlen(json), &err);
+    /* as fuse-apply: with --state a watch may name an earlier invocation's resource */
+    int rc = bundle_load_ext(&b, json, strlen(json), state ? BUNDLE_WATCH_ELSEWHERE : 0, &err);
     ck_assert_msg(rc == 0, "bundle_load: %s", err.buf);
     sb_release(&err);
     ap_ctx c;

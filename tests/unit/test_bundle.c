@@ -307,10 +307,39 @@ START_TEST(test_load_forms)
     /* one resource per build step: what it watches came in an earlier step */
     const char *step = "{\"Execute\": {\"name\": \"r\", \"command\": \"x\", \"watches\": "
                        "[\"File[/elsewhere]\"]}}";
-    ck_assert_int_eq(bundle_load(&b, step, strlen(step), &err), 0);
+    ck_assert_int_eq(bundle_load_ext(&b, step, strlen(step), BUNDLE_WATCH_ELSEWHERE, &err), 0);
     ck_assert_uint_eq(b.n, 1);
     bundle_free(&b);
     ck_assert_uint_eq(err.len, 0);
+    sb_release(&err);
+}
+END_TEST
+
+/* A watch on a later resource fired one run late, one on nothing never:
+ * both are errors, as in fuselage; only a step bundle may name another step's. */
+START_TEST(test_load_watches)
+{
+    const char *later = "[{\"Execute\": {\"name\": \"hook\", \"command\": \"x\", \"watches\": "
+                        "[\"File[/srv/conf]\"]}}, {\"File\": {\"name\": \"/srv/conf\"}}]";
+    ck_assert_str_eq(load_err(later), "resource 1 (Execute): watches \"File[/srv/conf]\", which "
+                                      "comes later in the bundle (a watched resource must come "
+                                      "first)");
+    const char *none = "[{\"File\": {\"name\": \"/a\"}}, {\"Execute\": {\"name\": \"hook\", "
+                       "\"command\": \"x\", \"watches\": [\"/a\", \"File[/b]\"]}}]";
+    ck_assert_str_eq(
+        load_err(none),
+        "resource 2 (Execute): watches \"File[/b]\", which is not an earlier resource");
+    const char *self = "{\"Execute\": {\"name\": \"h\", \"command\": \"x\", \"watches\": [\"h\"]}}";
+    ck_assert_str_eq(load_err(self), "resource 1 (Execute): watches \"h\", which is itself");
+    bundle b;
+    bundle_init(&b);
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(bundle_load_ext(&b, later, strlen(later), BUNDLE_WATCH_ELSEWHERE, &err), -1);
+    bundle_free(&b);
+    const char *ok = "[{\"File\": {\"name\": \"/a\"}}, {\"Execute\": {\"name\": \"hook\", "
+                     "\"command\": \"x\", \"watches\": [\"/a\"]}}]";
+    ck_assert_int_eq(bundle_load(&b, ok, strlen(ok), &err), 0);
+    bundle_free(&b);
     sb_release(&err);
 }
 END_TEST
@@ -387,6 +416,7 @@ Suite *bundle_suite(void)
     tcase_add_test(tc, test_load_fuselage);
     tcase_add_test(tc, test_load_fuselage_quirks);
     tcase_add_test(tc, test_load_forms);
+    tcase_add_test(tc, test_load_watches);
     tcase_add_test(tc, test_load_errors);
     tcase_add_test(tc, test_many);
     suite_add_tcase(s, tc);
