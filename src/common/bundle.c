@@ -1,6 +1,7 @@
 /* bundle.c -- an ordered, validated list of resources, and its JSON form. */
 #include "bundle.h"
 
+#include "bundle_fuselage.h"
 #include "fvjson.h"
 #include "mem.h"
 
@@ -370,39 +371,13 @@ static const fv *bundle_resources(const fv *root, strbuf *err)
     return NULL;
 }
 
-/* Bundles written by fuselage itself differ in two ways: its Octal
- * arguments serialise as the mode's integer value (0644 -> 420), and
- * Execute's environment is its "env" argument. In JSON (unlike a Lua task
- * file) a number there cannot be a mistaken octal literal, so it is taken
- * as the value and rewritten as the octal string the table wants. */
-static void bundle_from_fuselage(const rt_type *t, fv *fields)
-{
-    if (fields->kind != FV_MAP)
-        return;
-    for (size_t i = 0; i < fields->n; i++) {
-        const rt_field *f = rt_field_find(t, fields->keys[i]);
-        fv *v = fields->items[i];
-        if (f && f->kind == RT_MODE && fv_is_int(v) && v->num >= 0 && v->num <= 07777) {
-            char oct[8];
-            snprintf(oct, sizeof oct, "%04o", (unsigned)v->num);
-            fv_free(v);
-            fields->items[i] = fv_strz(oct);
-        }
-    }
-    if (strcmp(t->name, "Execute") == 0 && fv_get(fields, "env") &&
-        !fv_get(fields, "environment")) {
-        fv_set(fields, "environment", fv_copy(fv_get(fields, "env")));
-        fv_del(fields, "env");
-    }
-}
-
 /* Validates and adds the fields in *slot as resource number index; on
  * success the bundle owns them and *slot is left holding a null. */
 static int bundle_load_fields(bundle *b, const rt_type *t, fv **slot, size_t index, strbuf *err)
 {
     strbuf why = STRBUF_INIT;
-    bundle_from_fuselage(t, *slot);
-    if (bundle_add_opt(b, t, *slot, NULL, 0, &why) < 0) {
+    if (bundle_fuselage_fields(t, *slot, &why) < 0 ||
+        bundle_add_opt(b, t, *slot, NULL, 0, &why) < 0) {
         /* rt_validate says "File: ..."; here the prefix names the resource. */
         const char *m = why.buf;
         size_t tl = strlen(t->name);
@@ -426,6 +401,12 @@ static int bundle_load_entry(bundle *b, fv *res, size_t *index, strbuf *err)
         return -1;
     }
     const rt_type *t = rt_find(res->keys[0]);
+    const char *missing = bundle_fuselage_missing(res->keys[0]);
+    if (!t && missing) {
+        sb_addf(err, "resource %zu: fuse does not carry fuselage's %s resource (%s)", *index + 1,
+                res->keys[0], missing);
+        return -1;
+    }
     if (!t) {
         sb_addf(err, "resource %zu: unknown type ", *index + 1);
         rt_quote(err, res->keys[0], strlen(res->keys[0]));
@@ -475,7 +456,8 @@ int bundle_load_ext(bundle *b, const char *json, size_t len, unsigned flags, str
     sb_release(&why);
     int rc = 0;
     size_t index = 0;
-    if (root->kind == FV_MAP && root->n == 1 && rt_find(root->keys[0])) {
+    if (root->kind == FV_MAP && root->n == 1 &&
+        (rt_find(root->keys[0]) || bundle_fuselage_missing(root->keys[0]))) {
         rc = bundle_load_entry(b, root, &index, err);
     } else {
         const fv *list = bundle_resources(root, err);

@@ -123,6 +123,27 @@ START_TEST(cli_watch_on_nothing_is_bad_bundle)
 }
 END_TEST
 
+/* As fuselage's serialiser writes it: an Execute without a name, an id,
+ * Line.sensitive and linesep; the whole bundle applies. */
+START_TEST(cli_fuselage_serialised_bundle)
+{
+    ta_write("/app.conf", "pw=old\n");
+    char json[1024];
+    snprintf(json, sizeof json,
+             "{\"version\": 1, \"resources\": ["
+             "{\"Line\": {\"name\": \"/app.conf\", \"match\": \"^pw=\", \"line\": \"pw=new\","
+             " \"sensitive\": true, \"linesep\": \"\\n\", \"id\": \"pw\"}},"
+             "{\"Execute\": {\"command\": \"touch %s/hook\", \"watches\": [\"Line[pw]\"]}}]}",
+             ta_root);
+    const char *run[] = {"--root", ta_root, "--json", json, NULL};
+    ck_assert_int_eq(cli_run(run), 0);
+    ck_assert_str_eq(ta_read("/app.conf"), "pw=new\n");
+    ck_assert(ta_exists("/hook"));
+    ck_assert_ptr_null(strstr(cli_out, "pw=new"));
+    ck_assert_ptr_nonnull(strstr(cli_out, "Line[pw] applied\n"));
+}
+END_TEST
+
 START_TEST(cli_state_dir_for_steps)
 {
     /* As the generated Dockerfile runs it: one resource per invocation. */
@@ -286,6 +307,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_exit_statuses);
     tcase_add_test(tc, cli_quiet_and_simulate);
     tcase_add_test(tc, cli_watch_on_nothing_is_bad_bundle);
+    tcase_add_test(tc, cli_fuselage_serialised_bundle);
     tcase_add_test(tc, cli_state_dir_for_steps);
     tcase_add_test(tc, cli_cleanup);
     tcase_add_test(tc, cli_fuselage_bundle);

@@ -355,8 +355,8 @@ START_TEST(test_load_errors)
     ck_assert_str_eq(load_err("[{\"File\": {\"name\": \"/a\"}}, {\"File\": {\"name\": \"/a\"}}]"),
                      "resource 2 (File): duplicate resource File[/a]");
     ck_assert_str_eq(
-        load_err("{\"version\": 1, \"resources\": [{\"Service\": {\"name\": \"x\"}}]}"),
-        "resource 1: unknown type \"Service\"\n"
+        load_err("{\"version\": 1, \"resources\": [{\"Servise\": {\"name\": \"x\"}}]}"),
+        "resource 1: unknown type \"Servise\"\n"
         "accepted: Package, File, Directory, Link, Execute, User, Group, Line, "
         "Checkout");
     ck_assert_str_eq(load_err("[{\"File\": {\"name\": \"/a\"}, \"Package\": {\"name\": \"b\"}}]"),
