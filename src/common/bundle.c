@@ -229,11 +229,8 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
         sb_release(&ident);
         return -1;
     }
-    if (fields->kind != FV_MAP) {
-        /* An empty list passed validation only if nothing is required. */
-        fv_free(fields);
-        fields = fv_map();
-    }
+    /* Valid fields are a map: every type requires a name, so the empty
+     * list an empty Lua table may arrive as never passes validation. */
     bundle_drop_nulls(fields);
     ALLOC_GROW(b->items, b->n + 1, b->cap);
     bundle_res *r = &b->items[b->n++];

@@ -144,6 +144,15 @@ START_TEST(cli_fuselage_serialised_bundle)
 }
 END_TEST
 
+/* ap_apply calls the provider of every loaded type without a check. */
+START_TEST(every_type_has_a_provider)
+{
+    for (size_t i = 0; rt_types[i]; i++)
+        ck_assert_msg(ap_provider_find(rt_types[i]->name) != NULL, "%s", rt_types[i]->name);
+    ck_assert_ptr_null(ap_provider_find("Service"));
+}
+END_TEST
+
 START_TEST(cli_state_dir_for_steps)
 {
     /* As the generated Dockerfile runs it: one resource per invocation. */
@@ -308,6 +317,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_quiet_and_simulate);
     tcase_add_test(tc, cli_watch_on_nothing_is_bad_bundle);
     tcase_add_test(tc, cli_fuselage_serialised_bundle);
+    tcase_add_test(tc, every_type_has_a_provider);
     tcase_add_test(tc, cli_state_dir_for_steps);
     tcase_add_test(tc, cli_cleanup);
     tcase_add_test(tc, cli_fuselage_bundle);
