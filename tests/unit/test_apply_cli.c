@@ -144,6 +144,16 @@ START_TEST(cli_fuselage_serialised_bundle)
 }
 END_TEST
 
+/* A bundle cut short says where it ends, not "at byte 1". */
+START_TEST(cli_truncated_bundle_offset)
+{
+    const char *run[] = {"--root", ta_root, "--json", "{\"version\": 1, \"resources\": [", NULL};
+    ck_assert_int_eq(cli_run(run), 2);
+    ck_assert_str_eq(cli_err, "fuse-apply: --json: bad bundle JSON: parse error: premature EOF at "
+                              "byte 29\n");
+}
+END_TEST
+
 /* ap_apply calls the provider of every loaded type without a check. */
 START_TEST(every_type_has_a_provider)
 {
@@ -317,6 +327,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_quiet_and_simulate);
     tcase_add_test(tc, cli_watch_on_nothing_is_bad_bundle);
     tcase_add_test(tc, cli_fuselage_serialised_bundle);
+    tcase_add_test(tc, cli_truncated_bundle_offset);
     tcase_add_test(tc, every_type_has_a_provider);
     tcase_add_test(tc, cli_state_dir_for_steps);
     tcase_add_test(tc, cli_cleanup);
