@@ -148,6 +148,12 @@ static const bad_case bad[] = {
      "c = docker_container(function ()\n  yield(Link { name = \"/a\" "
      "})\nend)\n",
      NULL, "c", 2, "fusefile.lua:2: Link: to is required"},
+    {"watch on a later resource",
+     "c = docker_container(function ()\n  yield(Execute { name = \"hook\", command = \"x\", "
+     "watches = { \"File[/srv/conf]\" } })\n  yield(File { name = \"/srv/conf\" })\nend)\n",
+     NULL, "c", 2,
+     "fusefile.lua:2: Execute[hook]: watches \"File[/srv/conf]\", which is not an earlier "
+     "resource"},
     {"unknown field",
      "c = docker_container(function ()\n\n  yield(Package { name = \"a\", "
      "colour = \"red\" })\nend)\n",
