@@ -25,17 +25,21 @@ void bundle_simple_str(const char *s, size_t len, strbuf *out)
     /* fuselage: NFKD, drop non-ASCII, lower, strip, drop [^\w\s-], then
      * runs of [-\s] become '-'. Without Unicode tables an accented letter is
      * dropped whole (fuselage keeps its base letter); commands are ASCII in
-     * practice. */
-    size_t a = 0, b = len;
-    while (a < b && bundle_py_space((unsigned char)s[a]))
+     * practice. The non-ASCII bytes go first, as there, so that they do not
+     * keep spaces next to them from being stripped. */
+    strbuf ascii = STRBUF_INIT;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x80)
+            sb_addc(&ascii, s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
+    const char *p = sb_str(&ascii);
+    size_t a = 0, b = ascii.len;
+    while (a < b && bundle_py_space((unsigned char)p[a]))
         a++;
-    while (b > a && bundle_py_space((unsigned char)s[b - 1]))
+    while (b > a && bundle_py_space((unsigned char)p[b - 1]))
         b--;
     int in_run = 0;
     for (size_t i = a; i < b; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 'A' && c <= 'Z')
-            c = (unsigned char)(c - 'A' + 'a');
+        unsigned char c = (unsigned char)p[i];
         if (bundle_py_word(c)) {
             sb_addc(out, c);
             in_run = 0;
@@ -44,6 +48,7 @@ void bundle_simple_str(const char *s, size_t len, strbuf *out)
             in_run = 1;
         }
     }
+    sb_release(&ascii);
 }
 
 /* Octal arguments serialise as the mode's integer value (0644 -> 420). In

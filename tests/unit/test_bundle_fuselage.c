@@ -43,6 +43,8 @@ START_TEST(simple_str_as_fuselage)
     ck_assert_str_eq(simple("  Ls -la /tmp  "), "ls-la-tmp");
     ck_assert_str_eq(simple("--x--"), "-x-");
     ck_assert_str_eq(simple("!!!"), "");
+    /* non-ASCII goes before the strip, as fuselage's encode("ascii", "ignore") */
+    ck_assert_str_eq(simple("\xe2\x86\x92 ls \xc3\x97"), "ls");
 }
 END_TEST
 
