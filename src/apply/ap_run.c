@@ -147,6 +147,43 @@ static int ap_usage(FILE *f, int status)
     return status;
 }
 
+/* fuselage's builder stores a File's source as a blob of its zip bundle,
+ * "bundle://SHA1", at assets/SHA1 beside resources.json. When fuse-apply
+ * is given the resources.json of an unpacked bundle, each such source is
+ * that asset file; without a file (--json, stdin) there is none to find. */
+static int ap_fuselage_assets(bundle *b, const char *file, strbuf *err)
+{
+    static const char scheme[] = "bundle://";
+    const size_t n = sizeof scheme - 1;
+    for (size_t i = 0; i < b->n; i++) {
+        const char *src = fv_gets(b->items[i].fields, "source");
+        if (!src || strncmp(src, scheme, n) != 0)
+            continue;
+        const char *name = src + n;
+        if (!*name || strspn(name, "0123456789abcdef") != strlen(name)) {
+            sb_addf(err, "resource %zu (%s): source ", i + 1, b->items[i].type->name);
+            rt_quote(err, src, strlen(src));
+            sb_adds(err, " is not a fuselage asset (bundle:// and a hex digest)");
+            return -1;
+        }
+        if (!file || strcmp(file, "-") == 0) {
+            sb_addf(err,
+                    "resource %zu (%s): source %s is an asset of a fuselage bundle: give "
+                    "fuse-apply the unpacked bundle's resources.json as a file",
+                    i + 1, b->items[i].type->name, src);
+            return -1;
+        }
+        const char *slash = strrchr(file, '/');
+        strbuf path = STRBUF_INIT;
+        if (slash)
+            sb_add(&path, file, (size_t)(slash - file) + 1);
+        sb_addf(&path, "assets/%s", name);
+        fv_set(b->items[i].fields, "source", fv_strz(sb_str(&path)));
+        sb_release(&path);
+    }
+    return 0;
+}
+
 /* Reads the bundle text from a file, or stdin for "-". */
 static int ap_read_bundle(const char *path, strbuf *out)
 {
@@ -223,7 +260,8 @@ int ap_main(int argc, char **argv)
     /* With --state the bundle may be one step of several (a Docker build
      * runs one per resource): what it watches came in an earlier one. */
     unsigned load = state ? BUNDLE_WATCH_ELSEWHERE : 0;
-    if (bundle_load_ext(&b, text.buf, text.len, load, &err) < 0) {
+    if (bundle_load_ext(&b, text.buf, text.len, load, &err) < 0 ||
+        ap_fuselage_assets(&b, json ? NULL : file, &err) < 0) {
         fprintf(stderr, "fuse-apply: %s: %s\n", json ? "--json" : file, err.buf);
         bundle_free(&b);
         sb_release(&text);

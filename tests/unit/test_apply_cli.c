@@ -144,6 +144,34 @@ START_TEST(cli_fuselage_serialised_bundle)
 }
 END_TEST
 
+/* fuselage's builder keeps a File's source as a zip asset, bundle://SHA1:
+ * the unpacked bundle's resources.json applies, finding assets/SHA1. */
+START_TEST(cli_fuselage_zip_assets)
+{
+    mkdir(ta_path("/unz"), 0755);
+    mkdir(ta_path("/unz/assets"), 0755);
+    ta_write("/unz/assets/0a1b", "from the zip\n");
+    ta_write("/unz/resources.json", "{\"version\": 1, \"resources\": [{\"File\": {\"name\": "
+                                    "\"/motd\", \"source\": \"bundle://0a1b\"}}]}");
+    char file[512];
+    snprintf(file, sizeof file, "%s", ta_path("/unz/resources.json"));
+    const char *run[] = {"--root", ta_root, file, NULL};
+    ck_assert_int_eq(cli_run(run), 0);
+    ck_assert_str_eq(ta_read("/motd"), "from the zip\n");
+    const char *json[] = {"--root", ta_root, "--json",
+                          "[{\"File\": {\"name\": \"/x\", \"source\": \"bundle://0a1b\"}}]", NULL};
+    ck_assert_int_eq(cli_run(json), 2);
+    ck_assert_str_eq(cli_err, "fuse-apply: --json: resource 1 (File): source bundle://0a1b is an "
+                              "asset of a fuselage bundle: give fuse-apply the unpacked bundle's "
+                              "resources.json as a file\n");
+    const char *bad[] = {"--root", ta_root, "--json",
+                         "[{\"File\": {\"name\": \"/x\", \"source\": \"bundle://../../etc\"}}]",
+                         NULL};
+    ck_assert_int_eq(cli_run(bad), 2);
+    ck_assert_ptr_nonnull(strstr(cli_err, "is not a fuselage asset"));
+}
+END_TEST
+
 /* A bundle cut short says where it ends, not "at byte 1". */
 START_TEST(cli_truncated_bundle_offset)
 {
@@ -327,6 +355,7 @@ Suite *apply_cli_suite(void)
     tcase_add_test(tc, cli_quiet_and_simulate);
     tcase_add_test(tc, cli_watch_on_nothing_is_bad_bundle);
     tcase_add_test(tc, cli_fuselage_serialised_bundle);
+    tcase_add_test(tc, cli_fuselage_zip_assets);
     tcase_add_test(tc, cli_truncated_bundle_offset);
     tcase_add_test(tc, every_type_has_a_provider);
     tcase_add_test(tc, cli_state_dir_for_steps);
