@@ -110,9 +110,8 @@ static int ap_line_resolve(const ap_ctx *c, strbuf *path, strbuf *err)
             sb_reset(path);
             ap_path(c, to.buf, path);
         } else {
-            char *slash = strrchr(path->buf, '/');
-            path->len = (size_t)(slash - path->buf) + 1;
-            path->buf[path->len] = '\0';
+            const char *slash = strrchr(path->buf, '/');
+            sb_setlen(path, (size_t)(slash - path->buf) + 1);
             sb_adds(path, to.buf);
         }
     }

@@ -178,7 +178,7 @@ static int ap_fuselage_assets(bundle *b, const char *file, strbuf *err)
         if (slash)
             sb_add(&path, file, (size_t)(slash - file) + 1);
         sb_addf(&path, "assets/%s", name);
-        fv_set(b->items[i].fields, "source", fv_strz(sb_str(&path)));
+        fv_set(b->items[i].fields, "source", fv_strz(path.buf));
         sb_release(&path);
     }
     return 0;

@@ -429,8 +429,8 @@ static int bundle_load_watches(const bundle *b, unsigned flags, strbuf *err)
     for (size_t i = 0; i < b->n && rc == 0; i++) {
         sb_reset(&who);
         sb_addf(&who, "resource %zu (%s)", i + 1, b->items[i].type->name);
-        rc = bundle_check_watches(b, b->items[i].fields, i, flags & BUNDLE_WATCH_ELSEWHERE,
-                                  sb_str(&who), err);
+        rc = bundle_check_watches(b, b->items[i].fields, i, flags & BUNDLE_WATCH_ELSEWHERE, who.buf,
+                                  err);
     }
     sb_release(&who);
     return rc;

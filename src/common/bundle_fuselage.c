@@ -31,7 +31,7 @@ void bundle_simple_str(const char *s, size_t len, strbuf *out)
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)s[i] < 0x80)
             sb_addc(&ascii, s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i]);
-    const char *p = sb_str(&ascii);
+    const char *p = ascii.buf;
     size_t a = 0, b = ascii.len;
     while (a < b && bundle_py_space((unsigned char)p[a]))
         a++;
@@ -87,7 +87,7 @@ static void bundle_fuselage_execute(fv *fields)
         for (size_t i = 0; i < many->n; i++)
             if (many->items[i]->kind == FV_STR)
                 sb_addf(&cmd, "%s%s", i ? "; " : "", many->items[i]->str);
-    bundle_simple_str(sb_str(&cmd), cmd.len, &derived);
+    bundle_simple_str(cmd.buf, cmd.len, &derived);
     /* Nothing derivable: validation then says the name is required. */
     if (derived.len)
         fv_set(fields, "name", fv_str(derived.buf, derived.len));

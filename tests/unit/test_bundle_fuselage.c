@@ -15,7 +15,7 @@ static const char *load(const char *json)
     bundle_free(&B);
     strbuf err = STRBUF_INIT;
     bundle_load(&B, json, strlen(json), &err);
-    snprintf(msg, sizeof msg, "%s", sb_str(&err));
+    snprintf(msg, sizeof msg, "%s", err.buf);
     sb_release(&err);
     return msg;
 }
@@ -30,7 +30,7 @@ static const char *simple(const char *s)
     static char buf[256];
     strbuf out = STRBUF_INIT;
     bundle_simple_str(s, strlen(s), &out);
-    snprintf(buf, sizeof buf, "%s", sb_str(&out));
+    snprintf(buf, sizeof buf, "%s", out.buf);
     sb_release(&out);
     return buf;
 }
@@ -94,8 +94,8 @@ START_TEST(accepted_fields)
     /* a sensitive line is redacted in printed bundles */
     strbuf out = STRBUF_INIT;
     ck_assert_int_eq(bundle_res_dump(&B.items[0], &out, BUNDLE_REDACT), 0);
-    ck_assert_ptr_null(strstr(sb_str(&out), "pw=x"));
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "<sensitive>"));
+    ck_assert_ptr_null(strstr(out.buf, "pw=x"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "<sensitive>"));
     sb_release(&out);
 }
 END_TEST

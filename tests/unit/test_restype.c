@@ -380,7 +380,7 @@ static const char *ident(const char *type, const char *json)
     strbuf sb = STRBUF_INIT;
     fv *f = test_json(json);
     rt_ident(rt_find(type), f, &sb);
-    snprintf(buf, sizeof buf, "%s", sb_str(&sb));
+    snprintf(buf, sizeof buf, "%s", sb.buf);
     sb_release(&sb);
     fv_free(f);
     return buf;
