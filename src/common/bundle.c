@@ -421,12 +421,30 @@ static int bundle_load_entry(bundle *b, fv *res, size_t *index, strbuf *err)
     return 0;
 }
 
+/* Rewrites the watches entries of item i that name an earlier Line the
+ * way fuselage names it (bundle_fuselage_line_ref) to that Line's identity,
+ * which is what its change marker is kept under. */
+static void bundle_load_line_refs(bundle *b, size_t i)
+{
+    fv *w = fv_get(b->items[i].fields, "watches");
+    for (size_t k = 0; w && w->kind == FV_LIST && k < w->n; k++) {
+        if (bundle_find(b, w->items[k]->str) >= 0)
+            continue;
+        long at = bundle_fuselage_line_ref(b, w->items[k]->str, i);
+        if (at < 0)
+            continue;
+        fv_free(w->items[k]);
+        w->items[k] = fv_strz(b->items[at].ident);
+    }
+}
+
 /* The watches of every loaded resource, once all are in. */
-static int bundle_load_watches(const bundle *b, unsigned flags, strbuf *err)
+static int bundle_load_watches(bundle *b, unsigned flags, strbuf *err)
 {
     strbuf who = STRBUF_INIT;
     int rc = 0;
     for (size_t i = 0; i < b->n && rc == 0; i++) {
+        bundle_load_line_refs(b, i);
         sb_reset(&who);
         sb_addf(&who, "resource %zu (%s)", i + 1, b->items[i].type->name);
         rc = bundle_check_watches(b, b->items[i].fields, i, flags & BUNDLE_WATCH_ELSEWHERE, who.buf,

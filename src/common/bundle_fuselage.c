@@ -147,6 +147,35 @@ int bundle_fuselage_fields(const rt_type *t, fv *fields, strbuf *err)
     return 0;
 }
 
+long bundle_fuselage_line_ref(const bundle *b, const char *ref, size_t before)
+{
+    size_t len = strlen(ref);
+    if (strncmp(ref, "Line[", 5) == 0 && len > 6 && ref[len - 1] == ']')
+        ref += 5, len -= 6;
+    /* simple_str() never yields a ':', so the last one ends the file name. */
+    const char *colon = memrchr(ref, ':', len);
+    if (!colon)
+        return -1;
+    size_t flen = (size_t)(colon - ref);
+    const char *word = colon + 1;
+    size_t wlen = len - flen - 1;
+    strbuf mine = STRBUF_INIT;
+    long found = -1;
+    for (size_t i = 0; i < before && found < 0; i++) {
+        const fv *f = b->items[i].fields;
+        const char *name = fv_gets(f, "name"), *match = fv_gets(f, "match");
+        if (strcmp(b->items[i].type->name, "Line") != 0 || !name || !match ||
+            strlen(name) != flen || memcmp(name, ref, flen) != 0)
+            continue;
+        sb_reset(&mine);
+        bundle_simple_str(match, strlen(match), &mine);
+        if (mine.len == wlen && memcmp(mine.buf, word, wlen) == 0)
+            found = (long)i;
+    }
+    sb_release(&mine);
+    return found;
+}
+
 const char *bundle_fuselage_missing(const char *type)
 {
     static const char *const missing[][2] = {

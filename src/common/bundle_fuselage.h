@@ -7,6 +7,7 @@
 #ifndef FUSE_BUNDLE_FUSELAGE_H
 #define FUSE_BUNDLE_FUSELAGE_H
 
+#include "bundle.h"
 #include "fv.h"
 #include "restype.h"
 #include "strbuf.h"
@@ -16,6 +17,11 @@
  * fields with no meaning here dropped. Returns 0, or -1 with "Type: ..." in
  * err for what cannot be applied. */
 int bundle_fuselage_fields(const rt_type *t, fv *fields, strbuf *err);
+
+/* A watches entry in fuselage's form for a Line, "Line[FILE:WORD]" or
+ * "FILE:WORD" with WORD = simple_str(match): the position of the first of
+ * b's items [0, before) that is that Line, or -1. */
+long bundle_fuselage_line_ref(const bundle *b, const char *ref, size_t before);
 
 /* For a type fuselage has and fuse does not carry (Service, ...): why, as
  * a clause for a message; NULL for any other name. */

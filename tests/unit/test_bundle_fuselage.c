@@ -75,6 +75,26 @@ START_TEST(explicit_id)
 }
 END_TEST
 
+/* fuselage names a Line FILE:simple_str(match); a watch written that way
+ * is taken as the Line's own identity, so the watcher fires. */
+START_TEST(watch_on_fuselage_line_id)
+{
+    ck_assert_str_eq(load("[{\"Line\": {\"name\": \"/etc/app.conf\", \"match\": \"^Port=\","
+                          " \"line\": \"Port=8\"}},"
+                          " {\"Execute\": {\"name\": \"a\", \"command\": \"x\", \"watches\":"
+                          " [\"Line[/etc/app.conf:port]\", \"/etc/app.conf:port\"]}}]"),
+                     "");
+    const fv *w = fv_get(B.items[1].fields, "watches");
+    ck_assert_str_eq(w->items[0]->str, "Line[/etc/app.conf:^Port=]");
+    ck_assert_str_eq(w->items[1]->str, "Line[/etc/app.conf:^Port=]");
+    ck_assert_str_eq(
+        load("[{\"Line\": {\"name\": \"/f\", \"match\": \"^a\", \"line\": \"a\"}},"
+             " {\"Execute\": {\"name\": \"a\", \"command\": \"x\", \"watches\":"
+             " [\"Line[/f:b]\"]}}]"),
+        "resource 2 (Execute): watches \"Line[/f:b]\", which is not an earlier resource");
+}
+END_TEST
+
 /* Accepted: what has a meaning is honoured, what has none is dropped. */
 START_TEST(accepted_fields)
 {
@@ -159,6 +179,7 @@ Suite *bundle_fuselage_suite(void)
     tcase_add_test(tc, simple_str_as_fuselage);
     tcase_add_test(tc, execute_without_name);
     tcase_add_test(tc, explicit_id);
+    tcase_add_test(tc, watch_on_fuselage_line_id);
     tcase_add_test(tc, accepted_fields);
     tcase_add_test(tc, refused_fields);
     tcase_add_test(tc, types_not_carried);
