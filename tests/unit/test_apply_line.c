@@ -53,6 +53,23 @@ START_TEST(two_lines_one_file)
 }
 END_TEST
 
+/* A watch naming the Line as fuselage does fires when the Line changes. */
+START_TEST(watch_on_line_in_fuselage_form)
+{
+    ta_write("/app.conf", "Port=1\n");
+    char json[1024];
+    snprintf(json, sizeof json,
+             "[{\"Line\": {\"name\": \"/app.conf\", \"match\": \"^Port=\", \"line\": \"Port=8\"}},"
+             " {\"Execute\": {\"name\": \"hook\", \"command\": \"echo x >> %s/count\","
+             " \"watches\": [\"Line[/app.conf:port]\"]}}]",
+             ta_root);
+    ck_assert_int_eq(ta_apply(json), 0);
+    ck_assert_str_eq(ta_read("/count"), "x\n");
+    ck_assert_int_eq(ta_apply(json), 254);
+    ck_assert_str_eq(ta_read("/count"), "x\n");
+}
+END_TEST
+
 Suite *apply_line_suite(void)
 {
     Suite *s = suite_create("apply_line");
@@ -62,6 +79,7 @@ Suite *apply_line_suite(void)
     tcase_add_test(tc, line_writes_through_relative_link_chain);
     tcase_add_test(tc, line_link_loop_fails);
     tcase_add_test(tc, two_lines_one_file);
+    tcase_add_test(tc, watch_on_line_in_fuselage_form);
     suite_add_tcase(s, tc);
     return s;
 }
