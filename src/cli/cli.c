@@ -81,7 +81,7 @@ static int cli_pair_finish(cli_pair *p, const char *end, const char *word, cli_t
         sb_addf(err, "%s: argument \"%s\" given twice", t->name, p->key.buf);
         return 2;
     }
-    t->args = xrealloc(t->args, (t->nargs + 1) * sizeof *t->args);
+    ALLOC_GROW(t->args, t->nargs + 1, t->args_alloc);
     t->args[t->nargs].key = xstrdup(p->key.buf);
     t->args[t->nargs].value = xstrdup(p->value.buf);
     t->nargs++;

@@ -22,7 +22,7 @@ typedef struct cli_kv {
 typedef struct cli_task {
     char *name;
     cli_kv *args;
-    size_t nargs;
+    size_t nargs, args_alloc;
 } cli_task;
 
 typedef struct cli_opts {
