@@ -22,7 +22,7 @@ typedef struct fz_msg {
 
 typedef struct fz_msgs {
     fz_msg *m;
-    size_t n;
+    size_t n, alloc;
 } fz_msgs;
 
 static char *fz_dup(const char *s)
@@ -33,7 +33,7 @@ static char *fz_dup(const char *s)
 static void fz_on_msg(const dk_msg *m, void *ud)
 {
     fz_msgs *l = ud;
-    l->m = xrealloc(l->m, (l->n + 1) * sizeof *l->m);
+    ALLOC_GROW(l->m, l->n + 1, l->alloc);
     fz_msg *c = &l->m[l->n++];
     c->json = xmemdup(m->json, m->json_len);
     c->len = m->json_len;
@@ -124,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t limit = data[2] & 0x80 ? 16 + data[1] : 0;
     data += 3;
 
-    fz_msgs whole = {NULL, 0}, split = {NULL, 0};
+    fz_msgs whole = {NULL, 0, 0}, split = {NULL, 0, 0};
     int rc_whole = fz_parse(data, n, n, 0, limit, &whole);
     int rc_split = fz_parse(data, n, pos, step, limit, &split);
     FZ_ASSERT((rc_whole == 0) == (rc_split == 0), "whole %d, split at %zu/%zu: %d", rc_whole, pos,
