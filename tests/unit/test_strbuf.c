@@ -5,6 +5,8 @@
 #include "strvec.h"
 #include "testutil.h"
 
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 /* A strbuf that owns nothing still reads as "" and is never NULL. */
@@ -149,6 +151,14 @@ START_TEST(test_alloc_grow)
 }
 END_TEST
 
+/* An element count whose size overflows stops the program, as out of memory does. */
+START_TEST(test_reallocarray_overflow)
+{
+    void *p = xreallocarray(NULL, SIZE_MAX / 2 + 2, 2);
+    free(p);
+}
+END_TEST
+
 START_TEST(test_strvec)
 {
     strvec sv = STRVEC_INIT;
@@ -192,6 +202,11 @@ Suite *strbuf_suite(void)
     tcase_add_test(tc, test_addf_empty_and_consume);
     tcase_add_test(tc, test_alloc_grow);
     tcase_add_test(tc, test_strvec);
+    /* Without a fork per test (CK_FORK=no, as under valgrind) the abort
+     * would end the whole run. */
+    const char *fork = getenv("CK_FORK");
+    if (!fork || strcmp(fork, "no") != 0)
+        tcase_add_test_raise_signal(tc, test_reallocarray_overflow, SIGABRT);
     suite_add_tcase(s, tc);
     return s;
 }
