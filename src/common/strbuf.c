@@ -145,11 +145,6 @@ char *sb_detach(strbuf *sb, size_t *len)
     return p;
 }
 
-const char *sb_str(const strbuf *sb)
-{
-    return sb->buf ? sb->buf : "";
-}
-
 int sb_read_fd(strbuf *sb, int fd)
 {
     for (;;) {

@@ -49,8 +49,5 @@ char *sb_detach(strbuf *sb, size_t *len);
 int sb_read_fd(strbuf *sb, int fd);
 /* Appends the whole file at path. Returns 0, or -1 with errno set. */
 int sb_read_file(strbuf *sb, const char *path);
-/* The contents as a C string. Kept while src/lua still calls it; new code
- * reads sb->buf, which is never NULL. */
-const char *sb_str(const strbuf *sb);
 
 #endif
