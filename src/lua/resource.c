@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* The per-type metatable of resources, pushed on the stack. */
@@ -135,6 +136,24 @@ static int tf_res_tostring(lua_State *L)
     return 1;
 }
 
+/* A File.source must be a readable regular file: a directory or a device
+ * would pass here and only fail in the build, without the yield's line. */
+static int tf_check_source(const char *src, strbuf *err)
+{
+    struct stat st;
+    if (!src)
+        return 0;
+    if (access(src, R_OK) != 0 || stat(src, &st) != 0) {
+        sb_addf(err, "File: cannot read source %s: %s", src, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        sb_addf(err, "File: source %s is not a regular file", src);
+        return -1;
+    }
+    return 0;
+}
+
 /* Validates the value at idx of L (a resource made by a constructor) and
  * appends it to b. where names the line that handed it over. Returns 0, or
  * -1 with one line in err (no position: the caller adds it). */
@@ -152,9 +171,7 @@ int tf_take(lua_State *L, int idx, bundle *b, const char *what, const char *wher
     char *dir = tf_source_dir(L);
     tf_resolve_source(t, fields, dir);
     free(dir);
-    const char *src = fv_gets(fields, "source");
-    if (src && access(src, R_OK) != 0) {
-        sb_addf(err, "File: cannot read source %s: %s", src, strerror(errno));
+    if (tf_check_source(fv_gets(fields, "source"), err) < 0) {
         fv_free(fields);
         return -1;
     }
