@@ -164,7 +164,46 @@ static int opt_check_params(const fv *v, int is_container, const char *kind, str
     return 0;
 }
 
-static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf *err)
+/* Docker would take an empty USER, WORKDIR or base image, or an ENV name
+ * with a space, as a different instruction or refuse it mid-build: refuse
+ * them here, where the message can name the task file's line or the task. */
+static int opt_nonempty(const char *key)
+{
+    return strcmp(key, "from_image") == 0 || strcmp(key, "user") == 0 ||
+           strcmp(key, "workdir") == 0;
+}
+
+static int opt_env_name_ok(const char *k)
+{
+    if (!*k)
+        return 0;
+    for (; *k; k++)
+        if (!((*k >= 'A' && *k <= 'Z') || (*k >= 'a' && *k <= 'z') || (*k >= '0' && *k <= '9') ||
+              *k == '_' || *k == '.' || *k == '-'))
+            return 0;
+    return 1;
+}
+
+/* The checks beyond the type, shared by declarations and the command line.
+ * Returns 0, or -1 with "user must not be empty" appended to err. */
+static int opt_check_value(const opt_def *d, const fv *v, strbuf *err)
+{
+    if (v->kind == FV_STR && v->len == 0 && opt_nonempty(d->key)) {
+        sb_addf(err, "%s must not be empty", d->key);
+        return -1;
+    }
+    if (strcmp(d->key, "env") != 0 || v->kind != FV_MAP)
+        return 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (!opt_env_name_ok(v->keys[i])) {
+            sb_addf(err, "env: \"%s\" is not a valid variable name (letters, digits, _ . -)",
+                    v->keys[i]);
+            return -1;
+        }
+    return 0;
+}
+
+static int opt_check_type(const opt_def *d, const fv *v, int is_container, strbuf *err)
 {
     const char *kind = opt_kind_name(is_container);
     switch (d->type) {
@@ -200,6 +239,18 @@ static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf
         return opt_check_params(v, is_container, kind, err);
     }
     return -1;
+}
+
+static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf *err)
+{
+    if (opt_check_type(d, v, is_container, err) != 0)
+        return -1;
+    strbuf why = STRBUF_INIT;
+    int rc = opt_check_value(d, v, &why);
+    if (rc != 0)
+        sb_addf(err, "%s: %s", opt_kind_name(is_container), sb_str(&why));
+    sb_release(&why);
+    return rc;
 }
 
 int opt_check_decl(const fv *decl, int is_container, strbuf *err)
@@ -499,6 +550,10 @@ fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strb
         const opt_def *d = opt_cli_def(kv[i].key, is_container);
         static const opt_def param = {"param", OT_STR, 0, 1};
         fv *v = opt_convert(d ? d : &param, kv[i].value, err);
+        if (v && d && opt_check_value(d, v, err) != 0) {
+            fv_free(v);
+            v = NULL;
+        }
         if (!v) {
             fv_free(out);
             return NULL;

@@ -106,6 +106,10 @@ cli "bad boolean" 2 'fuse: t: no_cache: "maybe" is not a boolean (true/false, ye
 cli "bad port" 2 'fuse: t: ports: "http" is not a port like 8000 or "53/udp" (tcp, udp, sctp)' t:ports=http
 cli "port out of range" 2 'fuse: t: ports: 70000 is not a port number (1-65535)' t:ports=70000
 cli "env item without =" 2 'fuse: t: env: "A" is not KEY=VALUE' t:env=A
+cli "empty user" 2 'fuse: t: user must not be empty' -n t:user=
+cli "empty workdir" 2 'fuse: t: workdir must not be empty' -n t:workdir=
+cli "empty from_image" 2 'fuse: t: from_image must not be empty' -n t:from_image=
+cli "env name with a space" 2 'fuse: t: env: "A B" is not a valid variable name (letters, digits, _ . -)' -n 't:env=A B=x'
 cli "-d of an unknown task" 2 'fuse: unknown task "nosuch"' -d nosuch
 cli "-f of a missing file" 2 'fuse: cannot open /nonexistent/fusefile.lua: No such file or directory' -f /nonexistent/fusefile.lua -l
 cli "-f of a directory" 2 'fuse: cannot open /: Is a directory' -f / -l
@@ -132,6 +136,8 @@ lua "cyclic env table" 2 "fuse: fusefile.lua:3: docker_container: options.env.se
 lua "env given a list" 2 'fuse: fusefile.lua:1: docker_container: env must be a table of strings, like { KEY = "value" }' 't = docker_container { env = { "A=1" } } (function () end)\n'
 lua "deeply nested option" 2 "fuse: fusefile.lua:3: docker_container: options.labels.a$(printf '[1]%.0s' $(seq 1 30)) nests tables too deeply" \
     'local v = "x"\nfor i = 1, 10000 do v = { v } end\nt = docker_container { labels = { a = v } } (function () end)\n'
+lua "env name with a space" 2 'fuse: fusefile.lua:1: docker_container: env: "A B" is not a valid variable name (letters, digits, _ . -)' 't = docker_container { env = { ["A B"] = "x" } } (function () end)\n'
+lua "empty workdir" 2 'fuse: fusefile.lua:1: docker_container: workdir must not be empty' 't = docker_container { workdir = "" } (function () end)\n'
 lua "param default not a string" 2 "fuse: fusefile.lua:1: docker_container: params.n must default to a string, number or boolean" \
     't = docker_container { params = { n = {} } } (function () end)\n'
 lua "duplicate task" 2 'fuse: fusefile.lua:2: duplicate task "t" (first defined at fusefile.lua:1)' 't = task(function () end)\nt = task(function () end)\n' -l
