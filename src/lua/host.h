@@ -60,6 +60,7 @@ struct tf_host {
     strbuf deferr;         /* the last definition error raised into Lua */
     int depth;             /* tasks currently running (other:run nests) */
     const tf_obj *running; /* the innermost running task, for relative paths */
+    size_t made;           /* resources the running task constructed (yield forgotten?) */
     const tf_flags *flags; /* of the current tf_run */
     FILE *out;
 };

@@ -116,6 +116,7 @@ static int tf_construct(lua_State *L)
     fv_free(fields);
     tf_push_resmt(L, t);
     lua_setmetatable(L, 1);
+    tf_of(L)->made++;
     return 1;
 }
 

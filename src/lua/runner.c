@@ -15,6 +15,38 @@
 
 #define TF_MAX_DEPTH 32 /* tasks running tasks */
 
+/* Appends "fusefile.lua:3", where the function on top of L is defined. */
+static void tf_defined_at(lua_State *L, strbuf *out)
+{
+    lua_Debug ar;
+    lua_pushvalue(L, -1);
+    if (lua_getinfo(L, ">S", &ar) && ar.linedefined > 0)
+        sb_addf(out, "%s:%d: ", ar.short_src, ar.linedefined);
+}
+
+/* A generator that returned a value, or made resources and handed none
+ * over, would otherwise build an image without them, silently. Stack of co:
+ * the nres values the function returned. Returns 0, or 2 with err set. */
+static int tf_check_finished(const tf_host *h, lua_State *co, int nres, const bundle *b,
+                             const char *where, strbuf *err)
+{
+    if (nres > 0) {
+        sb_addf(err,
+                "%sdocker_container function returned a value (%s); hand resources over with "
+                "yield(resource), not return",
+                where, luaL_typename(co, -nres));
+        return 2;
+    }
+    if (h->made > 0 && b->n == 0) {
+        sb_addf(err,
+                "%sdocker_container function made %zu resource%s but yielded none (a "
+                "forgotten yield?)",
+                where, h->made, h->made == 1 ? "" : "s");
+        return 2;
+    }
+    return 0;
+}
+
 /* Runs the generator of a docker_container task on a new coroutine, taking
  * each yielded resource into b. Stack of L: unchanged. Returns 0, or 1/2
  * with the error text in err. */
@@ -23,6 +55,8 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
     bundle *b = lua_touserdata(L, bidx);
     lua_State *co = lua_newthread(L);
     lua_getiuservalue(L, objidx, 1);
+    strbuf where = STRBUF_INIT;
+    tf_defined_at(L, &where);
     lua_pushvalue(L, bidx);
     lc_push(L, args);
     lua_xmove(L, co, 3);
@@ -30,8 +64,11 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
     for (;;) {
         int nres = 0;
         int rc = lua_resume(co, L, nargs, &nres);
-        if (rc == LUA_OK)
+        if (rc == LUA_OK) {
+            status = tf_check_finished(h, co, nres, b, where.buf, err);
+            lua_pop(co, nres);
             break;
+        }
         if (rc != LUA_YIELD) {
             /* Stack of co: the error value on top, the frames still there. */
             lua_xmove(co, L, 1);
@@ -50,10 +87,10 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
             tf_closethread(co, L);
             break;
         }
-        strbuf where = STRBUF_INIT, why = STRBUF_INIT;
-        tf_where(co, 0, &where);
-        int ok = tf_take(co, nres ? -nres : 1, b, "yield", where.buf, &why) == 0;
-        sb_release(&where);
+        strbuf at = STRBUF_INIT, why = STRBUF_INIT;
+        tf_where(co, 0, &at);
+        int ok = tf_take(co, nres ? -nres : 1, b, "yield", at.buf, &why) == 0;
+        sb_release(&at);
         lua_pop(co, nres);
         lua_pushboolean(co, ok);
         nargs = 1;
@@ -66,6 +103,7 @@ static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv 
         }
         sb_release(&why);
     }
+    sb_release(&where);
     lua_pop(L, 1); /* the thread */
     return status;
 }
@@ -122,6 +160,9 @@ int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, i
         sb_adds(err, "out of Lua stack");
         return 1;
     }
+    /* Each task counts its own constructions; an inner task's do not count. */
+    size_t made = h->made;
+    h->made = 0;
     h->depth++;
     h->running = o;
     int status;
@@ -137,6 +178,7 @@ int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, i
         status = tf_call(h, L, objidx, args, err);
     }
     h->running = outer;
+    h->made = made;
     h->depth--;
     return status;
 }

@@ -144,6 +144,10 @@ lua "duplicate task" 2 'fuse: fusefile.lua:2: duplicate task "t" (first defined 
 lua "yield of a number" 2 "fuse: fusefile.lua:2: yield expects a resource (File{...}, Package{...}, ...), got number" 't = docker_container(function ()\n  yield(42)\nend)\n'
 lua "yield of nil" 2 "fuse: fusefile.lua:2: yield expects a resource (File{...}, Package{...}, ...), got nil" 't = docker_container(function ()\n  yield(nil)\nend)\n'
 lua "yield of a task" 2 "fuse: fusefile.lua:2: yield expects a resource (File{...}, Package{...}, ...), got userdata" 't = docker_container(function ()\n  yield(t)\nend)\n'
+lua "resources returned, not yielded" 2 "fuse: fusefile.lua:1: docker_container function returned a value (table); hand resources over with yield(resource), not return" \
+    't = docker_container(function ()\n  return { Package { name = "curl" } }\nend)\n'
+lua "resources made, none yielded" 2 "fuse: fusefile.lua:1: docker_container function made 2 resources but yielded none (a forgotten yield?)" \
+    't = docker_container(function ()\n  File { name = "/a", contents = "a" }\n  Package { name = "curl" }\nend)\n'
 lua "error after yielding" 1 "fuse: fusefile.lua:3: boom" \
     't = docker_container(function ()\n  yield(File { name = "/a", contents = "a" })\n  error("boom")\nend)\n'
 lua "generator that never yields, --timeout" 1 "fuse: fusefile.lua:2: task timed out after 1 s" \
