@@ -260,6 +260,11 @@ function yield(resource) end
 ---@return true
 function sh(command) end
 
+---Every task of the project by its full name ("web.api"), read-only. An
+---unknown name raises the unknown-task error; assigning raises.
+---@type table<string, fuse.Task>
+tasks = {}
+
 -- ---- modules (require) --------------------------------------------------
 
 ---One message of Docker's build stream, decoded.

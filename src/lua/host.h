@@ -152,6 +152,8 @@ tf_task *tf_lookup(const tf_host *h, const char *name);
 /* Pushes a new environment for one file: reads fall back on the value at
  * parent (an absolute index), assignments register tasks under prefix. */
 void tf_push_env(lua_State *L, int parent, const char *prefix);
+/* Sets the global tasks: a read-only table of every task by full name. */
+void tf_tasks_open(lua_State *L);
 /* Sorts the tasks by name, once every file is loaded. */
 void tf_sort_tasks(tf_host *h);
 

@@ -212,6 +212,62 @@ int tf_unknown_task(const tf_host *h, const char *name, strbuf *err)
     return 2;
 }
 
+/* ---- the global tasks: every task of every file, read-only ---- */
+
+/* tasks["web.api"]: the task, or the unknown-task error at the user's line
+ * (exit 2, with its "did you mean"). Stack: proxy, key. */
+static int tf_tasks_index(lua_State *L)
+{
+    tf_host *h = tf_of(L);
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return tf_deferrorf(L, "tasks: a task name is a string like \"web.api\", not %s",
+                            luaL_typename(L, 2));
+    const tf_task *t = tf_lookup(h, lua_tostring(L, 2));
+    if (!t) {
+        strbuf msg = STRBUF_INIT;
+        tf_unknown_task(h, lua_tostring(L, 2), &msg);
+        return tf_deferror(L, &msg);
+    }
+    lua_rawgeti(L, LUA_REGISTRYINDEX, t->ref);
+    return 1;
+}
+
+static int tf_tasks_newindex(lua_State *L)
+{
+    return tf_deferrorf(L, "tasks is read-only: a task is defined by assigning it to a name in "
+                           "its task file");
+}
+
+/* pairs(tasks): over a fresh table of name -> task, so the proxy stays empty. */
+static int tf_tasks_pairs(lua_State *L)
+{
+    tf_host *h = tf_of(L);
+    lua_getglobal(L, "next");
+    lua_createtable(L, 0, (int)h->ntasks);
+    for (size_t i = 0; i < h->ntasks; i++) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, h->tasks[i].ref);
+        lua_setfield(L, -2, h->tasks[i].info.name);
+    }
+    lua_pushnil(L);
+    return 3;
+}
+
+void tf_tasks_open(lua_State *L)
+{
+    lua_newtable(L); /* the proxy, always empty */
+    lua_newtable(L); /* its metatable */
+    lua_pushcfunction(L, tf_tasks_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, tf_tasks_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushcfunction(L, tf_tasks_pairs);
+    lua_setfield(L, -2, "__pairs");
+    lua_pushboolean(L, 0); /* getmetatable/setmetatable cannot undo it */
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_setglobal(L, "tasks");
+}
+
 int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err)
 {
     const tf_task *t = tf_lookup(h, name);

@@ -73,5 +73,6 @@ int tf_setup(lua_State *L)
         lua_insert(L, -2);
         lua_rawset(L, -5);
     }
+    tf_tasks_open(L);
     return 0;
 }

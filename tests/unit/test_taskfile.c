@@ -445,6 +445,38 @@ START_TEST(test_tasks_namespacing)
 }
 END_TEST
 
+/* tasks["web.api"]: every task of every file, read-only, from any file. */
+START_TEST(test_tasks_global)
+{
+    put("tasks/web.lua", "api = docker_container(function ()\n"
+                         "  yield(File { name = \"/api\", contents = \"x\" })\nend)\n"
+                         "up = task(function () end)\n");
+    put("fusefile.lua",
+        "t = task(function ()\n"
+        "  local n = 0\n"
+        "  for name, task in pairs(tasks) do n = n + 1 assert(tasks[name] == task) end\n"
+        "  assert(n == 6, n)\n"
+        "  tasks[\"web.api\"]:run()\n"
+        "end)\n"
+        "u = task(function ()\n  return tasks[\"web.apx\"]\nend)\n"
+        "v = task(function ()\n  tasks.x = 1\nend)\n"
+        "w = task(function ()\n  return tasks[1]\nend)\n");
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    expect_ok("t", &out);
+    ck_assert_ptr_nonnull(strstr(sb_str(&out), "/api"));
+    expect(NULL, "u", 2, "fusefile.lua:8: unknown task \"web.apx\"");
+    ck_assert_int_eq(run(NULL, "u", NULL, &err), 2);
+    ck_assert_ptr_nonnull(strstr(sb_str(&err), "did you mean \"web.api\"?"));
+    expect(NULL, "v", 2,
+           "fusefile.lua:11: tasks is read-only: a task is defined by assigning it to a name in "
+           "its task file");
+    expect(NULL, "w", 2,
+           "fusefile.lua:14: tasks: a task name is a string like \"web.api\", not number");
+    sb_release(&out);
+    sb_release(&err);
+}
+END_TEST
+
 START_TEST(test_f_loads_exactly_that_file)
 {
     put("fusefile.lua", "ignored = task(function () end)\n");
@@ -757,6 +789,7 @@ Suite *taskfile_suite(void)
     tcase_add_test(tc, test_sh);
     tcase_add_test(tc, test_display);
     tcase_add_test(tc, test_require_own_module);
+    tcase_add_test(tc, test_tasks_global);
     tcase_add_test(tc, test_reassign_and_alias);
     tcase_add_test(tc, test_shebang_and_binary_contents);
     suite_add_tcase(s, tc);
