@@ -19,8 +19,9 @@ webapp = docker_container {
   workdir = DATA,
   cmd = { "python3", APP .. "/server.py" },
 } (function (bundle, args)
-  -- The same first steps as examples/hello (no env or labels, which come
-  -- before the resources): Docker's cache shares the python3 layer.
+  -- The same first steps as examples/hello (and no env, which comes before
+  -- the resources; labels, user and workdir come after them): Docker's
+  -- cache shares the python3 layer.
   yield(Package { name = "python3" })
 
   yield(Group { name = "webapp", system = true })

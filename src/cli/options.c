@@ -248,7 +248,7 @@ static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf
     strbuf why = STRBUF_INIT;
     int rc = opt_check_value(d, v, &why);
     if (rc != 0)
-        sb_addf(err, "%s: %s", opt_kind_name(is_container), sb_str(&why));
+        sb_addf(err, "%s: %s", opt_kind_name(is_container), why.buf);
     sb_release(&why);
     return rc;
 }
@@ -265,7 +265,14 @@ int opt_check_decl(const fv *decl, int is_container, strbuf *err)
     for (size_t i = 0; i < decl->n; i++) {
         const opt_def *d = opt_find(decl->keys[i], is_container);
         if (!d) {
-            sb_addf(err, "%s: unknown option \"%s\"", kind, decl->keys[i]);
+            /* As a resource's unknown field: the accepted names on line 2. */
+            sb_addf(err, "%s: unknown option \"%s\"\naccepted: ", kind, decl->keys[i]);
+            const char *sep = "";
+            for (size_t j = 0; j < OPT_COUNT; j++)
+                if (is_container || !opt_table[j].container_only) {
+                    sb_addf(err, "%s%s", sep, opt_table[j].key);
+                    sep = ", ";
+                }
             return -1;
         }
         if (opt_check_one(d, decl->items[i], is_container, err) != 0)

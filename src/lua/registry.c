@@ -268,6 +268,35 @@ void tf_tasks_open(lua_State *L)
     lua_setglobal(L, "tasks");
 }
 
+/* The lines of -d after "arguments": what a container builds, and the
+ * defaults of the params ("version=1.0"). */
+static void tf_display_extra(const tf_obj *o, FILE *out)
+{
+    const fv *decl = o->decl && o->decl->kind == FV_MAP ? o->decl : NULL;
+    if (o->is_container) {
+        const char *tag = decl ? fv_gets(decl, "tag") : NULL;
+        if (tag && *tag)
+            fprintf(out, "    tag: %s\n", tag);
+        else
+            fprintf(out, "    tag: none (the image is known by its ID; give tag=NAME)\n");
+    }
+    const fv *params = decl ? fv_get(decl, "params") : NULL;
+    if (!params || params->kind != FV_MAP || params->n == 0)
+        return;
+    fprintf(out, "    param defaults:");
+    for (size_t i = 0; i < params->n; i++) {
+        const fv *v = params->items[i];
+        fprintf(out, "%s %s=", i ? "," : "", params->keys[i]);
+        if (v->kind == FV_STR)
+            fprintf(out, "%s", v->str);
+        else if (v->kind == FV_BOOL)
+            fprintf(out, "%s", v->b ? "true" : "false");
+        else if (v->kind == FV_NUM)
+            fprintf(out, "%.14g", v->num);
+    }
+    fputc('\n', out);
+}
+
 int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err)
 {
     const tf_task *t = tf_lookup(h, name);
@@ -283,6 +312,7 @@ int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err)
     }
     fprintf(out, "\n    %s, defined at %s\n    arguments: %s\n",
             t->info.is_container ? "docker_container" : "task", t->info.where, acc.buf);
+    tf_display_extra(t->obj, out);
     sb_release(&acc);
     return 0;
 }

@@ -131,8 +131,15 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     static const tf_flags none = {0, 0, 0, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
     FILE *out = h->out ? h->out : stdout;
-    if (f->dry_run)
+    if (f->dry_run) {
+        /* A Dockerfile comment, so the output stays a Dockerfile. */
+        const char *tag = fv_gets(args, "tag");
+        if (tag && *tag)
+            fprintf(out, "# fuse -n: the image would be tagged %s\n", tag);
+        else
+            fprintf(out, "# fuse -n: the image would have no tag (give tag=NAME)\n");
         return build_dry_run(args, b, out, err) == BUILD_OK ? 0 : 1;
+    }
     const fv *nc = fv_get(args, "no_cache");
     build_flags bf = {.verbose = f->verbose && !quiet,
                       .quiet = f->quiet || quiet,

@@ -118,10 +118,13 @@ START_TEST(decl_errors)
 {
     fv *d;
     d = decl1("prots", fv_list());
-    decl_err(d, 1, "docker_container: unknown option \"prots\"");
+    decl_err(d, 1,
+             "docker_container: unknown option \"prots\"\naccepted: cmd, description, "
+             "entrypoint, env, from_image, labels, maintainer, no_cache, params, ports, "
+             "tag, user, volumes, workdir");
     fv_free(d);
     d = decl1("tag", fv_strz("x"));
-    decl_err(d, 0, "task: unknown option \"tag\"");
+    decl_err(d, 0, "task: unknown option \"tag\"\naccepted: description, params");
     fv_free(d);
     d = decl1("ports", fv_strz("8000"));
     decl_err(d, 1, "docker_container: ports must be a list of numbers or strings like \"53/udp\"");

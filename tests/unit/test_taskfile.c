@@ -375,6 +375,9 @@ START_TEST(test_hello_dry_run)
     ck_assert_ptr_null(tf_find(h, "nosuch"));
     tf_close(h);
     expect_ok("app_server:tag=mytag,ports=8000;8001", &out);
+    char *first = first_line(&out);
+    ck_assert_str_eq(first, "# fuse -n: the image would be tagged mytag");
+    free(first);
     ck_assert_ptr_nonnull(strstr(out.buf, "EXPOSE 8000 8001\n"));
     ck_assert_ptr_nonnull(strstr(out.buf, "\"Package\""));
     ck_assert_ptr_nonnull(strstr(out.buf, "\"contents\": \"HELLO WORLD!\""));
@@ -463,10 +466,10 @@ START_TEST(test_tasks_global)
         "w = task(function ()\n  return tasks[1]\nend)\n");
     strbuf out = STRBUF_INIT, err = STRBUF_INIT;
     expect_ok("t", &out);
-    ck_assert_ptr_nonnull(strstr(sb_str(&out), "/api"));
+    ck_assert_ptr_nonnull(strstr(out.buf, "/api"));
     expect(NULL, "u", 2, "fusefile.lua:8: unknown task \"web.apx\"");
     ck_assert_int_eq(run(NULL, "u", NULL, &err), 2);
-    ck_assert_ptr_nonnull(strstr(sb_str(&err), "did you mean \"web.api\"?"));
+    ck_assert_ptr_nonnull(strstr(err.buf, "did you mean \"web.api\"?"));
     expect(NULL, "v", 2,
            "fusefile.lua:11: tasks is read-only: a task is defined by assigning it to a name in "
            "its task file");
@@ -690,9 +693,25 @@ START_TEST(test_display)
     buf[n] = '\0';
     fclose(f);
     ck_assert_str_eq(buf, "web\n    Serve it\n    for real\n\n    task, defined at fusefile.lua:1\n"
-                          "    arguments: port\n");
+                          "    arguments: port\n    param defaults: port=80\n");
     ck_assert_int_eq(tf_display(h, "wbe", stdout, &err), 2);
     ck_assert_str_eq(err.buf, "unknown task \"wbe\"\ndid you mean \"web\"?");
+    put("fusefile.lua",
+        "img = docker_container { tag = \"app:1\", params = { v = 2, dbg = false } } "
+        "(function () end)\nbare = docker_container(function () end)\n");
+    tf_close(h);
+    ck_assert_int_eq(tf_open(&h, NULL, &err), 0);
+    f = tmpfile();
+    ck_assert_int_eq(tf_display(h, "img", f, &err), 0);
+    ck_assert_int_eq(tf_display(h, "bare", f, &err), 0);
+    rewind(f);
+    n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(buf, "    tag: app:1\n    param defaults: dbg=false, v=2\n"));
+    ck_assert_ptr_nonnull(strstr(buf, "bare\n"));
+    ck_assert_ptr_nonnull(
+        strstr(buf, "    tag: none (the image is known by its ID; give tag=NAME)\n"));
     tf_close(h);
     sb_release(&err);
 }
