@@ -24,7 +24,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 # fuse itself links Lua and yajl only: libcurl and libarchive (and their ~40
 # dependencies) are dlopen()ed when a build needs them (src/engine/lazy.h).
-FUSE_LIBS  = $(shell pkg-config --libs lua5.4 yajl)
+FUSE_LIBS  = $(shell pkg-config --libs lua5.4 yajl) -pthread
 CHECK_LIBS = $(shell pkg-config --libs check)
 # One folder per stage of the data flow (docs/ARCHITECTURE.md); headers are
 # included by name, so every folder is on the include path.

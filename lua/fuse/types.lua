@@ -278,8 +278,8 @@ tasks = {}
 ---@class fuse.DockerBuilder
 local DockerBuilder = {}
 
----Builds the image; returns an iterator over Docker's messages. A failed
----build raises an error.
+---Starts the build; returns an iterator over Docker's messages as they
+---arrive. A failed build gives its messages, then the iterator raises.
 ---@return fun(): fuse.BuildMessage?
 function DockerBuilder:build() end
 

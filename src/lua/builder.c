@@ -7,6 +7,10 @@
 #include "luaconv.h"
 #include "options.h"
 
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
 typedef struct tf_builder {
     fv *opts;
 } tf_builder;
@@ -35,25 +39,194 @@ static int tf_builder_gc(lua_State *L)
     return 0;
 }
 
-/* Keeps each JSON message of the build stream for the iterator. No Lua
- * call here: this runs inside libcurl's callbacks. */
-static void tf_builder_chunk(const char *json, size_t len, void *ud)
+/* ---- a build running beside Lua ----
+ *
+ * build() must stream: the iterator gives each of Docker's messages as it
+ * arrives. build_run only returns at the end and hands messages over from
+ * inside libcurl's callbacks, where Lua must not run (an error would
+ * longjmp across curl) and cannot yield. So the build runs on its own
+ * thread with a copy of the bundle, and on_chunk only queues the text
+ * under a mutex; the iterator, on the Lua thread, waits for the next
+ * message or the end. ^C and --timeout reach the build through cancel.h's
+ * process-wide flag, which its transfer callbacks poll. */
+
+#define TF_JOB_MT "fuse.BuildJob"
+
+typedef struct tf_job {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    fv *queue;   /* every message's JSON text, in order */
+    size_t next; /* the first one the iterator has not given */
+    int done;    /* build_run returned (rc and err are set) */
+    int rc;
+    strbuf err;
+    /* Owned by the build thread until done. */
+    fv *args;
+    bundle b;
+    build_flags bf;
+    FILE *out;
+    pthread_t thread;
+    int started, joined, raised;
+} tf_job;
+
+static void tf_job_chunk(const char *json, size_t len, void *ud)
 {
-    fv_push(ud, fv_str(json, len));
+    tf_job *j = ud;
+    pthread_mutex_lock(&j->mu);
+    fv_push(j->queue, fv_str(json, len));
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
 }
 
-static int tf_builder_iter(lua_State *L)
+static void *tf_job_main(void *arg)
 {
-    lua_Integer i = lua_tointeger(L, lua_upvalueindex(2)) + 1;
-    lua_pushinteger(L, i);
-    lua_replace(L, lua_upvalueindex(2));
-    lua_rawgeti(L, lua_upvalueindex(1), i);
-    return 1;
+    tf_job *j = arg;
+    strbuf err = STRBUF_INIT;
+    int rc = build_run(j->args, &j->b, &j->bf, j->out, &err);
+    pthread_mutex_lock(&j->mu);
+    j->rc = rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
+    sb_add(&j->err, sb_str(&err), err.len);
+    j->done = 1;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    sb_release(&err);
+    return NULL;
 }
 
-/* builder:build(): builds, then returns an iterator over Docker's messages,
- * each decoded into a table ({stream = "..."}, {aux = {ID = ...}}, ...).
- * Raises on failure. */
+static void tf_job_join(tf_job *j)
+{
+    if (j->started && !j->joined) {
+        pthread_join(j->thread, NULL);
+        j->joined = 1;
+    }
+}
+
+/* __gc: an iterator dropped before the end still waits for its build. */
+static int tf_job_gc(lua_State *L)
+{
+    tf_job **pj = luaL_checkudata(L, 1, TF_JOB_MT);
+    tf_job *j = *pj;
+    if (!j)
+        return 0;
+    tf_job_join(j);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
+    fv_free(j->queue);
+    fv_free(j->args);
+    bundle_free(&j->b);
+    sb_release(&j->err);
+    free(j);
+    *pj = NULL;
+    return 0;
+}
+
+/* The build thread reads its own bundle: Lua may add to the original
+ * while the build runs. Returns 0, or -1 with err set. */
+static int tf_job_copy(tf_job *j, const bundle *b, strbuf *err)
+{
+    bundle_init(&j->b);
+    for (size_t i = 0; i < b->n; i++)
+        if (bundle_add(&j->b, b->items[i].type, fv_copy(b->items[i].fields), b->items[i].where,
+                       err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Pushes the decoded message (a table), or its text if it is not JSON. */
+static void tf_push_message(lua_State *L, const fv *text)
+{
+    strbuf perr = STRBUF_INIT;
+    fv *m = fvj_parse(text->str, text->len, &perr);
+    if (m)
+        lc_push(L, m);
+    else
+        lua_pushlstring(L, text->str, text->len);
+    fv_free(m);
+    sb_release(&perr);
+}
+
+/* Raises the build's failure at the user's line (the for loop's). */
+static int tf_job_raise(lua_State *L, tf_job *j)
+{
+    strbuf msg = STRBUF_INIT;
+    if (tf_where(L, 1, &msg))
+        sb_adds(&msg, ": ");
+    sb_add(&msg, sb_str(&j->err), j->err.len);
+    lua_pushlstring(L, sb_str(&msg), msg.len);
+    sb_release(&msg);
+    return lua_error(L);
+}
+
+/* The iterator: upvalue 1 the job. The next message, waiting for it; at
+ * the end nil, or the build's error once every message was given. */
+static int tf_job_iter(lua_State *L)
+{
+    tf_job *j = *(tf_job **)lua_touserdata(L, lua_upvalueindex(1));
+    if (!j)
+        return 0;
+    const fv *text = NULL;
+    pthread_mutex_lock(&j->mu);
+    while (j->next == j->queue->n && !j->done)
+        pthread_cond_wait(&j->cv, &j->mu);
+    if (j->next < j->queue->n)
+        text = j->queue->items[j->next++];
+    pthread_mutex_unlock(&j->mu);
+    if (text) {
+        /* The item stays in the queue (appends only move the array). */
+        tf_push_message(L, text);
+        return 1;
+    }
+    tf_job_join(j);
+    if (j->rc != 0 && !j->raised) {
+        j->raised = 1;
+        return tf_job_raise(L, j);
+    }
+    return 0;
+}
+
+/* Pushes the iterator over a new job's messages and starts its build.
+ * Returns 0, or -1 with err set (nothing pushed). */
+static int tf_job_start(lua_State *L, fv *args, const bundle *b, const build_flags *bf, strbuf *err)
+{
+    tf_job *j = xcalloc(1, sizeof *j);
+    tf_job **pj = lua_newuserdatauv(L, sizeof *pj, 0);
+    *pj = j;
+    luaL_setmetatable(L, TF_JOB_MT);
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    j->queue = fv_list();
+    j->args = args;
+    j->bf = *bf;
+    j->bf.on_chunk = tf_job_chunk;
+    j->bf.ud = j;
+    tf_host *h = tf_of(L);
+    j->out = h->out ? h->out : stdout;
+    if (tf_job_copy(j, b, err) < 0) {
+        lua_pop(L, 1); /* the job; its __gc frees it */
+        return -1;
+    }
+    fflush(j->out);
+    int e = pthread_create(&j->thread, NULL, tf_job_main, j);
+    if (e != 0) {
+        sb_addf(err, "cannot start the build: %s", strerror(e));
+        lua_pop(L, 1);
+        return -1;
+    }
+    j->started = 1;
+    lua_pushcclosure(L, tf_job_iter, 1);
+    return 0;
+}
+
+static int tf_no_message(lua_State *L)
+{
+    (void)L;
+    return 0;
+}
+
+/* builder:build(): starts the build and returns an iterator over Docker's
+ * messages as they arrive, each decoded into a table ({stream = "..."},
+ * {aux = {ID = ...}}, ...). A failed build raises from the iterator after
+ * its last message. */
 static int tf_builder_build(lua_State *L)
 {
     tf_host *h = tf_of(L);
@@ -64,13 +237,19 @@ static int tf_builder_build(lua_State *L)
     fv *args = opt_merge(d->opts, 1, NULL, 0, &err);
     if (!args)
         return tf_deferror(L, &err);
-    fv *msgs = fv_list();
-    /* With -n, as a container task: print the Dockerfile and the bundle and
-     * build nothing; the iterator then gives no message. */
-    int rc = tf_build(h, args, b, 1, tf_builder_chunk, msgs, &err);
-    fv_free(args);
+    build_flags bf;
+    int rc = 0;
+    if (tf_build_prepare(h, args, 1, &bf)) {
+        /* With -n, as a container task: print the Dockerfile and the
+         * bundle and build nothing; the iterator then gives no message. */
+        rc = tf_build(h, args, b, 1, NULL, NULL, &err);
+        fv_free(args);
+        if (rc == 0)
+            lua_pushcfunction(L, tf_no_message);
+    } else if (tf_job_start(L, args, b, &bf, &err) < 0) {
+        rc = 1;
+    }
     if (rc != 0) {
-        fv_free(msgs);
         strbuf msg = STRBUF_INIT;
         if (tf_where(L, 1, &msg))
             sb_adds(&msg, ": ");
@@ -80,22 +259,7 @@ static int tf_builder_build(lua_State *L)
         sb_release(&msg);
         return lua_error(L);
     }
-    lua_createtable(L, (int)msgs->n, 0);
-    for (size_t i = 0; i < msgs->n; i++) {
-        strbuf perr = STRBUF_INIT;
-        fv *m = fvj_parse(msgs->items[i]->str, msgs->items[i]->len, &perr);
-        if (m)
-            lc_push(L, m);
-        else
-            lua_pushlstring(L, msgs->items[i]->str, msgs->items[i]->len);
-        fv_free(m);
-        sb_release(&perr);
-        lua_rawseti(L, -2, (lua_Integer)i + 1);
-    }
-    fv_free(msgs);
     sb_release(&err);
-    lua_pushinteger(L, 0);
-    lua_pushcclosure(L, tf_builder_iter, 2);
     return 1;
 }
 
@@ -103,7 +267,9 @@ void tf_builder_open(lua_State *L)
 {
     static const luaL_Reg meta[] = {{"__gc", tf_builder_gc}, {NULL, NULL}};
     static const luaL_Reg methods[] = {{"build", tf_builder_build}, {NULL, NULL}};
+    static const luaL_Reg job_meta[] = {{"__gc", tf_job_gc}, {NULL, NULL}};
     tf_newclass(L, TF_BUILDER_MT, meta, methods);
+    tf_newclass(L, TF_JOB_MT, job_meta, NULL);
     lua_pushcfunction(L, tf_builder_new);
     lua_setfield(L, -2, "DockerBuilder");
 }

@@ -14,6 +14,7 @@
 #ifndef FUSE_LUA_HOST_H
 #define FUSE_LUA_HOST_H
 
+#include "build.h"
 #include "bundle.h"
 #include "fv.h"
 #include "mem.h"
@@ -140,9 +141,12 @@ int tf_is_definer(lua_State *L, int idx);
  * or 130 with err set; *built is set when the failure came from the build
  * (whose message carries no position). */
 int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, int *built);
+/* The flags build_run gets for args in this run; returns 1 for a dry run
+ * (-n), which builds nothing. */
+int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf);
 /* Builds, or with -n prints, the image of args and b: the one place that
  * decides between them and settles no_cache. on_chunk, when set, gets every
- * message of the engine's stream (DockerBuilder). Returns 0, 1 or 130. */
+ * message of the engine's stream. Returns 0, 1 or 130. */
 int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
              void (*on_chunk)(const char *json, size_t len, void *ud), void *ud, strbuf *err);
 

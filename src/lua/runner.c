@@ -125,13 +125,23 @@ static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf 
     return status;
 }
 
-int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
-             void (*on_chunk)(const char *json, size_t len, void *ud), void *ud, strbuf *err)
+int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
     static const tf_flags none = {0, 0, 0, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
+    const fv *nc = fv_get(args, "no_cache");
+    *bf = (build_flags){.verbose = f->verbose && !quiet,
+                        .quiet = f->quiet || quiet,
+                        .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b)};
+    return f->dry_run;
+}
+
+int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
+             void (*on_chunk)(const char *json, size_t len, void *ud), void *ud, strbuf *err)
+{
     FILE *out = h->out ? h->out : stdout;
-    if (f->dry_run) {
+    build_flags bf;
+    if (tf_build_prepare(h, args, quiet, &bf)) {
         /* A Dockerfile comment, so the output stays a Dockerfile. */
         const char *tag = fv_gets(args, "tag");
         if (tag && *tag)
@@ -140,12 +150,8 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
             fprintf(out, "# fuse -n: the image would have no tag (give tag=NAME)\n");
         return build_dry_run(args, b, out, err) == BUILD_OK ? 0 : 1;
     }
-    const fv *nc = fv_get(args, "no_cache");
-    build_flags bf = {.verbose = f->verbose && !quiet,
-                      .quiet = f->quiet || quiet,
-                      .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
-                      .on_chunk = on_chunk,
-                      .ud = ud};
+    bf.on_chunk = on_chunk;
+    bf.ud = ud;
     int rc = build_run(args, b, &bf, out, err);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
 }

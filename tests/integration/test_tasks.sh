@@ -65,4 +65,53 @@ expect_eq "sh under --timeout: message at the task's line" \
 sleep 0.2
 check "no process of the command is left" test -z "$(pgrep -f 'sleep 31337')"
 pkill -f 'sleep 31337' 2>/dev/null
+# ---- DockerBuilder:build() streams ---------------------------------------------------------
+# The first message must arrive while the build still runs: when it does, the
+# tag the build ends with does not exist yet (ordering, not a time limit). A
+# failing build still gives its messages, then raises.
+mkdir -p "$WORK/stream"
+cd "$WORK/stream" || exit 1
+docker rmi fuse-it/lua-stream >/dev/null 2>&1
+cat >fusefile.lua <<'LUA'
+local ResourceBundle = require("fuse.bundle").ResourceBundle
+local DockerBuilder = require("fuse.docker").DockerBuilder
+local function tagged()
+  return os.execute("docker image inspect fuse-it/lua-stream >/dev/null 2>&1") == true
+end
+stream = task(function ()
+  local b = ResourceBundle()
+  b:add(Execute { name = "two", command = "echo first-line; sleep 2; echo second-line" })
+  local first, n = nil, 0
+  for m in DockerBuilder(b, { from_image = "fuse-test/busybox", tag = "fuse-it/lua-stream",
+                              no_cache = true }):build() do
+    n = n + 1
+    if first == nil and (m.stream or ""):find("first%-line") then first = tagged() end
+  end
+  print("messages " .. n .. ", tagged at the first line: " .. tostring(first) ..
+        ", tagged at the end: " .. tostring(tagged()))
+end)
+fail = task(function ()
+  local b = ResourceBundle()
+  b:add(Execute { name = "fails", command = "echo before-the-failure; exit 3" })
+  local seen = {}
+  local ok, err = pcall(function ()
+    for m in DockerBuilder(b, { from_image = "fuse-test/busybox", no_cache = true }):build() do
+      seen[#seen + 1] = m.stream or ""
+    end
+  end)
+  print("raised: " .. tostring(not ok) .. ", saw the line: " ..
+        tostring(table.concat(seen):find("before%-the%-failure") ~= nil))
+  print("error: " .. tostring(err))
+end)
+LUA
+"$FUSE" stream >out 2>err
+expect_eq "DockerBuilder:build(): a streaming build exits 0" 0 $?
+expect_eq "DockerBuilder:build(): the first message arrives before the build ends" \
+    "tagged at the first line: false, tagged at the end: true" "$(sed -n 's/^messages [0-9]*, //p' out)"
+"$FUSE" fail >out 2>err
+expect_eq "DockerBuilder:build(): a failing build exits 0 (caught)" 0 $?
+expect_eq "DockerBuilder:build(): a failing build gives its messages, then raises" \
+    "raised: true, saw the line: true" "$(head -1 out)"
+check "DockerBuilder:build(): the error names the loop's line" grep -q '^error: fusefile.lua:23: build failed at ' out
+docker rmi fuse-it/lua-stream >/dev/null 2>&1
 exit 0
