@@ -8,6 +8,7 @@
 #include "options.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,7 +207,13 @@ static int tf_job_start(lua_State *L, fv *args, const bundle *b, const build_fla
         return -1;
     }
     fflush(j->out);
+    /* Signals stay with the Lua thread, whose sh() and hooks wait for them;
+     * the build sees ^C and --timeout through cancel.h's flag. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     int e = pthread_create(&j->thread, NULL, tf_job_main, j);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (e != 0) {
         sb_addf(err, "cannot start the build: %s", strerror(e));
         lua_pop(L, 1);
