@@ -86,7 +86,7 @@ static void *tf_job_main(void *arg)
     int rc = build_run(j->args, &j->b, &j->bf, j->out, &err);
     pthread_mutex_lock(&j->mu);
     j->rc = rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
-    sb_add(&j->err, sb_str(&err), err.len);
+    sb_add(&j->err, err.buf, err.len);
     j->done = 1;
     pthread_cond_signal(&j->cv);
     pthread_mutex_unlock(&j->mu);
@@ -152,8 +152,8 @@ static int tf_job_raise(lua_State *L, tf_job *j)
     strbuf msg = STRBUF_INIT;
     if (tf_where(L, 1, &msg))
         sb_adds(&msg, ": ");
-    sb_add(&msg, sb_str(&j->err), j->err.len);
-    lua_pushlstring(L, sb_str(&msg), msg.len);
+    sb_add(&msg, j->err.buf, j->err.len);
+    lua_pushlstring(L, msg.buf, msg.len);
     sb_release(&msg);
     return lua_error(L);
 }
@@ -196,6 +196,7 @@ static int tf_job_start(lua_State *L, fv *args, const bundle *b, const build_fla
     pthread_mutex_init(&j->mu, NULL);
     pthread_cond_init(&j->cv, NULL);
     j->queue = fv_list();
+    j->err = (strbuf)STRBUF_INIT; /* its buf is never NULL, unlike calloc's */
     j->args = args;
     j->bf = *bf;
     j->bf.on_chunk = tf_job_chunk;
