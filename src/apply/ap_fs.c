@@ -347,6 +347,10 @@ int ap_link(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
         cur.len = (size_t)n;
         cur.buf[n] = '\0';
     }
+    if (!exists && !ap_parent_exists(path.buf, err)) {
+        sb_adds(err, " (make it with a Directory resource before the Link)");
+        goto out;
+    }
     rc = AP_SAME;
     if (!exists || strcmp(cur.buf, to) != 0) {
         if (!c->simulate) {

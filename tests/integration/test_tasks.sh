@@ -20,6 +20,10 @@ end)
 slow = task {} (function (args)
   sh("sleep 31337; true")
 end)
+gen = docker_container { tag = "fuse-it/tasks-gen" } (function (bundle, args)
+  sh("echo made >made.txt")
+  yield(File { name = "/made.txt", source = "made.txt" })
+end)
 LUA
 
 # ---- unknown tasks: one wording, with a suggestion ---------------------------------------
@@ -56,6 +60,13 @@ expect_eq "nested --timeout exits 1" 1 $?
 expect_eq "nested --timeout: the timeout message" \
     "fuse: timed out after 1 s; the build was cancelled" "$(head -1 err)"
 on_exit_kill
+
+# ---- -n of a task whose File.source sh() makes -----------------------------------------------
+"$FUSE" -n gen >out 2>err
+expect_eq "-n with a source sh() would make exits 0" 0 $?
+check "-n with a source sh() would make: sh printed, not run" \
+    grep -qx 'sh: echo made >made.txt' out
+check "-n with a source sh() would make: nothing made" test ! -e made.txt
 
 # ---- --timeout ends sh()'s whole process group ---------------------------------------------
 timeout 30 "$FUSE" --timeout 1 slow >out 2>err

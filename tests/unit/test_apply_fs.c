@@ -193,6 +193,18 @@ START_TEST(dir_without_parents_fails)
 }
 END_TEST
 
+/* A Link whose directory is missing names that directory and says how to
+ * make it, as File and Directory do, instead of the bare rename error. */
+START_TEST(link_without_parent_fails)
+{
+    close(creat(ta_path("/t"), 0644));
+    ck_assert_int_eq(ta_apply("{\"Link\": {\"name\": \"/x/l\", \"to\": \"/t\"}}"), 1);
+    ck_assert_ptr_nonnull(strstr(ta_err, "Link[/x/l]: parent directory"));
+    ck_assert_ptr_nonnull(strstr(ta_err, "a Directory resource"));
+    ck_assert(!ta_exists("/x"));
+}
+END_TEST
+
 START_TEST(dir_mode_and_owner_fixed)
 {
     mkdir(ta_path("/d"), 0700);
@@ -308,6 +320,7 @@ Suite *apply_fs_suite(void)
     Suite *s = suite_create("apply_fs");
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, ta_setup, ta_teardown);
+    tcase_add_test(tc, link_without_parent_fails);
     tcase_add_test(tc, file_created_then_unchanged);
     tcase_add_test(tc, file_reports_creation);
     tcase_add_test(tc, file_contents_and_mode_changed);
