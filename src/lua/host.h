@@ -63,6 +63,7 @@ struct tf_host {
     const tf_obj *running; /* the innermost running task, for relative paths */
     size_t made;           /* resources the running task constructed (yield forgotten?) */
     const tf_flags *flags; /* of the current tf_run */
+    int dry_sh;            /* sh() commands -n printed instead of running, this run */
     FILE *out;
 };
 

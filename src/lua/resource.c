@@ -139,8 +139,8 @@ static int tf_res_tostring(lua_State *L)
 
 /* A File.source must be a readable regular file: a directory or a device
  * would pass here and only fail in the build, without the yield's line.
- * Under -n a source that does not exist yet is let through: sh() ran
- * nothing, and the task may make the file with it before the yield. */
+ * Under -n, once sh() has printed a command instead of running it, a source
+ * that does not exist yet is let through: the command may be what makes it. */
 static int tf_check_source(const char *src, int dry_run, strbuf *err)
 {
     struct stat st;
@@ -177,7 +177,7 @@ int tf_take(lua_State *L, int idx, bundle *b, const char *what, const char *wher
     tf_resolve_source(t, fields, dir);
     free(dir);
     const tf_host *h = tf_of(L);
-    int dry_run = h->flags && h->flags->dry_run;
+    int dry_run = h->flags && h->flags->dry_run && h->dry_sh > 0;
     if (tf_check_source(fv_gets(fields, "source"), dry_run, err) < 0) {
         fv_free(fields);
         return -1;

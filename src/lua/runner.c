@@ -231,6 +231,7 @@ int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *
     lua_State *L = h->L;
     h->flags = f;
     h->out = out;
+    h->dry_sh = 0;
     sb_reset(&h->deferr);
     lua_settop(L, 0);
     lua_rawgeti(L, LUA_REGISTRYINDEX, tk->ref);

@@ -87,6 +87,7 @@ static int tf_sh(lua_State *L)
     tf_host *h = tf_of(L);
     const char *cmd = luaL_checkstring(L, 1);
     if (h->flags && h->flags->dry_run) {
+        h->dry_sh++;
         fprintf(h->out ? h->out : stdout, "sh: %s\n", cmd);
         lua_pushboolean(L, 1);
         return 1;
