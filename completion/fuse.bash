@@ -7,7 +7,8 @@
 #   fuse -<TAB>               options (read from fuse --help)
 #   fuse -d <TAB>             task names;  fuse -f <TAB>  files
 #   fuse app_server:<TAB>     the task's keys (the "arguments:" of fuse -d),
-#   fuse app:tag=x,<TAB>      then after each comma; no_cache= offers true/false
+#   fuse app:tag=x,<TAB>      then after each comma; no_cache= and pull= offer
+#                             true/false, healthcheck= offers none
 # Tasks come from the project fuse would load here, honouring -f on the line.
 
 # Runs the fuse of the command line with the -f given there, if any, so
@@ -74,12 +75,14 @@ _fuse()
         if [[ $cur == -* ]]; then
             mapfile -t cands < <(_fuse_options)
         elif [[ $cur == *:* ]]; then
-            # TASK:k=v,k=v,KEY -- complete the last KEY (or no_cache's value).
+            # TASK:k=v,k=v,KEY -- complete the last KEY (or a boolean's value).
             local task=${cur%%:*} done=${cur%,*} last=${cur##*,} k
             [[ $done == "$cur" ]] && done=${cur%%:*} last=${cur#*:}
             if [[ $cur == *,* ]]; then done+=","; else done+=":"; fi
-            if [[ $last == no_cache=* ]]; then
-                for k in true false; do cands+=("${done}no_cache=$k"); done
+            if [[ $last == no_cache=* || $last == pull=* ]]; then
+                for k in true false; do cands+=("$done${last%%=*}=$k"); done
+            elif [[ $last == healthcheck=* ]]; then
+                cands+=("${done}healthcheck=none")
             elif [[ $last != *=* ]]; then
                 while read -r k; do
                     [[ $k ]] && cands+=("$done$k=")

@@ -178,9 +178,18 @@ function Checkout(fields) end
 
 ---The options of a docker_container task; each but description and params
 ---can be overridden on the command line (fuse app:tag=x).
+---A HEALTHCHECK: cmd is required; durations are NUMBER UNIT pairs with
+---units ms, s, m, h ("30s", "1m30s"); omitted ones take Docker's defaults.
+---@class fuse.Healthcheck
+---@field cmd string[]|string exec form (list) or a shell string (run by /bin/sh -c)
+---@field interval? string
+---@field timeout? string
+---@field start_period? string
+---@field retries? integer from 1
+
 ---@class fuse.ContainerOptions
 ---@field from_image? string the base image, default "debian:bookworm"
----@field tag? string
+---@field tag? string|string[] one tag, or several (the first is the primary); applied only on success
 ---@field env? table<string, string> ENV, sorted by name
 ---@field volumes? string[] VOLUME, after the resource steps
 ---@field ports? (integer|string)[] EXPOSE: 8000, "53/udp"
@@ -191,6 +200,9 @@ function Checkout(fields) end
 ---@field workdir? string
 ---@field labels? table<string, string>
 ---@field no_cache? boolean build without Docker's layer cache
+---@field pull? boolean look for a newer base image first
+---@field healthcheck? fuse.Healthcheck|false false writes HEALTHCHECK NONE
+---@field stopsignal? string|integer STOPSIGNAL: "SIGTERM", "quit", 9
 ---@field description? string shown by fuse -l and fuse -d
 ---@field params? table<string, string> extra arguments and their defaults
 

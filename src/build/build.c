@@ -215,18 +215,44 @@ static int build_no_cache(const fv *opts, const build_flags *f)
     return f->no_cache || (v && v->kind == FV_BOOL && v->b);
 }
 
-/* rm/forcerm: no container is left behind, even by a failed step. The tag
- * is given to Docker, which moves it only when the build succeeds. */
+static int build_pull(const fv *opts, const build_flags *f)
+{
+    const fv *v = fv_get(opts, "pull");
+    return f->pull || (v && v->kind == FV_BOOL && v->b);
+}
+
+const char *build_tag(const fv *opts, size_t i)
+{
+    const fv *t = fv_get(opts, "tag");
+    if (t && t->kind == FV_STR)
+        return i == 0 && t->len ? t->str : NULL;
+    if (t && t->kind == FV_LIST && i < t->n && t->items[i]->kind == FV_STR)
+        return t->items[i]->str;
+    return NULL;
+}
+
+void build_print_tags(FILE *out, const fv *opts)
+{
+    const char *tag;
+    for (size_t i = 0; (tag = build_tag(opts, i)) != NULL; i++)
+        fprintf(out, "%s%s", i ? ", " : "", tag);
+}
+
+/* rm/forcerm: no container is left behind, even by a failed step. The tags
+ * are given to Docker, one t= each, which applies them all only when the
+ * build succeeds: a failed build moves none. */
 static void build_query(const fv *opts, const build_flags *f, strbuf *q)
 {
     sb_adds(q, "rm=1&forcerm=1");
-    const char *tag = fv_gets(opts, "tag");
-    if (tag && *tag) {
+    const char *tag;
+    for (size_t i = 0; (tag = build_tag(opts, i)) != NULL; i++) {
         sb_adds(q, "&t=");
         dk_urlencode(q, tag);
     }
     if (build_no_cache(opts, f))
         sb_adds(q, "&nocache=1");
+    if (build_pull(opts, f))
+        sb_adds(q, "&pull=1");
 }
 
 /* The context: Dockerfile, the payload and the blobs the Dockerfile copies. */
@@ -260,15 +286,16 @@ static void build_prog_free(build_prog *p)
     sb_release(&p->image_id);
 }
 
-/* The last line: the image and its tag ("fuse: built sha256:0123456789ab as x:y"). */
+/* The last line: the image and its tags ("fuse: built sha256:0123456789ab as x:1, x:latest"). */
 static void build_done(const build_prog *p, const fv *opts, FILE *out)
 {
     const char *id = p->image_id.buf;
     const char *hex = build_starts_with(id, "sha256:") ? id + 7 : id;
-    const char *tag = fv_gets(opts, "tag");
     fprintf(out, "fuse: built sha256:%.12s", hex);
-    if (tag && *tag)
-        fprintf(out, " as %s", tag);
+    if (build_tag(opts, 0)) {
+        fputs(" as ", out);
+        build_print_tags(out, opts);
+    }
     fputc('\n', out);
     fflush(out);
 }

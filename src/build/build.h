@@ -17,6 +17,7 @@ typedef struct build_flags {
     int verbose;  /* -v: Docker's full stream */
     int quiet;    /* -q: errors and the final line only */
     int no_cache; /* --no-cache, or opts.no_cache */
+    int pull;     /* --pull (opts.pull is read by build_run itself) */
     /* When set, every JSON message of Docker's response stream is passed
      * here as it arrives (DockerBuilder:build() collects them). */
     void (*on_chunk)(const char *json, size_t len, void *ud);
@@ -28,8 +29,15 @@ enum { BUILD_OK = 0, BUILD_FAILED = 1, BUILD_INTERRUPTED = 130 };
 
 /* Builds the image. Progress goes to out; on failure a one-line error
  * (without the "fuse: " prefix) is left in err, detail on following lines.
- * The tag is only moved by a successful build. */
+ * The tags (opts.tag, a string or a list) are only moved by a successful
+ * build, all of them. */
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err);
+
+/* The i-th tag of opts: opts.tag is one string or a list whose first is
+ * the primary. NULL past the last (and for an empty string: no tag). */
+const char *build_tag(const fv *opts, size_t i);
+/* Prints every tag of opts, joined with ", " (nothing when there is none). */
+void build_print_tags(FILE *out, const fv *opts);
 
 /* -n: writes exactly the Dockerfile the build would send, then the bundle
  * JSON (sensitive contents redacted). Touches nothing. */

@@ -11,6 +11,7 @@
  */
 #include "dockerfile.h"
 
+#include "dfmeta.h"
 #include "mem.h"
 
 #include <stdlib.h>
@@ -87,6 +88,17 @@ void df_json_str(strbuf *out, const char *s, size_t len)
         }
     }
     sb_addc(out, '"');
+}
+
+void df_json_list(strbuf *out, const fv *list)
+{
+    sb_addc(out, '[');
+    for (size_t i = 0; i < list->n; i++) {
+        if (i)
+            sb_addc(out, ',');
+        df_json_str(out, list->items[i]->str, list->items[i]->len);
+    }
+    sb_addc(out, ']');
 }
 
 /* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
@@ -358,13 +370,9 @@ static int df_exec(df_gen *g, const char *instr, const char *key, const fv *v, s
         }
     }
     df_step(g, -1);
-    sb_addf(t, "%s [", instr);
-    for (size_t i = 0; i < v->n; i++) {
-        if (i)
-            sb_addc(t, ',');
-        df_json_str(t, v->items[i]->str, v->items[i]->len);
-    }
-    sb_adds(t, "]\n");
+    sb_addf(t, "%s ", instr);
+    df_json_list(t, v);
+    sb_addc(t, '\n');
     return 0;
 }
 
@@ -758,6 +766,17 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
     return 0;
 }
 
+/* HEALTHCHECK and STOPSIGNAL (dfmeta.c), each an instruction of no resource. */
+static int df_meta_steps(df_gen *g, const fv *opts, strbuf *err)
+{
+    size_t n;
+    if (df_meta(&g->d->text, opts, &n, err) < 0)
+        return -1;
+    while (n--)
+        df_step(g, -1);
+    return 0;
+}
+
 int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
     df_gen g = {d, 0, 0, 0};
@@ -780,7 +799,7 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
         df_single(&g, "USER", "user", fv_get(opts, "user"), err) < 0 ||
         df_single(&g, "WORKDIR", "workdir", fv_get(opts, "workdir"), err) < 0 ||
         df_exec(&g, "ENTRYPOINT", "entrypoint", fv_get(opts, "entrypoint"), err) < 0 ||
-        df_exec(&g, "CMD", "cmd", fv_get(opts, "cmd"), err) < 0)
+        df_exec(&g, "CMD", "cmd", fv_get(opts, "cmd"), err) < 0 || df_meta_steps(&g, opts, err) < 0)
         goto fail;
     return 0;
 fail:

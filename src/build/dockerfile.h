@@ -56,6 +56,8 @@ void df_free(dockerfile *d);
 /* Appends s (len bytes) as a JSON string literal. s must be valid UTF-8
  * without NUL (see df_utf8_ok). */
 void df_json_str(strbuf *out, const char *s, size_t len);
+/* Appends list (an FV_LIST of such strings) as a JSON array. */
+void df_json_list(strbuf *out, const fv *list);
 /* 1 when s is valid UTF-8 without NUL bytes. */
 int df_utf8_ok(const char *s, size_t len);
 

@@ -15,7 +15,7 @@
 
 /* Long-only options get values outside the char range so they never clash
  * with a short option in getopt's optopt. */
-enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT };
+enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT, CLI_PULL };
 
 static const char cli_shortopts[] = "+:ld:f:nvqh";
 
@@ -26,6 +26,7 @@ static const struct option cli_longopts[] = {
     {"fusefile", required_argument, NULL, 'f'},
     {"dry-run", no_argument, NULL, 'n'},
     {"no-cache", no_argument, NULL, CLI_NO_CACHE},
+    {"pull", no_argument, NULL, CLI_PULL},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"version", no_argument, NULL, CLI_VERSION},
@@ -323,6 +324,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_NO_CACHE:
         o->no_cache = 1;
+        break;
+    case CLI_PULL:
+        o->pull = 1;
         break;
     case 'v':
         o->verbose = 1;

@@ -32,6 +32,7 @@ typedef struct cli_opts {
     char *fusefile;   /* -f, --fusefile PATH */
     int dry_run;      /* -n, --dry-run */
     int no_cache;     /* --no-cache */
+    int pull;         /* --pull */
     int verbose;      /* -v */
     int quiet;        /* -q */
     int version;      /* --version */

@@ -7,6 +7,7 @@
 #include "options.h"
 
 #include "mem.h"
+#include "optvalue.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,9 @@ typedef enum {
     OT_WORDS,  /* exec-form list or shell-form string; CLI: shell words */
     OT_BOOL,   /* boolean; CLI: true/false, yes/no, 1/0 */
     OT_PARAMS, /* table name -> default */
+    OT_TAGS,   /* string or list of strings; CLI: a:1;a:latest */
+    OT_HEALTH, /* healthcheck table or false; CLI: none, or shell words (its cmd) */
+    OT_SIGNAL, /* signal name or number; CLI: as is, digits a number */
 } opt_type;
 
 typedef struct opt_def {
@@ -33,11 +37,15 @@ typedef struct opt_def {
 
 /* Sorted by key, so the accepted list in messages comes out in order. */
 static const opt_def opt_table[] = {
-    {"cmd", OT_WORDS, 1, 1},      {"description", OT_STR, 0, 0}, {"entrypoint", OT_WORDS, 1, 1},
-    {"env", OT_MAP, 1, 1},        {"from_image", OT_STR, 1, 1},  {"labels", OT_MAP, 1, 1},
-    {"maintainer", OT_STR, 1, 1}, {"no_cache", OT_BOOL, 1, 1},   {"params", OT_PARAMS, 0, 0},
-    {"ports", OT_PORTS, 1, 1},    {"tag", OT_STR, 1, 1},         {"user", OT_STR, 1, 1},
-    {"volumes", OT_LIST, 1, 1},   {"workdir", OT_STR, 1, 1},
+    {"cmd", OT_WORDS, 1, 1},         {"description", OT_STR, 0, 0},
+    {"entrypoint", OT_WORDS, 1, 1},  {"env", OT_MAP, 1, 1},
+    {"from_image", OT_STR, 1, 1},    {"healthcheck", OT_HEALTH, 1, 1},
+    {"labels", OT_MAP, 1, 1},        {"maintainer", OT_STR, 1, 1},
+    {"no_cache", OT_BOOL, 1, 1},     {"params", OT_PARAMS, 0, 0},
+    {"ports", OT_PORTS, 1, 1},       {"pull", OT_BOOL, 1, 1},
+    {"stopsignal", OT_SIGNAL, 1, 1}, {"tag", OT_TAGS, 1, 1},
+    {"user", OT_STR, 1, 1},          {"volumes", OT_LIST, 1, 1},
+    {"workdir", OT_STR, 1, 1},
 };
 
 #define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])
@@ -203,10 +211,27 @@ static int opt_check_value(const opt_def *d, const fv *v, strbuf *err)
     return 0;
 }
 
+/* Runs one of optvalue.c's checks, putting the kind of task in front. */
+static int opt_value(int (*check)(const fv *, strbuf *), const fv *v, const char *kind, strbuf *err)
+{
+    strbuf why = STRBUF_INIT;
+    int rc = check(v, &why);
+    if (rc != 0)
+        sb_addf(err, "%s: %s", kind, why.buf);
+    sb_release(&why);
+    return rc;
+}
+
 static int opt_check_type(const opt_def *d, const fv *v, int is_container, strbuf *err)
 {
     const char *kind = opt_kind_name(is_container);
     switch (d->type) {
+    case OT_TAGS:
+        return opt_value(opt_check_tags, v, kind, err);
+    case OT_HEALTH:
+        return opt_value(opt_check_health, v, kind, err);
+    case OT_SIGNAL:
+        return opt_value(opt_check_signal, v, kind, err);
     case OT_STR:
         if (v->kind == FV_STR)
             return 0;
@@ -476,9 +501,34 @@ static fv *opt_bool(const opt_def *d, const char *value, strbuf *err)
     return NULL;
 }
 
+/* "none" disables the base image's healthcheck; anything else is its
+ * command in shell words (the durations have no CLI form: ',' and '='
+ * already separate the task's arguments). */
+static fv *opt_health(const opt_def *d, const char *value, strbuf *err)
+{
+    if (strcasecmp(value, "none") == 0)
+        return fv_bool(0);
+    fv *words = opt_words(d, value, err);
+    if (!words)
+        return NULL;
+    fv *v = fv_map();
+    fv_set(v, "cmd", words);
+    if (opt_check_health(v, err) != 0) {
+        fv_free(v);
+        return NULL;
+    }
+    return v;
+}
+
 static fv *opt_convert(const opt_def *d, const char *value, strbuf *err)
 {
     switch (d->type) {
+    case OT_TAGS:
+        return opt_conv_tags(value, err);
+    case OT_HEALTH:
+        return opt_health(d, value, err);
+    case OT_SIGNAL:
+        return opt_conv_signal(value, err);
     case OT_MAP:
     case OT_LIST:
     case OT_PORTS:

@@ -274,11 +274,13 @@ static void tf_display_extra(const tf_obj *o, FILE *out)
 {
     const fv *decl = o->decl && o->decl->kind == FV_MAP ? o->decl : NULL;
     if (o->is_container) {
-        const char *tag = decl ? fv_gets(decl, "tag") : NULL;
-        if (tag && *tag)
-            fprintf(out, "    tag: %s\n", tag);
-        else
+        if (decl && build_tag(decl, 0)) {
+            fputs("    tag: ", out);
+            build_print_tags(out, decl);
+            fputc('\n', out);
+        } else {
             fprintf(out, "    tag: none (the image is known by its ID; give tag=NAME)\n");
+        }
     }
     const fv *params = decl ? fv_get(decl, "params") : NULL;
     if (!params || params->kind != FV_MAP || params->n == 0)

@@ -127,12 +127,13 @@ static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf 
 
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
-    static const tf_flags none = {0, 0, 0, 0};
+    static const tf_flags none = {0, 0, 0, 0, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
     const fv *nc = fv_get(args, "no_cache");
     *bf = (build_flags){.verbose = f->verbose && !quiet,
                         .quiet = f->quiet || quiet,
-                        .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b)};
+                        .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
+                        .pull = f->pull};
     return f->dry_run;
 }
 
@@ -143,11 +144,13 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     build_flags bf;
     if (tf_build_prepare(h, args, quiet, &bf)) {
         /* A Dockerfile comment, so the output stays a Dockerfile. */
-        const char *tag = fv_gets(args, "tag");
-        if (tag && *tag)
-            fprintf(out, "# fuse -n: the image would be tagged %s\n", tag);
-        else
+        if (build_tag(args, 0)) {
+            fputs("# fuse -n: the image would be tagged ", out);
+            build_print_tags(out, args);
+            fputc('\n', out);
+        } else {
             fprintf(out, "# fuse -n: the image would have no tag (give tag=NAME)\n");
+        }
         return build_dry_run(args, b, out, err) == BUILD_OK ? 0 : 1;
     }
     bf.on_chunk = on_chunk;

@@ -32,7 +32,8 @@ static void add(bundle *b, const char *type, const char *name, const char *k, co
     sb_release(&err);
 }
 
-static void run_build(const char *response, const build_flags *fl, run *r)
+/* extra, when given, is set over the options (and consumed). */
+static void run_build_with(const char *response, const build_flags *fl, fv *extra, run *r)
 {
     fake_start_canned(&r->f, response);
     /* The API version given: the build is the engine's one request. */
@@ -45,6 +46,9 @@ static void run_build(const char *response, const build_flags *fl, run *r)
     fv_set(o, "from_image", fv_strz("fuse-test/busybox"));
     fv_set(o, "tag", fv_strz("fuse-it/x:1"));
     fv_set(o, "no_cache", fv_bool(1));
+    for (size_t i = 0; extra && i < extra->n; i++)
+        fv_set(o, extra->keys[i], fv_copy(extra->items[i]));
+    fv_free(extra);
     FILE *out = open_memstream(&r->out, &r->out_len);
     sb_init(&r->err);
     r->rc = build_run(o, &b, fl, out, &r->err);
@@ -54,6 +58,11 @@ static void run_build(const char *response, const build_flags *fl, run *r)
                   "fake engine failed: %d builds", r->f.n_build);
     fv_free(o);
     bundle_free(&b);
+}
+
+static void run_build(const char *response, const build_flags *fl, run *r)
+{
+    run_build_with(response, fl, NULL, r);
 }
 
 static void run_free(run *r)
@@ -184,6 +193,37 @@ START_TEST(test_verbose_and_quiet)
 }
 END_TEST
 
+/* Every tag is one t= of the one request (Docker applies them all, and only
+ * when the build succeeds); pull = true or --pull asks pull=1. */
+START_TEST(test_tags_and_pull)
+{
+    static const char ok[] = "{\"aux\":{\"ID\":\"sha256:0123456789abcdef0123\"}}"
+                             "{\"stream\":\"Successfully built 0123456789ab\\n\"}";
+    fv *extra = fv_map();
+    fv *tags = fv_list();
+    fv_push(tags, fv_strz("fuse-it/x:1.4"));
+    fv_push(tags, fv_strz("fuse-it/x:latest"));
+    fv_set(extra, "tag", tags);
+    fv_set(extra, "pull", fv_bool(1));
+    build_flags fl = {0};
+    run r;
+    run_build_with(ok, &fl, extra, &r);
+    ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
+    ck_assert_str_eq(r.f.requests.buf, "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1.4"
+                                       "&t=fuse-it%2Fx%3Alatest&nocache=1&pull=1 HTTP/1.1\n");
+    ck_assert_str_eq(r.out, "fuse: built sha256:0123456789ab as fuse-it/x:1.4, fuse-it/x:latest\n");
+    run_free(&r);
+    /* --pull alone; an empty tag is no tag */
+    extra = fv_map();
+    fv_set(extra, "tag", fv_strz(""));
+    fl.pull = 1;
+    run_build_with(ok, &fl, extra, &r);
+    ck_assert_str_eq(r.f.requests.buf,
+                     "POST /v1.41/build?rm=1&forcerm=1&nocache=1&pull=1 HTTP/1.1\n");
+    run_free(&r);
+}
+END_TEST
+
 Suite *build_suite(void)
 {
     Suite *s = suite_create("build");
@@ -193,6 +233,7 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_failure_names_resource);
     tcase_add_test(tc, test_failure_before_steps);
     tcase_add_test(tc, test_verbose_and_quiet);
+    tcase_add_test(tc, test_tags_and_pull);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -696,6 +696,72 @@ START_TEST(test_dry_run_error)
 }
 END_TEST
 
+/* HEALTHCHECK and STOPSIGNAL close the Dockerfile, each a step of no
+ * resource; the command is exec form whatever was given. */
+START_TEST(test_healthcheck_stopsignal)
+{
+    fv *hc = fv_map();
+    fv_set(hc, "cmd", strlist("/bin/check", "--url", "http://x/\"q\""));
+    fv_set(hc, "interval", fv_strz("1m30s"));
+    fv_set(hc, "timeout", fv_strz("5s"));
+    fv_set(hc, "start_period", fv_strz("500ms"));
+    fv_set(hc, "retries", fv_num(3));
+    fv_set(O, "healthcheck", hc);
+    fv_set(O, "stopsignal", fv_strz("quit"));
+    fv_set(O, "cmd", strlist("app", NULL, NULL));
+    gen_ok();
+    ck_assert_str_eq(D.text.buf,
+                     "FROM debian:bookworm\n"
+                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
+                     "CMD [\"app\"]\n"
+                     "HEALTHCHECK --interval=1m30s --timeout=5s --start-period=500ms "
+                     "--retries=3 CMD [\"/bin/check\",\"--url\",\"http://x/\\\"q\\\"\"]\n"
+                     "STOPSIGNAL SIGQUIT\n");
+    ck_assert_uint_eq(D.nsteps, count_lines(D.text.buf, ""));
+    ck_assert_int_eq(D.step_res[D.nsteps - 1], -1);
+    ck_assert_int_eq(D.step_res[D.nsteps - 2], -1);
+}
+END_TEST
+
+START_TEST(test_healthcheck_shell_none_signal_number)
+{
+    fv *hc = fv_map();
+    fv_set(hc, "cmd", fv_strz("wget -q -O- http://localhost/ || exit 1"));
+    fv_set(O, "healthcheck", hc);
+    fv_set(O, "stopsignal", fv_num(9));
+    gen_ok();
+    ck_assert_uint_eq(count_lines(D.text.buf, "HEALTHCHECK CMD [\"/bin/sh\",\"-c\",\"wget -q -O- "
+                                              "http://localhost/ || exit 1\"]"),
+                      1);
+    ck_assert_uint_eq(count_lines(D.text.buf, "STOPSIGNAL 9"), 1);
+    df_free(&D);
+    fv_set(O, "healthcheck", fv_bool(0));
+    fv_set(O, "stopsignal", fv_strz("SIGRTMIN+3"));
+    gen_ok();
+    ck_assert_uint_eq(count_lines(D.text.buf, "HEALTHCHECK NONE"), 1);
+    ck_assert_uint_eq(count_lines(D.text.buf, "STOPSIGNAL SIGRTMIN+3"), 1);
+}
+END_TEST
+
+/* What options.c would have refused still cannot break the text. */
+START_TEST(test_healthcheck_bad_values)
+{
+    fv *hc = fv_map();
+    fv_set(hc, "cmd", strlist("x", NULL, NULL));
+    fv_set(hc, "interval", fv_strz("1s\nRUN evil"));
+    fv_set(O, "healthcheck", hc);
+    gen_fails("healthcheck.interval is not a duration");
+    sb_reset(&E);
+    fv_set(O, "healthcheck", fv_bool(1));
+    gen_fails("healthcheck must be a table or false");
+    sb_reset(&E);
+    fv_del(O, "healthcheck");
+    fv_set(O, "stopsignal", fv_strz("TERM\nRUN evil"));
+    gen_fails("stopsignal is not a signal name");
+}
+END_TEST
+
 Suite *dockerfile_suite(void)
 {
     Suite *s = suite_create("dockerfile");
@@ -732,6 +798,9 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_ten_thousand_lines_short);
     tcase_add_test(tc, test_dry_run);
     tcase_add_test(tc, test_dry_run_error);
+    tcase_add_test(tc, test_healthcheck_stopsignal);
+    tcase_add_test(tc, test_healthcheck_shell_none_signal_number);
+    tcase_add_test(tc, test_healthcheck_bad_values);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,7 @@
 /* test_options.c -- the option table: declared options checked, CLI strings
  * converted to their types, unknown keys named with the accepted ones. */
 #include "options.h"
+#include "optvalue.h"
 
 #include "testutil.h"
 
@@ -120,8 +121,8 @@ START_TEST(decl_errors)
     d = decl1("prots", fv_list());
     decl_err(d, 1,
              "docker_container: unknown option \"prots\"\naccepted: cmd, description, "
-             "entrypoint, env, from_image, labels, maintainer, no_cache, params, ports, "
-             "tag, user, volumes, workdir");
+             "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
+             "ports, pull, stopsignal, tag, user, volumes, workdir");
     fv_free(d);
     d = decl1("tag", fv_strz("x"));
     decl_err(d, 0, "task: unknown option \"tag\"\naccepted: description, params");
@@ -152,7 +153,7 @@ START_TEST(decl_errors)
              "sctp)");
     fv_free(d);
     d = decl1("tag", fv_num(1));
-    decl_err(d, 1, "docker_container: tag must be a string");
+    decl_err(d, 1, "docker_container: tag must be a string or a list of strings");
     fv_free(d);
     fv *env = fv_map();
     fv_set(env, "PORT", fv_num(8000));
@@ -283,8 +284,8 @@ START_TEST(merge_types)
     ck_assert_uint_eq(fv_get(a, "ports")->n, 0);
     fv_free(a);
     /* a string value keeps its semicolons */
-    a = merge(d, 1, "t:tag=a;b\\;c\\\\d", &err);
-    ck_assert_str_eq(fv_gets(a, "tag"), "a;b;c\\d");
+    a = merge(d, 1, "t:maintainer=a;b\\;c\\\\d", &err);
+    ck_assert_str_eq(fv_gets(a, "maintainer"), "a;b;c\\d");
     fv_free(a);
     fv_free(d);
     ck_assert_uint_eq(err.len, 0);
@@ -338,12 +339,12 @@ START_TEST(merge_errors)
     fv *d = app_server();
     merge_err(d, 1, "app_server:nosuch=1",
               "the following parameters were not understood: nosuch (accepted: cmd, entrypoint, "
-              "env, from_image, labels, maintainer, no_cache, ports, tag, user, version, volumes, "
-              "workdir)");
+              "env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, "
+              "stopsignal, tag, user, version, volumes, workdir)");
     merge_err(d, 1, "app_server:tag=x,zz=1,description=d",
               "the following parameters were not understood: zz, description (accepted: cmd, "
-              "entrypoint, env, from_image, labels, maintainer, no_cache, ports, tag, user, "
-              "version, volumes, workdir)");
+              "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, "
+              "pull, stopsignal, tag, user, version, volumes, workdir)");
     merge_err(NULL, 0, "t:tag=x",
               "the following parameters were not understood: tag (accepted: none)");
     merge_err(d, 1, "t:ports=80x",
@@ -371,8 +372,8 @@ START_TEST(accepted)
 {
     strbuf sb = STRBUF_INIT;
     opt_accepted(NULL, 1, &sb);
-    ck_assert_str_eq(sb.buf, "cmd, entrypoint, env, from_image, labels, maintainer, no_cache, "
-                             "ports, tag, user, volumes, workdir");
+    ck_assert_str_eq(sb.buf, "cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, "
+                             "no_cache, ports, pull, stopsignal, tag, user, volumes, workdir");
     sb_reset(&sb);
     fv *params = fv_map();
     fv_set(params, "zeta", fv_strz("1"));
@@ -409,6 +410,178 @@ START_TEST(task_params)
 }
 END_TEST
 
+/* A healthcheck table from a cmd and then key/value pairs (NULL ends). */
+static fv *health(fv *cmd, ...)
+{
+    fv *h = fv_map();
+    fv_set(h, "cmd", cmd);
+    va_list ap;
+    va_start(ap, cmd);
+    const char *k;
+    while ((k = va_arg(ap, const char *)) != NULL)
+        fv_set(h, k, va_arg(ap, fv *));
+    va_end(ap);
+    return h;
+}
+
+static void decl_ok1(const char *key, fv *val)
+{
+    strbuf err = STRBUF_INIT;
+    fv *d = decl1(key, val);
+    ck_assert_msg(opt_check_decl(d, 1, &err) == 0, "%s: %s", key, err.buf);
+    fv_free(d);
+    sb_release(&err);
+}
+
+static void decl_err1(const char *key, fv *val, const char *want)
+{
+    fv *d = decl1(key, val);
+    decl_err(d, 1, want);
+    fv_free(d);
+}
+
+START_TEST(more_options_decl)
+{
+    decl_ok1("tag", strlist(2, "app:1.4", "app:latest"));
+    decl_ok1("tag", fv_strz("registry.example:5000/team/app@sha256"));
+    decl_ok1("tag", fv_strz("")); /* no tag, as before */
+    decl_ok1("healthcheck",
+             health(strlist(2, "curl", "-f"), "interval", fv_strz("1m30s"), "timeout",
+                    fv_strz("5s"), "retries", fv_num(3), "start_period", fv_strz("500ms"), NULL));
+    decl_ok1("healthcheck", health(fv_strz("curl -f http://localhost/ || exit 1"), NULL));
+    decl_ok1("healthcheck", fv_bool(0));
+    decl_ok1("stopsignal", fv_strz("SIGTERM"));
+    decl_ok1("stopsignal", fv_strz("quit"));
+    decl_ok1("stopsignal", fv_strz("SIGRTMIN+3"));
+    decl_ok1("stopsignal", fv_num(9));
+    decl_ok1("pull", fv_bool(1));
+
+    decl_err1("tag", fv_list(), "docker_container: tag must not be an empty list");
+    decl_err1("tag", strlist(2, "app:1", "app 2"),
+              "docker_container: tag: \"app 2\" is not a valid image reference");
+    decl_err1("tag", strlist(2, "app:1", "app:1"),
+              "docker_container: tag: \"app:1\" is given twice");
+    decl_err1("healthcheck", fv_bool(1),
+              "docker_container: healthcheck must be a table like { cmd = { \"/bin/check\" } } or "
+              "false");
+    decl_err1("healthcheck", fv_strz("curl"),
+              "docker_container: healthcheck must be a table like { cmd = { \"/bin/check\" } } or "
+              "false");
+    decl_err1("healthcheck", fv_map(),
+              "docker_container: healthcheck.cmd is missing (healthcheck = false disables the base "
+              "image's)");
+    decl_err1("healthcheck", health(fv_list(), NULL),
+              "docker_container: healthcheck.cmd must be a non-empty list of strings (exec form) "
+              "or a string (shell form)");
+    decl_err1("healthcheck", health(fv_strz("x"), "interval", fv_strz("30"), NULL),
+              "docker_container: healthcheck.interval: \"30\" is not a duration like \"30s\", "
+              "\"1m30s\" or \"500ms\"");
+    decl_err1("healthcheck", health(fv_strz("x"), "timeout", fv_num(5), NULL),
+              "docker_container: healthcheck.timeout must be a duration string like \"30s\"");
+    decl_err1("healthcheck", health(fv_strz("x"), "start_period", fv_strz("0s"), NULL),
+              "docker_container: healthcheck.start_period must be longer than 0 (leave it out for "
+              "the default)");
+    decl_err1("healthcheck", health(fv_strz("x"), "retries", fv_num(0), NULL),
+              "docker_container: healthcheck.retries must be a whole number from 1");
+    decl_err1("healthcheck", health(fv_strz("x"), "intervall", fv_strz("1s"), NULL),
+              "docker_container: healthcheck: unknown field \"intervall\" (accepted: cmd, "
+              "interval, retries, start_period, timeout)");
+    decl_err1("stopsignal", fv_strz("SIGFOO"),
+              "docker_container: stopsignal: \"SIGFOO\" is not a signal like \"SIGTERM\" or 15");
+    decl_err1("stopsignal", fv_num(0),
+              "docker_container: stopsignal must be a signal name like \"SIGTERM\" or a number "
+              "from 1 to 64");
+    decl_err1("stopsignal", fv_strz("RTMIN+16"),
+              "docker_container: stopsignal: \"RTMIN+16\" is not a signal like \"SIGTERM\" or 15");
+    decl_err1("pull", fv_strz("yes"), "docker_container: pull must be true or false");
+}
+END_TEST
+
+START_TEST(durations)
+{
+    static const struct {
+        const char *s;
+        uint64_t ms; /* UINT64_MAX: rejected */
+    } rows[] = {
+        {"30s", 30000},
+        {"1m30s", 90000},
+        {"500ms", 500},
+        {"2h", 7200000},
+        {"1h1m1s1ms", 3661001},
+        {"0s", 0},
+        {"1s1h", 3601000},
+        {"", UINT64_MAX},
+        {"30", UINT64_MAX},
+        {"1.5s", UINT64_MAX},
+        {"s", UINT64_MAX},
+        {"1us", UINT64_MAX},
+        {"5 s", UINT64_MAX},
+        {"-1s", UINT64_MAX},
+        {"1d", UINT64_MAX},
+        {"2562048h", UINT64_MAX},
+        {"99999999999999999999s", UINT64_MAX},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint64_t ms = 0;
+        int rc = opt_duration(rows[i].s, &ms);
+        if (rows[i].ms == UINT64_MAX) {
+            ck_assert_msg(rc == -1, "\"%s\" accepted", rows[i].s);
+        } else {
+            ck_assert_msg(rc == 0, "\"%s\" rejected", rows[i].s);
+            ck_assert_uint_eq(ms, rows[i].ms);
+        }
+    }
+}
+END_TEST
+
+START_TEST(more_options_merge)
+{
+    strbuf err = STRBUF_INIT;
+    fv *a = merge(NULL, 1, "t:tag=app:1.4;app:latest", &err);
+    const fv *tag = fv_get(a, "tag");
+    ck_assert_int_eq(tag->kind, FV_LIST);
+    ck_assert_uint_eq(tag->n, 2);
+    ck_assert_str_eq(tag->items[0]->str, "app:1.4");
+    ck_assert_str_eq(tag->items[1]->str, "app:latest");
+    fv_free(a);
+    /* one tag stays a string, so args.tag reads as it always did */
+    a = merge(NULL, 1, "t:tag=app:1.4", &err);
+    ck_assert_str_eq(fv_gets(a, "tag"), "app:1.4");
+    fv_free(a);
+    a = merge(NULL, 1, "t:healthcheck=none,stopsignal=9,pull=yes", &err);
+    ck_assert_int_eq(fv_get(a, "healthcheck")->kind, FV_BOOL);
+    ck_assert_int_eq(fv_get(a, "healthcheck")->b, 0);
+    ck_assert_int_eq(fv_get(a, "stopsignal")->kind, FV_NUM);
+    ck_assert_int_eq((int)fv_get(a, "stopsignal")->num, 9);
+    ck_assert_int_eq(fv_get(a, "pull")->b, 1);
+    fv_free(a);
+    a = merge(NULL, 1, "t:healthcheck=curl -f 'http://localhost/',stopsignal=SIGQUIT", &err);
+    const fv *cmd = fv_get(fv_get(a, "healthcheck"), "cmd");
+    ck_assert_uint_eq(cmd->n, 3);
+    ck_assert_str_eq(cmd->items[2]->str, "http://localhost/");
+    ck_assert_str_eq(fv_gets(a, "stopsignal"), "SIGQUIT");
+    /* what the CLI gives passes the declaration's check too */
+    ck_assert_int_eq(opt_check_decl(a, 1, &err), 0);
+    fv_free(a);
+    ck_assert_uint_eq(err.len, 0);
+
+    merge_err(NULL, 1, "t:tag=app:1;app 2", "tag: \"app 2\" is not a valid image reference");
+    merge_err(NULL, 1, "t:tag=app:1;;app:2", "tag: \"\" is not a valid image reference");
+    merge_err(NULL, 1, "t:tag=a;a", "tag: \"a\" is given twice");
+    merge_err(NULL, 1, "t:healthcheck=",
+              "healthcheck.cmd must be a non-empty list of strings (exec form) or a string (shell "
+              "form)");
+    merge_err(NULL, 1, "t:healthcheck=echo 'x", "healthcheck: unterminated ' quote in \"echo 'x\"");
+    merge_err(NULL, 1, "t:stopsignal=0",
+              "stopsignal must be a signal name like \"SIGTERM\" or a number from 1 to 64");
+    merge_err(NULL, 1, "t:stopsignal=TERMINATE",
+              "stopsignal: \"TERMINATE\" is not a signal like \"SIGTERM\" or 15");
+    merge_err(NULL, 1, "t:pull=maybe",
+              "pull: \"maybe\" is not a boolean (true/false, yes/no, 1/0)");
+    sb_release(&err);
+}
+END_TEST
+
 Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
@@ -421,6 +594,9 @@ Suite *options_suite(void)
     tcase_add_test(tc, merge_errors);
     tcase_add_test(tc, accepted);
     tcase_add_test(tc, task_params);
+    tcase_add_test(tc, more_options_decl);
+    tcase_add_test(tc, durations);
+    tcase_add_test(tc, more_options_merge);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -128,7 +128,8 @@ static const bad_case bad[] = {
     {"unknown task", APP, NULL, "nosuch", 2, "unknown task \"nosuch\""},
     {"unknown key", APP, NULL, "app_server:nosuch=1", 2,
      "app_server: the following parameters were not understood: nosuch (accepted: cmd, "
-     "entrypoint, env, from_image, labels, maintainer, no_cache, ports, tag, user, volumes, "
+     "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, "
+     "stopsignal, tag, user, volumes, "
      "workdir)"},
     {"positional argument", APP, NULL, "app_server:mytag", 2,
      "app_server: positional argument \"mytag\" is not supported; use KEY=VALUE"},
@@ -179,7 +180,7 @@ static const bad_case bad[] = {
      "c = docker_container(function ()\n  yield { name = \"/x\" }\nend)\n", NULL, "c", 2,
      "fusefile.lua:2: yield expects a resource (File{...}, Package{...}, ...), got table"},
     {"wrong option type", "c = docker_container {\n  tag = 5,\n} (function () end)\n", NULL, "c", 2,
-     "fusefile.lua:1: docker_container: tag must be a string"},
+     "fusefile.lua:1: docker_container: tag must be a string or a list of strings"},
     {"unknown option", "c = docker_container { colour = \"red\" } (function () end)\n", NULL, "c",
      2, "fusefile.lua:1: docker_container: unknown option \"colour\""},
     {"container option on a plain task", "t = task { tag = \"x\" } (function () end)\n", NULL, "t",
@@ -242,7 +243,7 @@ static const bad_case bad[] = {
     {"DockerBuilder with a bad option",
      "local b = require(\"fuse.bundle\").ResourceBundle()\nlocal d = require(\"fuse.docker\")"
      ".DockerBuilder(b, { tag = {} })\n",
-     NULL, "c", 2, "fusefile.lua:2: docker_container: tag must be a string"},
+     NULL, "c", 2, "fusefile.lua:2: docker_container: tag must not be an empty list"},
 };
 
 START_TEST(test_bad_input)
@@ -688,7 +689,7 @@ START_TEST(test_display)
     FILE *f = tmpfile();
     ck_assert_int_eq(tf_display(h, "web", f, &err), 0);
     rewind(f);
-    char buf[512] = "";
+    char buf[1024] = "";
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     buf[n] = '\0';
     fclose(f);
