@@ -10,6 +10,9 @@ local prelude = {
   docker_container = core.docker_container,
   task = core.task,
   sh = core.sh,
+  here = core.here,
+  template = core.template,
+  project_root = core.project_root,
 }
 
 -- yield(resource) hands one resource to the C side, which validates it and

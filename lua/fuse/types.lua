@@ -277,6 +277,25 @@ function sh(command) end
 ---@type table<string, fuse.Task>
 tasks = {}
 
+---rel resolved against the directory of the calling file (a task file or a
+---module of lua/), whatever the current directory; an absolute rel as is.
+---@param rel string
+---@return string
+function here(rel) end
+
+---The project root, an absolute path (with fuse -f: that file's directory).
+---@type string
+project_root = ""
+
+---The template at path (relative to the calling file's directory) with
+---{{ name }} and {{ a.b }} replaced from vars (strings, numbers, booleans);
+---{{{{ is a literal {{. A missing name raises an error naming the template's
+---file and line.
+---@param path string
+---@param vars? table<string, any>
+---@return string
+function template(path, vars) end
+
 -- ---- modules (require) --------------------------------------------------
 
 ---One message of Docker's build stream, decoded.

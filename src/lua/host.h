@@ -115,6 +115,7 @@ void tf_bundle_open(lua_State *L);
 void tf_task_open(lua_State *L);
 void tf_sh_open(lua_State *L);
 void tf_builder_open(lua_State *L);
+void tf_paths_open(lua_State *L); /* here, template, project_root */
 
 /* ---- resource.c ---- */
 

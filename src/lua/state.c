@@ -43,6 +43,7 @@ int tf_setup(lua_State *L)
     tf_task_open(L);
     tf_sh_open(L);
     tf_builder_open(L);
+    tf_paths_open(L);
     lua_setfield(L, -2, "fuse.core");
     lua_pop(L, 1);
 

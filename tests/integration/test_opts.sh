@@ -1,9 +1,10 @@
 #!/bin/bash
-# test_opts.sh -- the options of DESIGN §10 on a real engine, checked from
-# outside: several tags on one image (and none moved by a failed build),
-# HEALTHCHECK and STOPSIGNAL in the image config; then their bad input, one
-# exact first line and exit status per row (test_badinput.sh's style), with
-# -n so no engine is needed for those.
+# test_opts.sh -- the options and helpers of DESIGN §10 on a real engine,
+# checked from outside: several tags on one image (and none moved by a
+# failed build), HEALTHCHECK and STOPSIGNAL in the image config, here(),
+# project_root and template() read back with docker run; then their bad
+# input, one exact first line and exit status per row (test_badinput.sh's
+# style), with -n so no engine is needed for those.
 . "$(dirname "$0")/lib.sh"
 
 cleanup() {
@@ -22,7 +23,7 @@ built_id() {
 }
 
 P=$WORK/proj
-mkdir -p "$P"
+mkdir -p "$P/tasks/conf" "$P/tasks/data" "$P/sub/dir"
 cat >"$P/fusefile.lua" <<'EOF'
 multi = docker_container {
   from_image = "fuse-test/busybox",
@@ -45,6 +46,27 @@ shellcheck = docker_container {
   yield(File { name = "/stamp", contents = "x" })
 end)
 EOF
+cat >"$P/tasks/conf/app.conf.tmpl" <<'EOF'
+# {{ app.name }} configuration
+listen = 0.0.0.0:{{port}}
+debug = {{ debug }}
+literal = {{{{ not a placeholder }}
+EOF
+printf 'data next to the task file\n' >"$P/tasks/data/x.txt"
+cat >"$P/tasks/web.lua" <<'EOF'
+site = docker_container {
+  from_image = "fuse-test/busybox",
+  tag = "fuse-it/opts-site:1",
+} (function ()
+  yield(File {
+    name = "/etc/app.conf",
+    contents = template("conf/app.conf.tmpl", { port = 8080, app = { name = "web" }, debug = false }),
+  })
+  yield(File { name = "/x.txt", source = here("data/x.txt") })
+  yield(File { name = "/root.txt", contents = project_root })
+end)
+EOF
+
 # --- several tags, healthcheck, stopsignal ----------------------------------
 (cd "$P" && "$FUSE" multi >"$WORK/multi.out" 2>&1)
 expect_eq "multi: builds" 0 $?
@@ -91,9 +113,22 @@ expect_eq "shell healthcheck: runs under /bin/sh -c" \
     '["CMD","/bin/sh","-c","test -f /stamp || exit 1"]' \
     "$(inspect "$(built_id "$WORK/shell.out")" '{{json .Config.Healthcheck.Test}}')"
 
+# --- here(), project_root, template() ---------------------------------------
+# Run from a subdirectory: paths follow the task file, not the current one.
+(cd "$P/sub/dir" && "$FUSE" -q web.site >"$WORK/site.out" 2>&1)
+expect_eq "site: builds from a subdirectory" 0 $?
+sid=$(built_id "$WORK/site.out")
+expect_eq "template: rendered file read back from the image" \
+    "# web configuration|listen = 0.0.0.0:8080|debug = false|literal = {{ not a placeholder }}" \
+    "$(docker run --rm "$sid" cat /etc/app.conf 2>&1 | paste -sd'|')"
+expect_eq "here: resolves against the task file's directory" "data next to the task file" \
+    "$(docker run --rm "$sid" cat /x.txt 2>&1)"
+expect_eq "project_root: the project's absolute root" "$(cd "$P" && pwd -P)" \
+    "$(docker run --rm "$sid" cat /root.txt 2>&1)"
+
 # --- bad input --------------------------------------------------------------
 # bad NAME STATUS LINE [ARGS...]: fuse ARGS (default -n t) in $WORK/bad, whose
-# fusefile.lua the caller wrote.
+# fusefile.lua and t.tmpl the caller wrote.
 bad() {
     local name=$1 st=$2 line=$3 got
     shift 3
@@ -106,6 +141,15 @@ bad() {
             "$(head -n 1 "$WORK/err")"
     fi
 }
+# tpl NAME LINE TEMPLATE [VARS]: a task rendering TEMPLATE (printf %b) at
+# line 2 of fusefile.lua; every such case exits 2.
+tpl() {
+    rm -rf "$WORK/bad" && mkdir -p "$WORK/bad"
+    printf '%b' "$3" >"$WORK/bad/t.tmpl"
+    printf 't = docker_container(function ()\n  yield(File { name = "/f", contents = template("t.tmpl", %s) })\nend)\n' \
+        "${4:-{ a = 1 \}}" >"$WORK/bad/fusefile.lua"
+    bad "template: $1" 2 "$2"
+}
 # opt NAME LINE OPTIONS [ARGS...]: docker_container OPTIONS at line 1.
 opt() {
     local name=$1 line=$2 opts=$3
@@ -114,6 +158,26 @@ opt() {
     printf 't = docker_container %s (function () end)\n' "$opts" >"$WORK/bad/fusefile.lua"
     bad "$name" 2 "$line" "$@"
 }
+
+tpl "missing name" "fuse: fusefile.lua:2: template t.tmpl:3: no value for {{ b.c }}" \
+    'x = {{ a }}\n\ny = {{ b.c }}\n'
+tpl "unclosed {{" \
+    "fuse: fusefile.lua:2: template t.tmpl:2: unclosed {{ (a literal {{ is written {{{{)" \
+    'ok {{ a }}\nport = {{ a\n}}\n'
+tpl "bad placeholder" \
+    "fuse: fusefile.lua:2: template t.tmpl:1: bad placeholder {{ a-b }}: a name is letters, digits and _, parts joined by '.' (a literal {{ is written {{{{)" \
+    '{{ a-b }}\n'
+tpl "a table value" \
+    "fuse: fusefile.lua:2: template t.tmpl:1: {{ a }}: the value is a table, not a string, number or boolean" \
+    '{{ a }}\n' '{ a = {} }'
+tpl "vars not a table" "fuse: fusefile.lua:2: template: vars must be a table, got string" \
+    '{{ a }}\n' '"a"'
+rm -rf "$WORK/bad" && mkdir -p "$WORK/bad"
+printf 'x = template("nope.tmpl", {})\n' >"$WORK/bad/fusefile.lua"
+bad "template: missing file" 2 \
+    "fuse: fusefile.lua:1: template: cannot read nope.tmpl: No such file or directory" -l
+printf 'x = here(1)\n' >"$WORK/bad/fusefile.lua"
+bad "here: not a string" 2 "fuse: fusefile.lua:1: here: expected a path string, got number" -l
 
 opt "empty tag list" "fuse: fusefile.lua:1: docker_container: tag must not be an empty list" \
     '{ tag = {} }'

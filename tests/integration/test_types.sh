@@ -41,9 +41,10 @@ done <<<"$types"
 expect_eq "id and watches are common to every resource" "id watches" \
     "$(class_fields fuse.ResourceFields | paste -sd' ')"
 
-for g in docker_container task yield sh; do
+for g in docker_container task yield sh here template; do
     check "global $g is annotated" grep -q "^function $g(" "$TYPES"
 done
+check "global project_root is annotated" grep -q "^project_root = " "$TYPES"
 
 # The options fuse accepts on a container task's command line, from fuse -d.
 mkdir -p "$WORK/p"
@@ -70,6 +71,7 @@ other = docker_container(function (bundle, args)
   yield(Directory { name = "/d" })
 end)
 plain = task { params = { v = "1" } } (function (args) sh("true") end)
+paths = task(function () print(here("x"), project_root, template("t.tmpl", {})) end)
 LUA
 lc() { (cd "$WORK/lc" && luacheck -q --no-color "$@"); }
 lc_clean() { lc "$@" >/dev/null; }

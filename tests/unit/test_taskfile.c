@@ -777,6 +777,79 @@ START_TEST(test_shebang_and_binary_contents)
 }
 END_TEST
 
+/* here() and template() follow the calling file (a task file of tasks/ or a
+ * module of lua/), whatever the current directory; project_root is the
+ * root. */
+START_TEST(test_here_project_root_template)
+{
+    put("tasks/conf/app.tmpl", "port={{ port }}\n{{app.name}}={{ on }}/{{ n }}\n{{{{ raw }}\n");
+    put("lua/conf/mod.tmpl", "module {{ who }}\n");
+    put("lua/mod.lua",
+        "return { dir = here(\"conf\"),\n"
+        "  text = function () return template(\"conf/mod.tmpl\", { who = \"m\" }) end }\n");
+    put("tasks/web.lua",
+        "local m = require \"mod\"\n"
+        "probe = task(function ()\n"
+        "  local f = assert(io.open(project_root .. \"/out.txt\", \"w\"))\n"
+        "  f:write(here(\"conf\"), \"\\n\", here(\"/abs\"), \"\\n\", here(\".\"), \"\\n\",\n"
+        "    project_root, \"\\n\", m.dir, \"\\n\", m.text(),\n"
+        "    template(\"./conf/app.tmpl\", { port = 80, app = { name = \"web\" }, on = true, n = 2 "
+        "}))\n"
+        "  f:close()\n"
+        "end)\n");
+    put("deep/keep", "");
+    ck_assert_int_eq(chdir("deep"), 0);
+    expect_ok("web.probe", NULL);
+    char *got = test_slurp("../out.txt");
+    ck_assert_ptr_nonnull(got);
+    strbuf want = STRBUF_INIT;
+    sb_addf(&want,
+            "%s/tasks/conf\n/abs\n%s/tasks\n%s\n%s/lua/conf\nmodule m\nport=80\nweb=true/2\n{{ raw "
+            "}}\n",
+            proj, proj, proj, proj);
+    ck_assert_str_eq(got, want.buf);
+    free(got);
+    sb_release(&want);
+}
+END_TEST
+
+/* Each template mistake: exit 2, the caller's line, then the template's. */
+START_TEST(test_template_errors)
+{
+    static const struct {
+        const char *tmpl, *call, *line;
+    } rows[] = {
+        {"a\n{{ nope }}\n", "{}", "fusefile.lua:2: template t.tmpl:2: no value for {{ nope }}"},
+        {"{{ a.b.c }}", "{ a = { b = {} } }",
+         "fusefile.lua:2: template t.tmpl:1: no value for {{ a.b.c }}"},
+        {"{{ a.b }}", "{ a = \"s\" }",
+         "fusefile.lua:2: template t.tmpl:1: {{ a.b }}: a is a string, not a table"},
+        {"\n\n{{ a", "{ a = 1 }",
+         "fusefile.lua:2: template t.tmpl:3: unclosed {{ (a literal {{ is written {{{{)"},
+        {"{{ 1a }}", "{}",
+         "fusefile.lua:2: template t.tmpl:1: bad placeholder {{ 1a }}: a name is letters, "
+         "digits and _, parts joined by '.' (a literal {{ is written {{{{)"},
+        {"{{ f }}", "{ f = print }",
+         "fusefile.lua:2: template t.tmpl:1: {{ f }}: the value is a function, not a string, "
+         "number or boolean"},
+        {"x", "1", "fusefile.lua:2: template: vars must be a table, got number"},
+    };
+    char lua[512];
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        put("t.tmpl", rows[i].tmpl);
+        snprintf(lua, sizeof lua, "t = task(function ()\n  return template(\"t.tmpl\", %s)\nend)\n",
+                 rows[i].call);
+        put("fusefile.lua", lua);
+        expect(NULL, "t", 2, rows[i].line);
+    }
+    put("fusefile.lua", "x = template(\"missing.tmpl\")\n");
+    expect(NULL, "t", 2,
+           "fusefile.lua:1: template: cannot read missing.tmpl: No such file or directory");
+    put("fusefile.lua", "x = here()\n");
+    expect(NULL, "t", 2, "fusefile.lua:1: here: expected a path string, got no value");
+}
+END_TEST
+
 Suite *taskfile_suite(void)
 {
     Suite *s = suite_create("taskfile");
@@ -812,6 +885,8 @@ Suite *taskfile_suite(void)
     tcase_add_test(tc, test_tasks_global);
     tcase_add_test(tc, test_reassign_and_alias);
     tcase_add_test(tc, test_shebang_and_binary_contents);
+    tcase_add_test(tc, test_here_project_root_template);
+    tcase_add_test(tc, test_template_errors);
     suite_add_tcase(s, tc);
     return s;
 }
