@@ -25,6 +25,26 @@ static int opt_ref_ok(const char *s)
     return 1;
 }
 
+/* Docker refuses a repository path with capitals ("Team/app:1"); the
+ * registry host in front ("Reg.example:5000/", a first part holding '.'
+ * or ':', or "localhost") and the tag after the last part's ':' may have
+ * them. */
+static int opt_name_lower(const char *s)
+{
+    const char *slash = strrchr(s, '/');
+    const char *colon = strchr(slash ? slash : s, ':');
+    const char *end = colon ? colon : s + strcspn(s, "@");
+    const char *first = strchr(s, '/');
+    if (first && first < end &&
+        (memchr(s, '.', (size_t)(first - s)) || memchr(s, ':', (size_t)(first - s)) ||
+         (first - s == 9 && strncmp(s, "localhost", 9) == 0)))
+        s = first + 1;
+    for (const char *p = s; p < end; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            return 0;
+    return 1;
+}
+
 static int opt_tag_item(const fv *t, strbuf *err)
 {
     if (t->kind != FV_STR) {
@@ -33,6 +53,11 @@ static int opt_tag_item(const fv *t, strbuf *err)
     }
     if (!opt_ref_ok(t->str)) {
         sb_addf(err, "tag: \"%s\" is not a valid image reference", t->str);
+        return -1;
+    }
+    if (!opt_name_lower(t->str)) {
+        sb_addf(err, "tag: \"%s\" is not a valid image reference (the name must be lowercase)",
+                t->str);
         return -1;
     }
     return 0;

@@ -184,6 +184,9 @@ opt "empty tag list" "fuse: fusefile.lua:1: docker_container: tag must not be an
 opt "bad tag in a list" \
     'fuse: fusefile.lua:1: docker_container: tag: "app 1" is not a valid image reference' \
     '{ tag = { "app:1", "app 1" } }'
+opt "capitals in the repository" \
+    'fuse: fusefile.lua:1: docker_container: tag: "Team/app:1" is not a valid image reference (the name must be lowercase)' \
+    '{ tag = "Team/app:1" }'
 opt "tag given twice" 'fuse: fusefile.lua:1: docker_container: tag: "a" is given twice' \
     '{ tag = { "a", "a" } }'
 opt "bad duration" \

@@ -461,6 +461,17 @@ START_TEST(more_options_decl)
               "docker_container: tag: \"app 2\" is not a valid image reference");
     decl_err1("tag", strlist(2, "app:1", "app:1"),
               "docker_container: tag: \"app:1\" is given twice");
+    decl_ok1("tag", strlist(2, "localhost:5000/team/app:V1", "app:Latest"));
+    decl_err1("tag", fv_strz("Team/app:1"),
+              "docker_container: tag: \"Team/app:1\" is not a valid image reference (the name "
+              "must be lowercase)");
+    decl_ok1("tag", fv_strz("Reg.Example:5000/team/app:V1"));
+    decl_err1("tag", fv_strz("reg.example:5000/Team/app"),
+              "docker_container: tag: \"reg.example:5000/Team/app\" is not a valid image reference "
+              "(the name must be lowercase)");
+    decl_err1("tag", fv_strz("App"),
+              "docker_container: tag: \"App\" is not a valid image reference (the name must be "
+              "lowercase)");
     decl_err1("healthcheck", fv_bool(1),
               "docker_container: healthcheck must be a table like { cmd = { \"/bin/check\" } } or "
               "false");
