@@ -209,6 +209,6 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(wildcard src/*/*.c
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzz-build
-	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
