@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 2
 BUILD=$1 SECONDS_EACH=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cli bundle dkstream dockerfile template)
+[ ${#targets[@]} -gt 0 ] || targets=(cli bundle dkstream dockerfile template dkauth)
 failed=0
 for t in "${targets[@]}"; do
     work=$BUILD/work/$t
