@@ -34,9 +34,10 @@ struct dk_client {
     char *sock; /* the unix socket path, or NULL for tcp:// */
     char *base; /* "http://localhost" or "http[s]://host:port" */
     int tls;
-    char *ca, *cert, *key; /* TLS files, NULL when not used */
-    char *noproxy;         /* hosts reached without the environment's proxy */
-    char version[16];      /* the settled API version, "" until then */
+    char *ca, *cert, *key;    /* TLS files, NULL when not used */
+    char *noproxy;            /* hosts reached without the environment's proxy */
+    char version[16];         /* the settled API version, "" until then */
+    struct curl_slist *extra; /* dk_add_header()'s, for the next build */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -255,6 +256,8 @@ void dk_close(dk_client *c)
     free(c->cert);
     free(c->key);
     free(c->noproxy);
+    if (c->extra)
+        lz_curl.slist_free_all(c->extra);
     free(c);
 }
 
@@ -274,6 +277,7 @@ typedef struct dk_xfer {
     dk_read_fn read; /* the request body, or NULL */
     void *read_ud;
     int read_failed;
+    int post;    /* POST even without a body */
     dks *stream; /* a 200 answer's body goes here when set */
     int stream_failed;
     strbuf stream_err;
@@ -364,6 +368,9 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         DK_SET(CURLOPT_POST, 1L);
         DK_SET(CURLOPT_READFUNCTION, dk_on_read);
         DK_SET(CURLOPT_READDATA, x);
+    } else if (x->post) {
+        DK_SET(CURLOPT_POSTFIELDS, "");
+        DK_SET(CURLOPT_POSTFIELDSIZE, 0L);
     }
     if (hdrs)
         DK_SET(CURLOPT_HTTPHEADER, hdrs);
@@ -539,42 +546,53 @@ static void dk_build_msg(const dk_msg *m, void *ud)
         b->on_msg(m, b->ud);
 }
 
-static struct curl_slist *dk_build_headers(void)
+/* Appends each header line of lines[0..n), then the client's extra ones
+ * (which are used once); NULL when out of memory. */
+static struct curl_slist *dk_headers(dk_client *c, const char *const *lines, size_t n, int extra)
 {
-    /* Chunked: the context's size is unknown until it is written. No
-     * "Expect: 100-continue": the body goes right away, without waiting
-     * for the daemon's go-ahead. */
-    const char *h[] = {"Content-Type: application/x-tar", "Transfer-Encoding: chunked", "Expect:"};
     struct curl_slist *list = NULL;
-    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++) {
-        struct curl_slist *n = lz_curl.slist_append(list, h[i]);
-        if (!n) {
+    for (size_t i = 0; i < n; i++) {
+        struct curl_slist *l = lz_curl.slist_append(list, lines[i]);
+        if (!l) {
             lz_curl.slist_free_all(list);
             return NULL;
         }
-        list = n;
+        list = l;
+    }
+    for (struct curl_slist *e = extra ? c->extra : NULL; e; e = e->next) {
+        struct curl_slist *l = lz_curl.slist_append(list, e->data);
+        if (!l) {
+            lz_curl.slist_free_all(list);
+            return NULL;
+        }
+        list = l;
     }
     return list;
 }
 
-int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
-             void *msg_ud, strbuf *err)
+int dk_add_header(dk_client *c, const char *line)
 {
-    int neg = dk_negotiate(c, err);
-    if (neg != 0)
-        return neg; /* -1, or -2 when interrupted */
-    struct curl_slist *hdrs = dk_build_headers();
-    if (!hdrs) {
-        sb_adds(err, "cannot set up the Docker request: out of memory");
+    struct curl_slist *l = lz_curl.slist_append(c->extra, line);
+    if (!l)
         return -1;
-    }
+    c->extra = l;
+    return 0;
+}
+
+/* POST path, the body from read (or none), each response message to on_msg
+ * through dkstream; the first error message of the stream fails it. */
+static int dk_stream_post(dk_client *c, const char *path, struct curl_slist *hdrs, dk_read_fn read,
+                          void *read_ud, dk_msg_fn on_msg, void *msg_ud, strbuf *err)
+{
     dk_build_ctx b = {.on_msg = on_msg, .ud = msg_ud, .error = STRBUF_INIT};
-    dk_xfer x = {
-        .c = c, .read = read, .read_ud = read_ud, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
+    dk_xfer x = {.c = c,
+                 .read = read,
+                 .read_ud = read_ud,
+                 .post = 1,
+                 .stream_err = STRBUF_INIT,
+                 .body = STRBUF_INIT};
     x.stream = dks_new(dk_build_msg, &b);
-    strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/v%s/build%s%s", c->version, query && *query ? "?" : "", query ? query : "");
-    int rc = x.stream ? dk_perform(c, path.buf, &x, hdrs, err) : -1;
+    int rc = x.stream ? dk_perform(c, path, &x, hdrs, err) : -1;
     if (!x.stream)
         sb_adds(err, "cannot set up the JSON parser");
     if (rc == 0 && x.status != 200) {
@@ -587,10 +605,75 @@ int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk
         sb_add(err, b.error.buf, b.error.len);
         rc = -1;
     }
-    sb_release(&path);
     sb_release(&b.error);
     dk_xfer_release(&x);
+    return rc;
+}
+
+int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
+             void *msg_ud, strbuf *err)
+{
+    int neg = dk_negotiate(c, err);
+    if (neg != 0)
+        return neg; /* -1, or -2 when interrupted */
+    /* Chunked: the context's size is unknown until it is written. No
+     * "Expect: 100-continue": the body goes right away, without waiting
+     * for the daemon's go-ahead. */
+    const char *h[] = {"Content-Type: application/x-tar", "Transfer-Encoding: chunked", "Expect:"};
+    struct curl_slist *hdrs = dk_headers(c, h, sizeof h / sizeof h[0], 1);
+    if (!hdrs) {
+        sb_adds(err, "cannot set up the Docker request: out of memory");
+        return -1;
+    }
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/build%s%s", c->version, query && *query ? "?" : "", query ? query : "");
+    int rc = dk_stream_post(c, path.buf, hdrs, read, read_ud, on_msg, msg_ud, err);
+    sb_release(&path);
+    /* The headers may hold credentials: wiped, and used for this build only. */
+    for (struct curl_slist *e = c->extra; e; e = e->next)
+        explicit_bzero(e->data, strlen(e->data));
+    if (c->extra)
+        lz_curl.slist_free_all(c->extra);
+    c->extra = NULL;
     lz_curl.slist_free_all(hdrs);
+    return rc;
+}
+
+int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, dk_msg_fn on_msg,
+            void *msg_ud, strbuf *err)
+{
+    int neg = dk_negotiate(c, err);
+    if (neg != 0)
+        return neg;
+    strbuf path = STRBUF_INIT, h = STRBUF_INIT;
+    sb_addf(&path, "/v%s/images/", c->version);
+    /* The name's '/' and ':' (a registry's port) stay as they are: the
+     * daemon's route takes the whole path as the name. */
+    for (const char *p = name; *p; p++) {
+        char one[2] = {*p, '\0'};
+        if (*p == '/' || *p == ':')
+            sb_addc(&path, *p);
+        else
+            dk_urlencode(&path, one);
+    }
+    sb_adds(&path, "/push?tag=");
+    dk_urlencode(&path, tag);
+    /* The daemon refuses a push without the header, even an empty one. */
+    sb_addf(&h, "X-Registry-Auth: %s", auth && *auth ? auth : "e30=");
+    const char *lines[] = {h.buf};
+    struct curl_slist *hdrs = dk_headers(c, lines, 1, 0);
+    int rc = -1;
+    if (!hdrs)
+        sb_adds(err, "cannot set up the Docker request: out of memory");
+    else
+        rc = dk_stream_post(c, path.buf, hdrs, NULL, NULL, on_msg, msg_ud, err);
+    for (struct curl_slist *e = hdrs; e; e = e->next)
+        explicit_bzero(e->data, strlen(e->data));
+    if (hdrs)
+        lz_curl.slist_free_all(hdrs);
+    explicit_bzero(h.buf, h.len);
+    sb_release(&h);
+    sb_release(&path);
     return rc;
 }
 

@@ -58,6 +58,18 @@ typedef void (*dk_msg_fn)(const dk_msg *m, void *ud);
 int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
              void *msg_ud, strbuf *err);
 
+/* Adds a header line ("X-Registry-Config: ...") to the next dk_build() only,
+ * which wipes and drops it; /version never carries it. -1 when out of memory. */
+int dk_add_header(dk_client *c, const char *line);
+
+/* POST /images/NAME/push?tag=TAG with X-Registry-Auth: auth (base64url
+ * JSON; NULL or "" sends the empty {}), each progress message to on_msg.
+ * Returns 0, -1 with the daemon's (or the connection's) error in err, or -2
+ * when interrupted. The daemon reports a refused push in the stream: the
+ * first error message is the one in err. */
+int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, dk_msg_fn on_msg,
+            void *msg_ud, strbuf *err);
+
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);
 
