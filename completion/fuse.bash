@@ -7,8 +7,8 @@
 #   fuse -<TAB>               options (read from fuse --help)
 #   fuse -d <TAB>             task names;  fuse -f <TAB>  files
 #   fuse app_server:<TAB>     the task's keys (the "arguments:" of fuse -d),
-#   fuse app:tag=x,<TAB>      then after each comma; no_cache= and pull= offer
-#                             true/false, healthcheck= offers none
+#   fuse app:tag=x,<TAB>      then after each comma; no_cache=, pull= and push=
+#                             offer true/false, healthcheck= offers none
 # Tasks come from the project fuse would load here, honouring -f on the line.
 
 # Runs the fuse of the command line with the -f given there, if any, so
@@ -79,7 +79,7 @@ _fuse()
             local task=${cur%%:*} done=${cur%,*} last=${cur##*,} k
             [[ $done == "$cur" ]] && done=${cur%%:*} last=${cur#*:}
             if [[ $cur == *,* ]]; then done+=","; else done+=":"; fi
-            if [[ $last == no_cache=* || $last == pull=* ]]; then
+            if [[ $last == no_cache=* || $last == pull=* || $last == push=* ]]; then
                 for k in true false; do cands+=("$done${last%%=*}=$k"); done
             elif [[ $last == healthcheck=* ]]; then
                 cands+=("${done}healthcheck=none")

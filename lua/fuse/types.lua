@@ -201,6 +201,7 @@ function Checkout(fields) end
 ---@field labels? table<string, string>
 ---@field no_cache? boolean build without Docker's layer cache
 ---@field pull? boolean look for a newer base image first
+---@field push? boolean push every tag after a successful build (fuse --push)
 ---@field healthcheck? fuse.Healthcheck|false false writes HEALTHCHECK NONE
 ---@field stopsignal? string|integer STOPSIGNAL: "SIGTERM", "quit", 9
 ---@field description? string shown by fuse -l and fuse -d

@@ -13,6 +13,7 @@
 #include "dockerfile.h"
 #include "mem.h"
 #include "payload.h"
+#include "ship.h"
 #include "term.h"
 
 #include <stdint.h>
@@ -324,7 +325,7 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
                     .error = STRBUF_INIT,
                     .image_id = STRBUF_INIT};
     strbuf q = STRBUF_INIT, derr = STRBUF_INIT;
-    if (dk_negotiate(dk, err) < 0)
+    if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
     build_query(opts, f, &q);
     int r = dk_build(dk, q.buf, ctx_read_fn, c, build_on_msg, &p, &derr);
@@ -340,7 +341,7 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
         sb_adds(err, "build failed: Docker did not report the image it built");
     } else {
         build_done(&p, opts, out);
-        rc = BUILD_OK;
+        rc = f->push ? ship_push(dk, opts, f, out, err) : BUILD_OK;
     }
 done:
     build_prog_free(&p);
@@ -354,6 +355,9 @@ done:
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
+    /* A tag that cannot be pushed stops the run before a long build. */
+    if (f->push && ship_check(opts, err) != 0)
+        return BUILD_FAILED;
     if (df_generate(opts, b, &d, err) < 0)
         return BUILD_FAILED;
     int rc = build_send(opts, b, &d, f, out, err);

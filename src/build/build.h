@@ -18,6 +18,7 @@ typedef struct build_flags {
     int quiet;    /* -q: errors and the final line only */
     int no_cache; /* --no-cache, or opts.no_cache */
     int pull;     /* --pull (opts.pull is read by build_run itself) */
+    int push;     /* --push, or opts.push: every tag pushed after the build */
     /* When set, every JSON message of Docker's response stream is passed
      * here as it arrives (DockerBuilder:build() collects them). */
     void (*on_chunk)(const char *json, size_t len, void *ud);

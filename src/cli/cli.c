@@ -15,7 +15,7 @@
 
 /* Long-only options get values outside the char range so they never clash
  * with a short option in getopt's optopt. */
-enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT, CLI_PULL };
+enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT, CLI_PULL, CLI_PUSH };
 
 static const char cli_shortopts[] = "+:ld:f:nvqh";
 
@@ -27,6 +27,7 @@ static const struct option cli_longopts[] = {
     {"dry-run", no_argument, NULL, 'n'},
     {"no-cache", no_argument, NULL, CLI_NO_CACHE},
     {"pull", no_argument, NULL, CLI_PULL},
+    {"push", no_argument, NULL, CLI_PUSH},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"version", no_argument, NULL, CLI_VERSION},
@@ -327,6 +328,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_PULL:
         o->pull = 1;
+        break;
+    case CLI_PUSH:
+        o->push = 1;
         break;
     case 'v':
         o->verbose = 1;

@@ -33,6 +33,7 @@ typedef struct cli_opts {
     int dry_run;      /* -n, --dry-run */
     int no_cache;     /* --no-cache */
     int pull;         /* --pull */
+    int push;         /* --push */
     int verbose;      /* -v */
     int quiet;        /* -q */
     int version;      /* --version */

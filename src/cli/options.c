@@ -37,15 +37,12 @@ typedef struct opt_def {
 
 /* Sorted by key, so the accepted list in messages comes out in order. */
 static const opt_def opt_table[] = {
-    {"cmd", OT_WORDS, 1, 1},         {"description", OT_STR, 0, 0},
-    {"entrypoint", OT_WORDS, 1, 1},  {"env", OT_MAP, 1, 1},
-    {"from_image", OT_STR, 1, 1},    {"healthcheck", OT_HEALTH, 1, 1},
-    {"labels", OT_MAP, 1, 1},        {"maintainer", OT_STR, 1, 1},
-    {"no_cache", OT_BOOL, 1, 1},     {"params", OT_PARAMS, 0, 0},
-    {"ports", OT_PORTS, 1, 1},       {"pull", OT_BOOL, 1, 1},
-    {"stopsignal", OT_SIGNAL, 1, 1}, {"tag", OT_TAGS, 1, 1},
-    {"user", OT_STR, 1, 1},          {"volumes", OT_LIST, 1, 1},
-    {"workdir", OT_STR, 1, 1},
+    {"cmd", OT_WORDS, 1, 1},     {"description", OT_STR, 0, 0},   {"entrypoint", OT_WORDS, 1, 1},
+    {"env", OT_MAP, 1, 1},       {"from_image", OT_STR, 1, 1},    {"healthcheck", OT_HEALTH, 1, 1},
+    {"labels", OT_MAP, 1, 1},    {"maintainer", OT_STR, 1, 1},    {"no_cache", OT_BOOL, 1, 1},
+    {"params", OT_PARAMS, 0, 0}, {"ports", OT_PORTS, 1, 1},       {"pull", OT_BOOL, 1, 1},
+    {"push", OT_BOOL, 1, 1},     {"stopsignal", OT_SIGNAL, 1, 1}, {"tag", OT_TAGS, 1, 1},
+    {"user", OT_STR, 1, 1},      {"volumes", OT_LIST, 1, 1},      {"workdir", OT_STR, 1, 1},
 };
 
 #define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])

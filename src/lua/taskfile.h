@@ -22,7 +22,7 @@ typedef struct tf_info {
 } tf_info;
 
 typedef struct tf_flags {
-    int dry_run, verbose, quiet, no_cache, pull;
+    int dry_run, verbose, quiet, no_cache, pull, push;
 } tf_flags;
 
 /* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2

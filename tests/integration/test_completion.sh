@@ -63,7 +63,7 @@ expect_eq "-f completes files" "$WORK/other/only.lua" \
     "$(complete_in "$WORK/p" "fuse -f $WORK/other/on")"
 expect_eq "options from --help" "--display --dry-run" "$(complete_in "$WORK/p" "fuse --d")"
 opts=$(complete_in "$WORK/p" "fuse -") missing=
-for o in -l --list --shortlist -d --display -f --fusefile -n --dry-run --no-cache --pull -v --verbose \
+for o in -l --list --shortlist -d --display -f --fusefile -n --dry-run --no-cache --pull --push -v --verbose \
     -q --quiet --version -h --help; do
     case " $opts " in
     *" $o "*) ;;
@@ -74,7 +74,7 @@ expect_eq "every option of fuse(1) completes" "" "$missing"
 # bash replaces the word after its last ':' or '=': the candidates are the
 # part after it, as bash-completion's __ltrim_colon_completions does.
 expect_eq "TASK: offers the task's keys (options and params)" \
-    "cmd= entrypoint= env= from_image= healthcheck= labels= maintainer= no_cache= ports= pull= stopsignal= tag= user= version= volumes= workdir=" \
+    "cmd= entrypoint= env= from_image= healthcheck= labels= maintainer= no_cache= ports= pull= push= stopsignal= tag= user= version= volumes= workdir=" \
     "$(complete_in "$WORK/p" "fuse app_server:")"
 expect_eq "TASK:prefix narrows the keys" "tag=" "$(complete_in "$WORK/p" "fuse app_server:ta")"
 expect_eq "a plain task offers its params only" "port=" "$(complete_in "$WORK/p" "fuse web.site:")"
@@ -86,6 +86,8 @@ expect_eq "pull= offers true and false" "false true" \
     "$(complete_in "$WORK/p" "fuse app_server:tag=x,pull=")"
 expect_eq "healthcheck= offers none" "none" \
     "$(complete_in "$WORK/p" "fuse app_server:healthcheck=")"
+expect_eq "push= offers true and false" "false true" \
+    "$(complete_in "$WORK/p" "fuse app_server:push=")"
 expect_eq "an unknown task completes no keys" "" "$(complete_in "$WORK/p" "fuse nope:")"
 expect_eq "outside any project nothing completes" "" "$(complete_in / "fuse ")"
 

@@ -167,7 +167,7 @@ START_TEST(opts_flags)
     strbuf err = STRBUF_INIT;
     ck_assert_int_eq(
         PARSE(&o, &err, "-n", "--no-cache", "-v", "-f", "x.lua", "app_server:tag=t", "other"), 0);
-    ck_assert(o.dry_run && o.no_cache && o.verbose && !o.quiet && !o.list && !o.pull);
+    ck_assert(o.dry_run && o.no_cache && o.verbose && !o.quiet && !o.list && !o.pull && !o.push);
     ck_assert_str_eq(o.fusefile, "x.lua");
     ck_assert_uint_eq(o.ntasks, 2);
     ck_assert_str_eq(o.tasks[0].name, "app_server");
@@ -175,9 +175,10 @@ START_TEST(opts_flags)
     ck_assert_str_eq(o.tasks[1].name, "other");
     cli_opts_free(&o);
 
-    ck_assert_int_eq(
-        PARSE(&o, &err, "--dry-run", "--quiet", "--pull", "--fusefile=y.lua", "-dweb.api"), 0);
-    ck_assert(o.dry_run && o.quiet && o.pull);
+    ck_assert_int_eq(PARSE(&o, &err, "--dry-run", "--quiet", "--pull", "--push", "--fusefile=y.lua",
+                           "-dweb.api"),
+                     0);
+    ck_assert(o.dry_run && o.quiet && o.pull && o.push);
     ck_assert_str_eq(o.fusefile, "y.lua");
     ck_assert_str_eq(o.display, "web.api");
     ck_assert_uint_eq(o.ntasks, 0);

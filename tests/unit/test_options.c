@@ -122,7 +122,7 @@ START_TEST(decl_errors)
     decl_err(d, 1,
              "docker_container: unknown option \"prots\"\naccepted: cmd, description, "
              "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
-             "ports, pull, stopsignal, tag, user, volumes, workdir");
+             "ports, pull, push, stopsignal, tag, user, volumes, workdir");
     fv_free(d);
     d = decl1("tag", fv_strz("x"));
     decl_err(d, 0, "task: unknown option \"tag\"\naccepted: description, params");
@@ -173,6 +173,9 @@ START_TEST(decl_errors)
     fv_free(d);
     d = decl1("no_cache", fv_strz("yes"));
     decl_err(d, 1, "docker_container: no_cache must be true or false");
+    fv_free(d);
+    d = decl1("push", fv_strz("yes"));
+    decl_err(d, 1, "docker_container: push must be true or false");
     fv_free(d);
     d = decl1("params", strlist(1, "version"));
     decl_err(d, 1,
@@ -339,12 +342,12 @@ START_TEST(merge_errors)
     fv *d = app_server();
     merge_err(d, 1, "app_server:nosuch=1",
               "the following parameters were not understood: nosuch (accepted: cmd, entrypoint, "
-              "env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, "
+              "env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, "
               "stopsignal, tag, user, version, volumes, workdir)");
     merge_err(d, 1, "app_server:tag=x,zz=1,description=d",
               "the following parameters were not understood: zz, description (accepted: cmd, "
               "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, "
-              "pull, stopsignal, tag, user, version, volumes, workdir)");
+              "pull, push, stopsignal, tag, user, version, volumes, workdir)");
     merge_err(NULL, 0, "t:tag=x",
               "the following parameters were not understood: tag (accepted: none)");
     merge_err(d, 1, "t:ports=80x",
@@ -372,8 +375,9 @@ START_TEST(accepted)
 {
     strbuf sb = STRBUF_INIT;
     opt_accepted(NULL, 1, &sb);
-    ck_assert_str_eq(sb.buf, "cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, "
-                             "no_cache, ports, pull, stopsignal, tag, user, volumes, workdir");
+    ck_assert_str_eq(sb.buf,
+                     "cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, "
+                     "no_cache, ports, pull, push, stopsignal, tag, user, volumes, workdir");
     sb_reset(&sb);
     fv *params = fv_map();
     fv_set(params, "zeta", fv_strz("1"));
