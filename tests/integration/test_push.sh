@@ -296,7 +296,6 @@ fault "auth not base64" "$WORK/cfg-bad" base \
 echo "# fault matrix: $FAULTS cases"
 
 # ---- no credential anywhere --------------------------------------------------------------
-cp "$WORK"/*.out "$WORK"/*.err /tmp/hp/ 2>/dev/null
 leaks=$(grep -lE "$PW|$BADPW|$(b64 "fuseit:$PW")" "$WORK"/*.out "$WORK"/*.err 2>/dev/null)
 expect_eq "no password or auth in any output of fuse" "" "$leaks"
 expect_eq "no password in the project (files fuse writes)" "" "$(grep -rlE "$PW|$BADPW" "$WORK/proj")"
