@@ -247,6 +247,13 @@ static const char *ship_reason(const char *msg)
     return "the registry refused it";
 }
 
+/* docker.c's words for a daemon that cannot be reached: those errors are
+ * about the engine, and are passed on as they are. */
+static int ship_engine_error(const char *msg)
+{
+    return strstr(msg, "the Docker daemon") != NULL && strstr(msg, "Docker: ") != msg;
+}
+
 /* "127.0.0.1:5000/app:v1" -> repository "127.0.0.1:5000/app", tag "v1". */
 static void ship_split(const char *ref, strbuf *repo, strbuf *tag)
 {
@@ -279,6 +286,9 @@ static int ship_one(dk_client *dk, const dka_config *cfg, const char *ref, ship_
     if (rc == 0 && r == -2) {
         sb_addf(err, "interrupted; the push of %s was cancelled", ref);
         rc = BUILD_INTERRUPTED;
+    } else if (rc == 0 && r != 0 && ship_engine_error(derr.buf)) {
+        sb_addbuf(err, &derr); /* the engine, not the registry, failed */
+        rc = BUILD_FAILED;
     } else if (rc == 0 && (r != 0 || p->digest.len == 0)) {
         const char *why = r ? derr.buf : "the engine reported no digest";
         sb_addf(err, "cannot push %s to %s: %s\n%s", ref, reg.buf, ship_reason(why), why);
