@@ -38,6 +38,12 @@ START_TEST(tags_without_one_are_refused_with_a_hint)
     ck_assert_int_eq(check_tag(fv_strz("team/app"), &err), -1);
     ck_assert_ptr_nonnull(strstr(err.buf, "cannot push team/app: the tag names no registry\n"));
     sb_reset(&err);
+    fv *list = fv_list();
+    fv_push(list, fv_strz("127.0.0.1:5000/app:v1"));
+    fv_push(list, fv_strz("app:latest"));
+    ck_assert_int_eq(check_tag(list, &err), -1);
+    ck_assert_ptr_nonnull(strstr(err.buf, "cannot push app:latest: the tag names no registry\n"));
+    sb_reset(&err);
     ck_assert_int_eq(check_tag(NULL, &err), -1);
     ck_assert_ptr_nonnull(strstr(err.buf, "nothing to push: the task has no tag\n"));
     sb_release(&err);
