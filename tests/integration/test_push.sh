@@ -156,7 +156,7 @@ manifest_digest() {
 # pulled_back REF WANT: removes REF locally, pulls it, runs it.
 pulled_back() {
     docker rmi -f "$1" >/dev/null 2>&1
-    docker pull -q "$1" >/dev/null 2>&1 && [ "$(docker run --rm "$1" cat "$2")" = "$3" ]
+    docker pull -q "$1" >/dev/null 2>&1 && [ "$(docker run --pull=never --rm "$1" cat "$2")" = "$3" ]
 }
 
 # ---- plain: push, digest, pull back ------------------------------------------------------
@@ -229,7 +229,7 @@ docker rmi -f "$TLS/fuse-it/push-base:v1" >/dev/null 2>&1
 run child-auths child
 expect_eq "private from_image with auths: exit status" 0 "$st"
 check "private from_image with auths: built on it" \
-    test "$(docker run --rm fuse-it/push-child:v1 cat /base)" = "private base"
+    test "$(docker run --pull=never --rm fuse-it/push-child:v1 cat /base)" = "private base"
 
 # ---- a credsStore helper on PATH -----------------------------------------------------------
 cat >"$WORK/bin/docker-credential-fuseit" <<EOF
