@@ -6,8 +6,9 @@
 # - A registry with TLS (a CA made here with openssl) and htpasswd (bcrypt).
 #   dockerd treats every 127.0.0.0/8 registry as insecure: it would skip
 #   verifying the certificate there, so a CA could never be unknown. This
-#   one listens on the engine's own bridge address (docker0, this machine),
-#   where dockerd verifies; it trusts the CA through
+#   one listens on an address from TEST-NET-2 that the test adds to the
+#   loopback interface (removed on exit): traffic never leaves lo, and
+#   dockerd verifies there; it trusts the CA through
 #   /etc/docker/certs.d/HOST:PORT/ca.crt, removed on exit.
 #
 # After a push the image is removed locally, pulled back with docker pull
@@ -67,7 +68,10 @@ EOF
 }
 
 # ---- the CA, the certificate, the password file --------------------------------
-BRIDGE=$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}' 2>/dev/null)
+BRIDGE=198.51.100.$((10 + $$ % 200))
+if ! ip addr show dev lo | grep -q " $BRIDGE/32"; then
+    ip addr add "$BRIDGE/32" dev lo && on_exit "ip addr del '$BRIDGE/32' dev lo 2>/dev/null"
+fi
 P_PLAIN=$(free_port)
 P_TLS=$(free_port)
 P_DEAD=$(free_port)
