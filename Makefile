@@ -192,9 +192,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c
 FUZZ_SRC_bundle     =
+FUZZ_SRC_ignore     =
 FUZZ_SRC_dkstream   = src/engine/dkstream.c
 FUZZ_SRC_dkauth     = src/engine/dkauth.c
 FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/dfmeta.c src/build/context.c src/engine/lazy.c

@@ -10,7 +10,13 @@ cd "$(dirname "$0")/../.." || exit 2
 BUILD=$1 SECONDS_EACH=$2
 shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(cli bundle dkstream dockerfile template dkauth)
+# Without names: every target of tests/fuzz (make fuzz passes FUZZ_TARGETS).
+if [ ${#targets[@]} = 0 ]; then
+    for f in tests/fuzz/fuzz_*.c; do
+        t=${f##*/fuzz_}
+        targets+=("${t%.c}")
+    done
+fi
 failed=0
 for t in "${targets[@]}"; do
     work=$BUILD/work/$t
