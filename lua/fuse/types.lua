@@ -57,6 +57,8 @@
 ---@field group? fuse.Id
 ---@field mode? fuse.Mode default "0755"
 ---@field parents? boolean make missing parent directories
+---@field source? string a local directory whose tree is copied in (relative: to the task file)
+---@field exclude? string[] .dockerignore-style patterns left out of source
 ---@field policy? "apply"|"remove"|"remove-recursive"
 
 ---@class fuse.Directory: fuse.Resource, fuse.DirectoryFields

@@ -15,6 +15,7 @@
 #include "payload.h"
 #include "ship.h"
 #include "term.h"
+#include "tree.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -256,10 +257,11 @@ static void build_query(const fv *opts, const build_flags *f, strbuf *q)
         sb_adds(q, "&pull=1");
 }
 
-/* The context: Dockerfile, the payload and the blobs the Dockerfile copies. */
+/* The context: Dockerfile, the payload, the blobs and trees the Dockerfile
+ * copies. A tree's entries are walked now; only their names are held. */
 static ctx *build_context(const dockerfile *d, strbuf *err)
 {
-    size_t n = 2 + d->nblobs;
+    size_t n = 2 + d->nblobs, alloc = n;
     ctx_entry *es = xcalloc(n, sizeof *es);
     es[0] =
         (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
@@ -273,7 +275,14 @@ static ctx *build_context(const dockerfile *d, strbuf *err)
         es[2 + i] = (ctx_entry){
             .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = bl->mode};
     }
-    ctx *c = ctx_new(es, n, err);
+    strvec own = STRVEC_INIT;
+    ctx *c = NULL;
+    for (size_t i = 0; i < d->ntrees; i++)
+        if (tree_context(&d->trees[i], &es, &n, &alloc, &own, err) < 0)
+            goto done;
+    c = ctx_new(es, n, err);
+done:
+    strvec_clear(&own);
     free(es);
     return c;
 }
@@ -365,7 +374,22 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     return rc;
 }
 
-int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err)
+/* -n: what each tree will copy (counts and size; every entry with -v). */
+static int build_dry_trees(const bundle *b, const dockerfile *d, int verbose, FILE *out,
+                           strbuf *err)
+{
+    for (size_t i = 0; i < d->ntrees; i++) {
+        strbuf id = STRBUF_INIT;
+        build_res_ident(&b->items[d->trees[i].res], &id);
+        int rc = tree_describe(&d->trees[i], id.buf, verbose, out, err);
+        sb_release(&id);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int build_dry_run(const fv *opts, const bundle *b, int verbose, FILE *out, strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
     if (df_generate(opts, b, &d, err) < 0)
@@ -381,6 +405,8 @@ int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err)
         fwrite(json.buf, 1, json.len, out);
         if (json.len && json.buf[json.len - 1] != '\n')
             fputc('\n', out);
+        if (build_dry_trees(b, &d, verbose, out, err) < 0)
+            rc = BUILD_FAILED;
         fflush(out);
     }
     sb_release(&json);

@@ -41,7 +41,9 @@ const char *build_tag(const fv *opts, size_t i);
 void build_print_tags(FILE *out, const fv *opts);
 
 /* -n: writes exactly the Dockerfile the build would send, then the bundle
- * JSON (sensitive contents redacted). Touches nothing. */
-int build_dry_run(const fv *opts, const bundle *b, FILE *out, strbuf *err);
+ * JSON (sensitive contents redacted), then one line per tree (Directory
+ * with a source) with what it copies; verbose lists every entry too.
+ * Touches nothing. */
+int build_dry_run(const fv *opts, const bundle *b, int verbose, FILE *out, strbuf *err);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct ctx_item {
     char *path;
     size_t len; /* the data's length, or the source's size when stat()ed */
     unsigned mode;
+    unsigned type; /* S_IFREG, S_IFDIR, S_IFLNK */
+    char *link;    /* a link's target */
 } ctx_item;
 
 struct ctx {
@@ -88,7 +90,15 @@ ctx *ctx_new(const ctx_entry *entries, size_t n, strbuf *err)
     for (size_t i = 0; i < n; i++) {
         ctx_item *it = &c->items[c->n++];
         it->name = xstrdup(entries[i].name);
-        it->mode = entries[i].mode;
+        it->mode = entries[i].mode & 07777;
+        it->type = entries[i].mode & S_IFMT ? entries[i].mode & S_IFMT : S_IFREG;
+        if (it->type == S_IFLNK) {
+            it->link = xmalloc(entries[i].len + 1);
+            memcpy(it->link, entries[i].data, entries[i].len);
+            it->link[entries[i].len] = '\0';
+        }
+        if (it->type != S_IFREG)
+            continue;
         if (entries[i].path) {
             it->path = xstrdup(entries[i].path);
             if (ctx_stat_source(it, err) < 0)
@@ -136,6 +146,7 @@ void ctx_free(ctx *c)
     for (size_t i = 0; i < c->n; i++) {
         free(c->items[i].name);
         free(c->items[i].path);
+        free(c->items[i].link);
     }
     free(c->items);
     free(c->piece);
@@ -189,7 +200,11 @@ static int ctx_header(ctx *c)
         return -1;
     }
     lz_archive.entry_set_pathname(e, it->name);
-    lz_archive.entry_set_filetype(e, AE_IFREG);
+    lz_archive.entry_set_filetype(e, it->type == S_IFDIR   ? AE_IFDIR
+                                     : it->type == S_IFLNK ? AE_IFLNK
+                                                           : AE_IFREG);
+    if (it->type == S_IFLNK)
+        lz_archive.entry_set_symlink(e, it->link);
     lz_archive.entry_set_perm(e, it->mode);
     lz_archive.entry_set_size(e, (la_int64_t)it->len);
     lz_archive.entry_set_mtime(e, 0, 0);

@@ -15,13 +15,15 @@
 #include <stddef.h>
 
 /* One file of the context: in memory (data, len; borrowed, must outlive the
- * ctx) or on disk (path; read while sending). */
+ * ctx) or on disk (path; read while sending). With S_IFDIR in mode it is a
+ * directory (no data); with S_IFLNK a symbolic link, its target in data,
+ * len (copied). */
 typedef struct ctx_entry {
     const char *name; /* "Dockerfile", ".fuse/blobs/3" */
     const void *data;
     size_t len;
     const char *path; /* or NULL */
-    unsigned mode;    /* 0644, 0755... */
+    unsigned mode;    /* 0644, 0755...; S_IFDIR | 0755, S_IFLNK | 0777 */
 } ctx_entry;
 
 typedef struct ctx ctx;

@@ -102,7 +102,7 @@ void df_json_list(strbuf *out, const fv *list)
 }
 
 /* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
-static void df_escape(strbuf *out, const char *s, size_t len, const char *set)
+void df_escape(strbuf *out, const char *s, size_t len, const char *set)
 {
     for (size_t i = 0; i < len; i++) {
         if (s[i] && strchr(set, s[i]))
@@ -145,7 +145,7 @@ static int df_quoted(strbuf *out, const char *what, const fv *v, strbuf *err)
 /* The generator's state: the Dockerfile and its instruction -> resource map. */
 typedef struct df_gen {
     dockerfile *d;
-    size_t cap_steps, cap_blobs;
+    size_t cap_steps, cap_blobs, cap_trees;
     int watches; /* some resource of the bundle watches another */
 } df_gen;
 
@@ -460,7 +460,7 @@ typedef struct df_copy {
  * number (both take all digits as an ID), or a name of the portable
  * characters; ':' would split the flag, and names are looked up in the
  * image's /etc/passwd and /etc/group by both. */
-static int df_chown_id_ok(const fv *v)
+int df_chown_id_ok(const fv *v)
 {
     if (fv_is_int(v))
         return v->num >= 0 && v->num <= 999999999;
@@ -481,7 +481,7 @@ static int df_chown_id_ok(const fv *v)
 /* A destination COPY writes as a file of that very name: one line of UTF-8
  * text, and not a directory spelling ("/x/", "/x/.", "/x/..") that COPY
  * would copy into. */
-static int df_copy_dest_ok(const char *name, size_t len)
+int df_copy_dest_ok(const char *name, size_t len)
 {
     if (len < 2 || len > 4096 || name[0] != '/' || name[len - 1] == '/' || !df_utf8_ok(name, len))
         return 0;
@@ -494,7 +494,7 @@ static int df_copy_dest_ok(const char *name, size_t len)
 
 /* 1 when a watches entry of the bundle names r (as "File[/x]" or "/x"):
  * the watcher needs the change marker only fuse-apply writes. */
-static int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
+int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
 {
     strbuf id = STRBUF_INIT;
     if (r->ident)
@@ -549,7 +549,7 @@ static int df_direct_copy(const bundle *b, size_t i, int watches, df_copy *cp)
     return !watches || !df_is_watched(b, r, name->str);
 }
 
-static void df_chown_id(strbuf *t, const fv *v)
+void df_chown_id(strbuf *t, const fv *v)
 {
     if (!v)
         sb_addc(t, '0');
@@ -646,6 +646,10 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     const bundle_res *r = &b->items[i];
     strbuf *t = &g->d->text;
     df_copy cp;
+    if (df_is_tree(r)) {
+        df_step(g, (long)i);
+        return df_tree_step(g->d, &g->cap_trees, b, i, err);
+    }
     if (df_direct_copy(b, i, g->watches, &cp)) {
         df_copy_step(g, r, i, &cp);
         return 0;
@@ -727,6 +731,21 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
     return 0;
 }
 
+/* Resources [from, to) batched, but a tree (never in a bundle: it is a
+ * COPY, see dockerfile_tree.c) on a step of its own between batches. */
+static int df_batch_trees(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *err)
+{
+    size_t start = from;
+    for (size_t i = from; i < to; i++) {
+        if (!df_is_tree(&b->items[i]))
+            continue;
+        if ((start < i && df_batch(g, b, start, i, err) < 0) || df_resource(g, b, i, err) < 0)
+            return -1;
+        start = i + 1;
+    }
+    return start < to ? df_batch(g, b, start, to, err) : 0;
+}
+
 /* The layers a resource takes as a step of its own: its RUN, and the COPY
  * of its blob; or the one COPY of a File copied straight to its place. */
 static size_t df_res_layers(const df_gen *g, const bundle *b, size_t i)
@@ -757,7 +776,7 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
         size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
         size_t per = nb ? (tail + nb - 1) / nb : 0;
         for (size_t from = 0; from < tail; from += per)
-            if (df_batch(g, b, from, from + per < tail ? from + per : tail, err) < 0)
+            if (df_batch_trees(g, b, from, from + per < tail ? from + per : tail, err) < 0)
                 return -1;
     }
     for (size_t i = tail; i < b->n; i++)
@@ -779,7 +798,7 @@ static int df_meta_steps(df_gen *g, const fv *opts, strbuf *err)
 
 int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
-    df_gen g = {d, 0, 0, 0};
+    df_gen g = {d, 0, 0, 0, 0};
     memset(d, 0, sizeof *d);
     sb_init(&d->text);
     if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
@@ -816,6 +835,7 @@ void df_free(dockerfile *d)
         free(d->blobs[i].own);
     }
     free(d->blobs);
+    df_tree_free(d);
     free(d->step_res);
     memset(d, 0, sizeof *d);
     sb_init(&d->text);

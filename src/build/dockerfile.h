@@ -39,10 +39,24 @@ typedef struct df_blob {
     unsigned mode; /* of its tar entry: the File's mode when COPYed to its place */
 } df_blob;
 
+/* A Directory with a source: its tree goes into the context under dir (see
+ * dockerfile_tree.c); what it holds is only known when the context is
+ * written (tree.c), the step only names it. */
+typedef struct df_tree {
+    size_t res;         /* the resource's index in the bundle */
+    char *dir;          /* ".fuse/trees/N": holds the tree as base */
+    char *base;         /* the last component of the Directory's name */
+    const char *source; /* the tree on the host (borrowed from the bundle) */
+    const fv *exclude;  /* borrowed, or NULL */
+    unsigned mode;      /* of the top directory */
+} df_tree;
+
 typedef struct dockerfile {
     strbuf text;    /* the Dockerfile */
     df_blob *blobs; /* in step order */
     size_t nblobs;
+    df_tree *trees; /* in step order */
+    size_t ntrees;
     long *step_res; /* instruction index (0-based) -> resource index, or -1 */
     size_t nsteps;  /* number of instructions */
 } dockerfile;
@@ -60,5 +74,24 @@ void df_json_str(strbuf *out, const char *s, size_t len);
 void df_json_list(strbuf *out, const fv *list);
 /* 1 when s is valid UTF-8 without NUL bytes. */
 int df_utf8_ok(const char *s, size_t len);
+
+/* Shared by the dockerfile*.c files. */
+/* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
+void df_escape(strbuf *out, const char *s, size_t len, const char *set);
+/* 1 when an owner or group can be written in COPY --chown=U:G. */
+int df_chown_id_ok(const fv *v);
+/* Appends an owner or group for --chown (0 when v is NULL). */
+void df_chown_id(strbuf *t, const fv *v);
+/* 1 when COPY can write to name as a path of that very name. */
+int df_copy_dest_ok(const char *name, size_t len);
+/* 1 when some resource of b watches r (named name). */
+int df_is_watched(const bundle *b, const bundle_res *r, const char *name);
+
+/* dockerfile_tree.c: a Directory with a source (a tree). */
+int df_is_tree(const bundle_res *r);
+/* Appends the tree's COPY to d->text and the tree to d->trees (alloc is
+ * its capacity). Returns 0, or -1 with one line in err. */
+int df_tree_step(dockerfile *d, size_t *alloc, const bundle *b, size_t i, strbuf *err);
+void df_tree_free(dockerfile *d);
 
 #endif

@@ -6,6 +6,7 @@
 #include "restype.h"
 
 #include "fvjson.h"
+#include "ignore.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -21,6 +22,7 @@
     }
 
 static int rt_file_check(const fv *fields, strbuf *err);
+static int rt_directory_check(const fv *fields, strbuf *err);
 static int rt_execute_check(const fv *fields, strbuf *err);
 static int rt_link_check(const fv *fields, strbuf *err);
 static int rt_line_check(const fv *fields, strbuf *err);
@@ -47,8 +49,14 @@ static const rt_field rt_file_fields[] = {
 static const char *const rt_apply_remove[] = {"apply", "remove", NULL};
 
 static const rt_field rt_directory_fields[] = {
-    {"name", RT_PATH, RT_REQUIRED, NULL}, {"owner", RT_ID, 0, NULL},     {"group", RT_ID, 0, NULL},
-    {"mode", RT_MODE, 0, "0755"},         {"parents", RT_BOOL, 0, NULL}, RT_COMMON,
+    {"name", RT_PATH, RT_REQUIRED, NULL},
+    {"owner", RT_ID, 0, NULL},
+    {"group", RT_ID, 0, NULL},
+    {"mode", RT_MODE, 0, "0755"},
+    {"parents", RT_BOOL, 0, NULL},
+    {"source", RT_STR, 0, NULL},
+    {"exclude", RT_LIST, 0, NULL},
+    RT_COMMON,
 };
 static const char *const rt_directory_policies[] = {"apply", "remove", "remove-recursive", NULL};
 
@@ -127,7 +135,8 @@ static const char *const rt_checkout_policies[] = {"sync", NULL};
 
 static const rt_type rt_package = {"Package", rt_package_fields, rt_package_policies, NULL};
 static const rt_type rt_file = {"File", rt_file_fields, rt_apply_remove, rt_file_check};
-static const rt_type rt_directory = {"Directory", rt_directory_fields, rt_directory_policies, NULL};
+static const rt_type rt_directory = {"Directory", rt_directory_fields, rt_directory_policies,
+                                     rt_directory_check};
 static const rt_type rt_link = {"Link", rt_link_fields, rt_apply_remove, rt_link_check};
 static const rt_type rt_execute = {"Execute", rt_execute_fields, rt_execute_policies,
                                    rt_execute_check};
@@ -145,14 +154,14 @@ const rt_type *const rt_types[] = {&rt_package, &rt_file,  &rt_directory, &rt_li
  * and a bundle that gives them has likely the wrong policy. */
 typedef struct rt_forbid {
     const char *type, *policy;
-    const char *fields[4]; /* NULL-terminated */
+    const char *fields[6]; /* NULL-terminated */
 } rt_forbid;
 
 static const rt_forbid rt_forbids[] = {
     {"Package", "uninstall", {"version", NULL}},
     {"File", "remove", {"owner", "group", "mode", NULL}},
-    {"Directory", "remove", {"owner", "group", "mode", NULL}},
-    {"Directory", "remove-recursive", {"owner", "group", "mode", NULL}},
+    {"Directory", "remove", {"owner", "group", "mode", "source", "exclude", NULL}},
+    {"Directory", "remove-recursive", {"owner", "group", "mode", "source", "exclude", NULL}},
     {"Link", "remove", {"to", NULL}},
     {"Group", "remove", {"gid", "system", "password", NULL}},
 };
@@ -512,6 +521,49 @@ static int rt_file_check(const fv *fields, strbuf *err)
     if (rt_has(fields, "contents") && rt_has(fields, "source"))
         return rt_fail(err, &rt_file, "give contents or source, not both");
     return 0;
+}
+
+/* A tree (source) is only ever copied in; its exclude patterns must parse
+ * here, so a bad one is reported at the task file's line. */
+static int rt_directory_check(const fv *fields, strbuf *err)
+{
+    int tree = rt_has(fields, "source");
+    if (rt_has(fields, "exclude") && !tree)
+        return rt_fail(err, &rt_directory, "exclude needs source (a tree to copy)");
+    if (!tree)
+        return 0;
+    /* An owner alone means its primary group, which only the image knows,
+     * and builders disagree on what COPY --chown=USER gives. */
+    if (rt_has(fields, "owner") && !rt_has(fields, "group"))
+        return rt_fail(err, &rt_directory, "a tree (source) with an owner needs a group too");
+    /* The tree is copied as the last component of name into its parent. */
+    const fv *name = fv_get(fields, "name");
+    size_t len = name && name->kind == FV_STR ? name->len : 0;
+    while (len > 0 && name->str[len - 1] == '/')
+        len--;
+    size_t base = len;
+    while (base > 0 && name->str[base - 1] != '/')
+        base--;
+    if (name && name->kind == FV_STR &&
+        (len == base || (len - base == 1 && name->str[base] == '.') ||
+         (len - base == 2 && name->str[base] == '.' && name->str[base + 1] == '.')))
+        return rt_fail(err, &rt_directory, "a tree (source) needs a name below /, not %s",
+                       name->str);
+    const fv *ex = fv_get(fields, "exclude");
+    int rc = 0;
+    strbuf why = STRBUF_INIT;
+    for (size_t i = 0; ex && ex->kind == FV_LIST && i < ex->n && rc == 0; i++) {
+        ign_list *l = ign_new();
+        if (ign_add(l, ex->items[i]->str, &why) < 0) {
+            rt_fail(err, &rt_directory, "exclude[%zu] is a bad pattern ", i + 1);
+            rt_quote(err, ex->items[i]->str, ex->items[i]->len);
+            sb_addf(err, ": %s", why.buf);
+            rc = -1;
+        }
+        ign_free(l);
+    }
+    sb_release(&why);
+    return rc;
 }
 
 static int rt_execute_check(const fv *fields, strbuf *err)

@@ -60,6 +60,7 @@
     X(entry_free, archive_entry_free)                                                              \
     X(entry_set_pathname, archive_entry_set_pathname)                                              \
     X(entry_set_filetype, archive_entry_set_filetype)                                              \
+    X(entry_set_symlink, archive_entry_set_symlink)                                                \
     X(entry_set_perm, archive_entry_set_perm)                                                      \
     X(entry_set_size, archive_entry_set_size)                                                      \
     X(entry_set_mtime, archive_entry_set_mtime)                                                    \

@@ -3,6 +3,7 @@
 #include "host.h"
 
 #include "luaconv.h"
+#include "tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -61,13 +62,14 @@ static fv *tf_fields(lua_State *L, int idx, const rt_type *t, strbuf *err)
     return fields;
 }
 
-/* Makes a relative File.source absolute against dir; returns 1 when it
- * changed: relative paths belong to the file defining the task (fusefile(5)). */
+/* Makes a relative File.source or Directory.source absolute against dir;
+ * returns 1 when it changed: relative paths belong to the file defining the
+ * task (fusefile(5)). */
 static int tf_resolve_source(const rt_type *t, fv *fields, const char *dir)
 {
     const fv *src = fv_get(fields, "source");
-    if (strcmp(t->name, "File") != 0 || !src || src->kind != FV_STR || src->len == 0 ||
-        src->str[0] == '/')
+    if ((strcmp(t->name, "File") != 0 && strcmp(t->name, "Directory") != 0) || !src ||
+        src->kind != FV_STR || src->len == 0 || src->str[0] == '/')
         return 0;
     const char *rel = src->str;
     while (rel[0] == '.' && rel[1] == '/')
@@ -137,17 +139,28 @@ static int tf_res_tostring(lua_State *L)
     return 1;
 }
 
-/* A File.source must be a readable regular file: a directory or a device
- * would pass here and only fail in the build, without the yield's line.
- * Under -n, once sh() has printed a command instead of running it, a source
- * that does not exist yet is let through: the command may be what makes it. */
-static int tf_check_source(const char *src, int dry_run, strbuf *err)
+/* A File.source must be a readable regular file, a Directory.source a
+ * readable directory whose .fuseignore parses: anything else would pass
+ * here and only fail in the build, without the yield's line. Under -n,
+ * once sh() has printed a command instead of running it, a source that
+ * does not exist yet is let through: the command may be what makes it. */
+static int tf_check_source(const rt_type *t, const char *src, int dry_run, strbuf *err)
 {
     struct stat st;
     if (!src)
         return 0;
     if (dry_run && lstat(src, &st) != 0 && errno == ENOENT)
         return 0;
+    if (strcmp(t->name, "Directory") == 0) {
+        /* A tree must be there and its .fuseignore parse when it is
+         * yielded, so the error names this line; it is walked at the build. */
+        size_t len = err->len;
+        sb_adds(err, "Directory: ");
+        if (tree_check(src, err) < 0)
+            return -1;
+        sb_setlen(err, len);
+        return 0;
+    }
     if (access(src, R_OK) != 0 || stat(src, &st) != 0) {
         sb_addf(err, "File: cannot read source %s: %s", src, strerror(errno));
         return -1;
@@ -178,7 +191,7 @@ int tf_take(lua_State *L, int idx, bundle *b, const char *what, const char *wher
     free(dir);
     const tf_host *h = tf_of(L);
     int dry_run = h->flags && h->flags->dry_run && h->dry_sh > 0;
-    if (tf_check_source(fv_gets(fields, "source"), dry_run, err) < 0) {
+    if (tf_check_source(t, fv_gets(fields, "source"), dry_run, err) < 0) {
         fv_free(fields);
         return -1;
     }

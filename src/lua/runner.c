@@ -152,7 +152,7 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
         } else {
             fprintf(out, "# fuse -n: the image would have no tag (give tag=NAME)\n");
         }
-        return build_dry_run(args, b, out, err) == BUILD_OK ? 0 : 1;
+        return build_dry_run(args, b, bf.verbose, out, err) == BUILD_OK ? 0 : 1;
     }
     bf.on_chunk = on_chunk;
     bf.ud = ud;

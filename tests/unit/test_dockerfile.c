@@ -666,7 +666,7 @@ START_TEST(test_dry_run)
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
     ck_assert_ptr_nonnull(out);
-    ck_assert_int_eq(build_dry_run(O, &B, out, &E), BUILD_OK);
+    ck_assert_int_eq(build_dry_run(O, &B, 0, out, &E), BUILD_OK);
     ck_assert_int_eq(fclose(out), 0);
     ck_assert_uint_gt(len, D.text.len);
     ck_assert(!memcmp(buf, D.text.buf, D.text.len));
@@ -688,7 +688,7 @@ START_TEST(test_dry_run_error)
     char *buf = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&buf, &len);
-    ck_assert_int_eq(build_dry_run(O, &B, out, &E), BUILD_FAILED);
+    ck_assert_int_eq(build_dry_run(O, &B, 0, out, &E), BUILD_FAILED);
     ck_assert_int_eq(fclose(out), 0);
     ck_assert_uint_eq(len, 0);
     ck_assert_str_eq(E.buf, "user contains a line break, which a Dockerfile cannot hold");

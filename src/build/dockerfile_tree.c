@@ -1,0 +1,136 @@
+/* dockerfile_tree.c -- the step of a Directory with a source (a tree).
+ *
+ * The tree travels in the context as .fuse/trees/N/BASE (BASE the last
+ * component of the Directory's name; tree.c writes it) and one COPY puts
+ * it in place:
+ *
+ *   COPY --chown=U:G [".fuse/trees/N/","/srv/"]
+ *
+ * Copying into the parent, not onto the name itself, because Docker's COPY
+ * of a directory applies the source's mode and --chown to the entries it
+ * copies but never to the destination directory: BASE is an entry, so the
+ * Directory's mode and owner reach the top directory too, whether it
+ * existed or not. The engine keys the cache of a COPY on the content of
+ * what it copies (names, data, modes, link targets), so touching one file
+ * reruns this step and touching nothing reuses it. */
+#include "dockerfile.h"
+
+#include "mem.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int df_is_tree(const bundle_res *r)
+{
+    return strcmp(r->type->name, "Directory") == 0 && fv_gets(r->fields, "source") != NULL;
+}
+
+/* Where the tree goes: name without trailing slashes, and its parent. */
+static int df_tree_name(const bundle_res *r, strbuf *name, strbuf *parent, strbuf *err)
+{
+    const fv *v = fv_get(r->fields, "name");
+    sb_add(name, v->str, v->len);
+    while (name->len > 1 && name->buf[name->len - 1] == '/')
+        sb_setlen(name, name->len - 1);
+    if (!df_copy_dest_ok(name->buf, name->len)) {
+        sb_addf(err, "Directory[%s]: a tree cannot be copied to this name", name->buf);
+        return -1;
+    }
+    const char *slash = strrchr(name->buf, '/');
+    sb_add(parent, name->buf, (size_t)(slash - name->buf));
+    sb_addc(parent, '/');
+    return 0;
+}
+
+static int df_tree_mode(const bundle_res *r, unsigned *mode, strbuf *err)
+{
+    const char *m = fv_gets(r->fields, "mode");
+    if (!m)
+        m = rt_default(r->type, "mode");
+    char *end = NULL;
+    long v = strtol(m, &end, 8);
+    if (!*m || *end || v < 0 || v > 07777) {
+        sb_addf(err, "Directory: mode \"%s\" is not an octal mode", m);
+        return -1;
+    }
+    *mode = (unsigned)v;
+    return 0;
+}
+
+/* --chown=U:G when an owner or group is given; both named, as for a File
+ * (a user alone would make Docker take the group of the same name). */
+static int df_tree_chown(const bundle_res *r, const char *name, strbuf *t, strbuf *err)
+{
+    const fv *owner = fv_get(r->fields, "owner"), *group = fv_get(r->fields, "group");
+    if (!owner && !group)
+        return 0;
+    if ((owner && !df_chown_id_ok(owner)) || (group && !df_chown_id_ok(group))) {
+        sb_addf(err,
+                "Directory[%s]: owner and group of a tree must be numbers or names of letters, "
+                "digits, _ . -",
+                name);
+        return -1;
+    }
+    sb_adds(t, "--chown=");
+    df_chown_id(t, owner);
+    sb_addc(t, ':');
+    df_chown_id(t, group);
+    sb_addc(t, ' ');
+    return 0;
+}
+
+int df_tree_step(dockerfile *d, size_t *alloc, const bundle *b, size_t i, strbuf *err)
+{
+    const bundle_res *r = &b->items[i];
+    strbuf name = STRBUF_INIT, parent = STRBUF_INIT, dest = STRBUF_INIT, dir = STRBUF_INIT;
+    strbuf *t = &d->text;
+    unsigned mode = 0;
+    int rc = -1;
+    if (df_tree_name(r, &name, &parent, err) < 0 || df_tree_mode(r, &mode, err) < 0)
+        goto done;
+    /* A watcher needs the change marker that only fuse-apply writes. */
+    if (df_is_watched(b, r, name.buf)) {
+        sb_addf(err, "Directory[%s]: a tree (source) cannot be watched", name.buf);
+        goto done;
+    }
+    sb_adds(t, "COPY ");
+    if (df_tree_chown(r, name.buf, t, err) < 0)
+        goto done;
+    sb_addf(&dir, ".fuse/trees/%zu", i + 1);
+    sb_addc(t, '[');
+    sb_addf(&dest, "%s/", dir.buf);
+    df_json_str(t, dest.buf, dest.len);
+    sb_addc(t, ',');
+    sb_reset(&dest);
+    /* COPY expands $VAR and reads quotes even in JSON form. */
+    df_escape(&dest, parent.buf, parent.len, "\\$\"'");
+    df_json_str(t, dest.buf, dest.len);
+    sb_adds(t, "]\n");
+    ALLOC_GROW(d->trees, d->ntrees + 1, *alloc);
+    df_tree *tr = &d->trees[d->ntrees++];
+    const char *slash = strrchr(name.buf, '/');
+    *tr = (df_tree){.res = i,
+                    .dir = sb_detach(&dir, NULL),
+                    .base = xstrdup(slash + 1),
+                    .source = fv_gets(r->fields, "source"),
+                    .exclude = fv_get(r->fields, "exclude"),
+                    .mode = mode};
+    rc = 0;
+done:
+    sb_release(&name);
+    sb_release(&parent);
+    sb_release(&dest);
+    sb_release(&dir);
+    return rc;
+}
+
+void df_tree_free(dockerfile *d)
+{
+    for (size_t i = 0; i < d->ntrees; i++) {
+        free(d->trees[i].dir);
+        free(d->trees[i].base);
+    }
+    free(d->trees);
+    d->trees = NULL;
+    d->ntrees = 0;
+}
