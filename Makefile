@@ -198,7 +198,8 @@ FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
 FUZZ_SRC_dkstream   = src/engine/dkstream.c
 FUZZ_SRC_dkauth     = src/engine/dkauth.c
-FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/dfmeta.c src/build/context.c src/engine/lazy.c
+FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/dfmeta.c src/build/dockerfile_tree.c \
+	src/build/context.c src/engine/lazy.c
 FUZZ_SRC_template   = src/lua/template.c
 
 .PHONY: fuzz fuzz-build

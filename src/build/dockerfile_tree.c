@@ -25,15 +25,17 @@ int df_is_tree(const bundle_res *r)
     return strcmp(r->type->name, "Directory") == 0 && fv_gets(r->fields, "source") != NULL;
 }
 
-/* Where the tree goes: name without trailing slashes, and its parent. */
-static int df_tree_name(const bundle_res *r, strbuf *name, strbuf *parent, strbuf *err)
+/* Where the tree goes: name without trailing slashes, and its parent.
+ * Messages start with id, the identity (control bytes escaped: one line). */
+static int df_tree_name(const bundle_res *r, const char *id, strbuf *name, strbuf *parent,
+                        strbuf *err)
 {
     const fv *v = fv_get(r->fields, "name");
     sb_add(name, v->str, v->len);
     while (name->len > 1 && name->buf[name->len - 1] == '/')
         sb_setlen(name, name->len - 1);
     if (!df_copy_dest_ok(name->buf, name->len)) {
-        sb_addf(err, "Directory[%s]: a tree cannot be copied to this name", name->buf);
+        sb_addf(err, "%s: a tree cannot be copied to this name", id);
         return -1;
     }
     const char *slash = strrchr(name->buf, '/');
@@ -50,7 +52,7 @@ static int df_tree_mode(const bundle_res *r, unsigned *mode, strbuf *err)
     char *end = NULL;
     long v = strtol(m, &end, 8);
     if (!*m || *end || v < 0 || v > 07777) {
-        sb_addf(err, "Directory: mode \"%s\" is not an octal mode", m);
+        sb_adds(err, "Directory: mode is not an octal mode");
         return -1;
     }
     *mode = (unsigned)v;
@@ -59,16 +61,15 @@ static int df_tree_mode(const bundle_res *r, unsigned *mode, strbuf *err)
 
 /* --chown=U:G when an owner or group is given; both named, as for a File
  * (a user alone would make Docker take the group of the same name). */
-static int df_tree_chown(const bundle_res *r, const char *name, strbuf *t, strbuf *err)
+static int df_tree_chown(const bundle_res *r, const char *id, strbuf *t, strbuf *err)
 {
     const fv *owner = fv_get(r->fields, "owner"), *group = fv_get(r->fields, "group");
     if (!owner && !group)
         return 0;
     if ((owner && !df_chown_id_ok(owner)) || (group && !df_chown_id_ok(group))) {
         sb_addf(err,
-                "Directory[%s]: owner and group of a tree must be numbers or names of letters, "
-                "digits, _ . -",
-                name);
+                "%s: owner and group of a tree must be numbers or names of letters, digits, _ . -",
+                id);
         return -1;
     }
     sb_adds(t, "--chown=");
@@ -83,18 +84,20 @@ int df_tree_step(dockerfile *d, size_t *alloc, const bundle *b, size_t i, strbuf
 {
     const bundle_res *r = &b->items[i];
     strbuf name = STRBUF_INIT, parent = STRBUF_INIT, dest = STRBUF_INIT, dir = STRBUF_INIT;
+    strbuf id = STRBUF_INIT;
     strbuf *t = &d->text;
     unsigned mode = 0;
     int rc = -1;
-    if (df_tree_name(r, &name, &parent, err) < 0 || df_tree_mode(r, &mode, err) < 0)
+    rt_ident(r->type, r->fields, &id);
+    if (df_tree_name(r, id.buf, &name, &parent, err) < 0 || df_tree_mode(r, &mode, err) < 0)
         goto done;
     /* A watcher needs the change marker that only fuse-apply writes. */
     if (df_is_watched(b, r, name.buf)) {
-        sb_addf(err, "Directory[%s]: a tree (source) cannot be watched", name.buf);
+        sb_addf(err, "%s: a tree (source) cannot be watched", id.buf);
         goto done;
     }
     sb_adds(t, "COPY ");
-    if (df_tree_chown(r, name.buf, t, err) < 0)
+    if (df_tree_chown(r, id.buf, t, err) < 0)
         goto done;
     sb_addf(&dir, ".fuse/trees/%zu", i + 1);
     sb_addc(t, '[');
@@ -121,6 +124,7 @@ done:
     sb_release(&parent);
     sb_release(&dest);
     sb_release(&dir);
+    sb_release(&id);
     return rc;
 }
 

@@ -324,6 +324,38 @@ static void fz_check_copy(const char *line, size_t len, const bundle *b, size_t 
     sb_release(&name);
 }
 
+/* The COPY of a tree (a Directory with a source): [--chown=U:G] then
+ * [".fuse/trees/N/","PARENT/"], PARENT the name's, and the tree recorded. */
+static void fz_check_tree(const char *line, size_t len, const bundle *b, size_t i,
+                          const dockerfile *d)
+{
+    const fv *f = b->items[i].fields;
+    const char *name = fv_gets(f, "name");
+    const char *q = memchr(line, '[', len);
+    FZ_ASSERT(q, "tree COPY of %zu: %.*s", i, (int)len, line);
+    strbuf want = STRBUF_INIT, err = STRBUF_INIT, parent = STRBUF_INIT;
+    fv *args = fvj_parse(q, len - (size_t)(q - line), &err);
+    FZ_ASSERT(args && args->kind == FV_LIST && args->n == 2, "tree COPY of %zu: %s", i, err.buf);
+    sb_addf(&want, ".fuse/trees/%zu/", i + 1);
+    FZ_ASSERT(!strcmp(args->items[0]->str, want.buf), "tree %zu from %s", i, args->items[0]->str);
+    const fv *dest = args->items[1];
+    for (size_t k = 0; k < dest->len; k++)
+        if (dest->str[k] != '\\' || ++k < dest->len)
+            sb_addc(&parent, dest->str[k]);
+    FZ_ASSERT(parent.len && parent.buf[parent.len - 1] == '/' &&
+                  !strncmp(name, parent.buf, parent.len),
+              "tree %zu (%s) copied into %s", i, name, parent.buf);
+    sb_setlen(&want, want.len - 1);
+    int found = 0;
+    for (size_t k = 0; k < d->ntrees; k++)
+        found |= d->trees[k].res == i && !strcmp(d->trees[k].dir, want.buf);
+    FZ_ASSERT(found, "tree %zu not recorded", i);
+    fv_free(args);
+    sb_release(&want);
+    sb_release(&err);
+    sb_release(&parent);
+}
+
 static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
 {
     const strbuf *t = &d->text;
@@ -353,7 +385,10 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
             fz_check_run(line, len, b, (size_t)res, d);
         } else if (res >= 0 && (!memcmp(line, "COPY [", 6) || !memcmp(line, "COPY --", 7))) {
             runs[res]++;
-            fz_check_copy(line, len, b, (size_t)res, d);
+            if (df_is_tree(&b->items[res]))
+                fz_check_tree(line, len, b, (size_t)res, d);
+            else
+                fz_check_copy(line, len, b, (size_t)res, d);
         }
     }
     /* One RUN of fuse-apply per resource, or the one COPY to its place. */
