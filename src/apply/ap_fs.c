@@ -251,6 +251,13 @@ static int ap_mkdir(ap_ctx *c, const char *path, int parents, long mode, uid_t u
 
 int ap_directory(ap_ctx *c, const fv *f, const char *policy, strbuf *err)
 {
+    /* A tree is copied by fuse's build (one COPY), never through a bundle:
+     * its source is a path on the host fuse ran on, not in the image. */
+    if (fv_gets(f, "source")) {
+        sb_adds(err, "a Directory with a source (a tree) is copied by fuse's build, not by "
+                     "fuse-apply");
+        return AP_FAIL;
+    }
     strbuf path = STRBUF_INIT;
     ap_path(c, fv_gets(f, "name"), &path);
     int rc = AP_FAIL;

@@ -205,6 +205,16 @@ START_TEST(link_without_parent_fails)
 }
 END_TEST
 
+/* A tree travels as a COPY of fuse's build; a bundle's source would be a
+ * host path, so fuse-apply refuses rather than make an empty directory. */
+START_TEST(dir_with_source_refused)
+{
+    ck_assert_int_eq(ta_apply("{\"Directory\": {\"name\": \"/t\", \"source\": \"/tmp\"}}"), 1);
+    ck_assert_ptr_nonnull(strstr(ta_err, "Directory[/t]: a Directory with a source (a tree)"));
+    ck_assert(!ta_exists("/t"));
+}
+END_TEST
+
 START_TEST(dir_mode_and_owner_fixed)
 {
     mkdir(ta_path("/d"), 0700);
@@ -337,6 +347,7 @@ Suite *apply_fs_suite(void)
     tcase_add_test(tc, dir_created_with_parents_and_mode);
     tcase_add_test(tc, dir_default_mode);
     tcase_add_test(tc, dir_without_parents_fails);
+    tcase_add_test(tc, dir_with_source_refused);
     tcase_add_test(tc, dir_mode_and_owner_fixed);
     tcase_add_test(tc, dir_over_a_file_fails);
     tcase_add_test(tc, dir_remove_and_remove_recursive);
