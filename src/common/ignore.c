@@ -263,7 +263,16 @@ int ign_add_text(ign_list *l, const char *text, size_t len, const char *origin, 
             sb_addf(err, "%s:%zu: a pattern must not contain a NUL byte", origin, lineno);
             rc = -1;
         } else if (ign_add(l, line.buf, &why) < 0) {
-            sb_addf(err, "%s:%zu: bad pattern \"%s\": %s", origin, lineno, line.buf, why.buf);
+            sb_addf(err, "%s:%zu: bad pattern \"", origin, lineno);
+            /* One line whatever the file holds: control bytes as \xHH. */
+            for (size_t i = 0; i < line.len; i++) {
+                unsigned char c = (unsigned char)line.buf[i];
+                if (c < 0x20 || c == 0x7f)
+                    sb_addf(err, "\\x%02x", c);
+                else
+                    sb_addc(err, c);
+            }
+            sb_addf(err, "\": %s", why.buf);
             rc = -1;
         }
     }

@@ -546,9 +546,11 @@ static int rt_directory_check(const fv *fields, strbuf *err)
         base--;
     if (name && name->kind == FV_STR &&
         (len == base || (len - base == 1 && name->str[base] == '.') ||
-         (len - base == 2 && name->str[base] == '.' && name->str[base + 1] == '.')))
-        return rt_fail(err, &rt_directory, "a tree (source) needs a name below /, not %s",
-                       name->str);
+         (len - base == 2 && name->str[base] == '.' && name->str[base + 1] == '.'))) {
+        rt_fail(err, &rt_directory, "a tree (source) needs a name below /, not ");
+        rt_quote(err, name->str, name->len);
+        return -1;
+    }
     const fv *ex = fv_get(fields, "exclude");
     int rc = 0;
     strbuf why = STRBUF_INIT;

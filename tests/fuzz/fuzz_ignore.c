@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ign_list *l = ign_new();
     strbuf err = STRBUF_INIT;
     if (ign_add_text(l, text, tlen, "f", &err) < 0)
-        FZ_ASSERT(err.len > 0, "rejected without a reason");
+        FZ_ASSERT(err.len > 0 && !strchr(err.buf, '\n'), "rejected with \"%s\"", err.buf);
     else
         FZ_ASSERT(err.len == 0, "accepted with a message: %s", err.buf);
     strbuf last = STRBUF_INIT;

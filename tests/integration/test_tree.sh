@@ -120,7 +120,7 @@ row "an owner without a group" 2 'fuse: fusefile.lua:2: Directory: a tree (sourc
     'Directory { name = "/x", source = "app", owner = "app" }'
 row "exclude not a list" 2 'fuse: fusefile.lua:2: Directory: exclude must be a list of strings, not a string' \
     'Directory { name = "/x", source = "app", exclude = "*.pyc" }'
-row "a tree onto /" 2 'fuse: fusefile.lua:2: Directory: a tree (source) needs a name below /, not /' \
+row "a tree onto /" 2 'fuse: fusefile.lua:2: Directory: a tree (source) needs a name below /, not "/"' \
     'Directory { name = "/", source = "app" }'
 printf 'ok\n[oops\n' >"$B/app/.fuseignore"
 row "a bad .fuseignore line" 2 \

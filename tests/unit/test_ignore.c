@@ -139,6 +139,15 @@ START_TEST(test_text)
                      "app/.fuseignore:3: bad pattern \"[oops\": has an unclosed or malformed [...] "
                      "class");
     ign_free(l);
+
+    /* A control byte in a bad line does not break the message's line. */
+    l = ign_new();
+    sb_reset(&err);
+    const char ctl[] = "a\rb[\n";
+    ck_assert_int_eq(ign_add_text(l, ctl, sizeof ctl - 1, "f", &err), -1);
+    ck_assert_str_eq(err.buf,
+                     "f:1: bad pattern \"a\\x0db[\": has an unclosed or malformed [...] class");
+    ign_free(l);
     sb_release(&err);
 }
 END_TEST

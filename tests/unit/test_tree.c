@@ -299,9 +299,9 @@ START_TEST(test_restype_rules)
         {"{\"name\":\"/x\",\"source\":\"/s\",\"owner\":\"app\"}",
          "Directory: a tree (source) with an owner needs a group too"},
         {"{\"name\":\"//\",\"source\":\"/s\"}",
-         "Directory: a tree (source) needs a name below /, not //"},
+         "Directory: a tree (source) needs a name below /, not \"//\""},
         {"{\"name\":\"/srv/..\",\"source\":\"/s\"}",
-         "Directory: a tree (source) needs a name below /, not /srv/.."},
+         "Directory: a tree (source) needs a name below /, not \"/srv/..\""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fv *f = test_json(cases[i].json);
