@@ -47,6 +47,7 @@
 ---@field group? fuse.Id
 ---@field mode? fuse.Mode
 ---@field sensitive? boolean keep contents out of progress, errors and fuse -n
+---@field from? string|fuse.Task copy source (an absolute path) out of this image or task's image
 ---@field policy? "apply"|"remove"
 
 ---@class fuse.File: fuse.Resource, fuse.FileFields
@@ -57,8 +58,9 @@
 ---@field group? fuse.Id
 ---@field mode? fuse.Mode default "0755"
 ---@field parents? boolean make missing parent directories
----@field source? string a local directory whose tree is copied in (relative: to the task file)
+---@field source? string a local tree to copy in (relative: to the task file); with from, a directory in that image
 ---@field exclude? string[] .dockerignore-style patterns left out of source
+---@field from? string|fuse.Task copy source out of this image or task's image
 ---@field policy? "apply"|"remove"|"remove-recursive"
 
 ---@class fuse.Directory: fuse.Resource, fuse.DirectoryFields
@@ -190,7 +192,7 @@ function Checkout(fields) end
 ---@field retries? integer from 1
 
 ---@class fuse.ContainerOptions
----@field from_image? string the base image, default "debian:bookworm"
+---@field from_image? string|fuse.Task the base image, default "debian:bookworm"; a task is built first
 ---@field tag? string|string[] one tag, or several (the first is the primary); applied only on success
 ---@field env? table<string, string> ENV, sorted by name
 ---@field volumes? string[] VOLUME, after the resource steps

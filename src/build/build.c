@@ -169,8 +169,12 @@ static void build_on_msg(const dk_msg *m, void *ud)
     }
     if (m->status && p->f->verbose)
         fprintf(p->out, "%s\n", m->status);
-    if (m->aux_id && p->image_id.len == 0)
+    /* The last ID is the image: a multi-stage build (artifacts, see
+     * df_stages.c) reports an ID for a stage first. */
+    if (m->aux_id) {
+        sb_reset(&p->image_id);
         sb_adds(&p->image_id, m->aux_id);
+    }
     if (m->error && p->error.len == 0)
         sb_adds(&p->error, m->error);
 }
@@ -350,6 +354,8 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
         sb_adds(err, "build failed: Docker did not report the image it built");
     } else {
         build_done(&p, opts, out);
+        if (f->iid)
+            sb_adds(f->iid, p.image_id.buf);
         rc = f->push ? ship_push(dk, opts, f, out, err) : BUILD_OK;
     }
 done:

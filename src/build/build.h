@@ -23,6 +23,7 @@ typedef struct build_flags {
      * here as it arrives (DockerBuilder:build() collects them). */
     void (*on_chunk)(const char *json, size_t len, void *ud);
     void *ud;
+    strbuf *iid; /* when set, gets the built image's ID ("sha256:...") */
 } build_flags;
 
 /* Exit statuses of build_run(). */

@@ -11,6 +11,7 @@
  */
 #include "dockerfile.h"
 
+#include "df_stages.h"
 #include "dfmeta.h"
 #include "mem.h"
 
@@ -393,36 +394,37 @@ static int df_single(df_gen *g, const char *instr, const char *key, const fv *v,
     return 0;
 }
 
+int df_image_ok(const char *what, const fv *v, strbuf *err)
+{
+    if (v->kind != FV_STR || v->len == 0) {
+        sb_addf(err, "%s must be a non-empty string", what);
+        return -1;
+    }
+    /* Image references are plain names; anything else would be read
+     * as a second word, a build argument or a line break. */
+    size_t ok = 0, printable = 1;
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->str[i];
+        ok += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              (c && strchr("._-:/@", c));
+        printable &= c >= 0x20 && c != 0x7F;
+    }
+    if (ok == v->len)
+        return 0;
+    if (printable)
+        sb_addf(err, "%s: \"%s\" is not a valid image reference", what, v->str);
+    else
+        sb_addf(err, "%s is not a valid image reference (it holds control characters)", what);
+    return -1;
+}
+
 static int df_from(df_gen *g, const fv *opts, strbuf *err)
 {
     const fv *v = fv_get(opts, "from_image");
-    const char *img = "debian:bookworm";
-    if (v) {
-        if (v->kind != FV_STR || v->len == 0) {
-            sb_adds(err, "from_image must be a non-empty string");
-            return -1;
-        }
-        img = v->str;
-        /* Image references are plain names; anything else would be read
-         * as a second word, a build argument or a line break. */
-        size_t ok = 0, printable = 1;
-        for (size_t i = 0; i < v->len; i++) {
-            unsigned char c = (unsigned char)img[i];
-            ok += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  (c && strchr("._-:/@", c));
-            printable &= c >= 0x20 && c != 0x7F;
-        }
-        if (ok != v->len) {
-            if (printable)
-                sb_addf(err, "from_image: \"%s\" is not a valid image reference", img);
-            else
-                sb_adds(err, "from_image is not a valid image reference (it holds control "
-                             "characters)");
-            return -1;
-        }
-    }
+    if (v && df_image_ok("from_image", v, err) < 0)
+        return -1;
     df_step(g, -1);
-    sb_addf(&g->d->text, "FROM %s\n", img);
+    sb_addf(&g->d->text, "FROM %s\n", v ? v->str : "debian:bookworm");
     return 0;
 }
 
@@ -431,7 +433,7 @@ static int df_from(df_gen *g, const fv *opts, strbuf *err)
  * `docker history`), or already a file on disk. */
 static int df_needs_blob(const bundle_res *r)
 {
-    if (strcmp(r->type->name, "File") != 0)
+    if (strcmp(r->type->name, "File") != 0 || fv_get(r->fields, "from"))
         return 0;
     if (fv_get(r->fields, "source"))
         return 1;
@@ -639,12 +641,27 @@ static void df_run_prefix(const df_gen *g, strbuf *t)
         sb_adds(t, "\"--state\",\"/.fuse/state\",");
 }
 
+/* The step of resource res that hands fuse-apply json inline. */
+static void df_run_json(df_gen *g, long res, const strbuf *json)
+{
+    strbuf *t = &g->d->text;
+    df_step(g, res);
+    df_run_prefix(g, t);
+    sb_adds(t, "\"--json\",");
+    df_json_str(t, json->buf, json->len);
+    sb_adds(t, "]\n");
+}
+
 /* One resource: a File copied straight to its place; or its blob COPY
  * when it has one, then its RUN. */
 static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
 {
     const bundle_res *r = &b->items[i];
     strbuf *t = &g->d->text;
+    if (fv_get(r->fields, "from")) {
+        df_step(g, (long)i);
+        return df_from_step(b, i, t, err);
+    }
     df_copy cp;
     if (df_is_tree(r)) {
         df_step(g, (long)i);
@@ -670,11 +687,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     }
     sb_release(&name);
     size_t start = t->len;
-    df_step(g, (long)i);
-    df_run_prefix(g, t);
-    sb_adds(t, "\"--json\",");
-    df_json_str(t, json.buf, json.len);
-    sb_adds(t, "]\n");
+    df_run_json(g, (long)i, &json);
     sb_release(&json);
     if (t->len - start > DF_LINE_MAX) {
         strbuf id = STRBUF_INIT;
@@ -732,12 +745,13 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
 }
 
 /* Resources [from, to) batched, but a tree (never in a bundle: it is a
- * COPY, see dockerfile_tree.c) on a step of its own between batches. */
+ * COPY, see dockerfile_tree.c) or an artifact (a COPY --from, see
+ * df_stages.c) on a step of its own between batches. */
 static int df_batch_trees(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *err)
 {
     size_t start = from;
     for (size_t i = from; i < to; i++) {
-        if (!df_is_tree(&b->items[i]))
+        if (!df_is_tree(&b->items[i]) && !fv_get(b->items[i].fields, "from"))
             continue;
         if ((start < i && df_batch(g, b, start, i, err) < 0) || df_resource(g, b, i, err) < 0)
             return -1;
@@ -751,7 +765,7 @@ static int df_batch_trees(df_gen *g, const bundle *b, size_t from, size_t to, st
 static size_t df_res_layers(const df_gen *g, const bundle *b, size_t i)
 {
     df_copy cp;
-    if (df_direct_copy(b, i, g->watches, &cp))
+    if (fv_get(b->items[i].fields, "from") || df_direct_copy(b, i, g->watches, &cp))
         return 1;
     return 1 + (size_t)df_needs_blob(&b->items[i]);
 }
@@ -801,6 +815,16 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
     df_gen g = {d, 0, 0, 0, 0};
     memset(d, 0, sizeof *d);
     sb_init(&d->text);
+    /* The stages of artifacts first, each step credited to the first
+     * resource copying from it, so a missing image names that resource. */
+    for (size_t i = 0, n = 0; i < b->n; i++) {
+        if (!fv_get(b->items[i].fields, "from") || (size_t)df_stage_of(b, i) <= n)
+            continue;
+        n++;
+        df_step(&g, (long)i);
+        if (df_stage_line(b, i, &d->text, err) < 0)
+            goto fail;
+    }
     if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
         goto fail;
     df_step(&g, -1);

@@ -74,6 +74,13 @@ void df_json_str(strbuf *out, const char *s, size_t len);
 void df_json_list(strbuf *out, const fv *list);
 /* 1 when s is valid UTF-8 without NUL bytes. */
 int df_utf8_ok(const char *s, size_t len);
+/* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
+void df_escape(strbuf *out, const char *s, size_t len, const char *set);
+/* 1 when owner or group v can be written in --chown=U:G; df_chown_id writes it. */
+int df_chown_id_ok(const fv *v);
+void df_chown_id(strbuf *t, const fv *v);
+/* Checks an image reference for FROM; what names it in the message. */
+int df_image_ok(const char *what, const fv *v, strbuf *err);
 
 /* Shared by the dockerfile*.c files. */
 /* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */

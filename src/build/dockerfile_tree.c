@@ -22,7 +22,9 @@
 
 int df_is_tree(const bundle_res *r)
 {
-    return strcmp(r->type->name, "Directory") == 0 && fv_gets(r->fields, "source") != NULL;
+    /* With from, source is inside another image: an artifact (df_stages.c). */
+    return strcmp(r->type->name, "Directory") == 0 && fv_gets(r->fields, "source") != NULL &&
+           !fv_get(r->fields, "from");
 }
 
 /* Where the tree goes: name without trailing slashes, and its parent.

@@ -8,6 +8,7 @@
 
 #include "mem.h"
 #include "optvalue.h"
+#include "taskref.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 typedef enum {
     OT_STR,    /* string, as is */
+    OT_IMAGE,  /* an image name, or a docker_container task (a taskref.h marker); CLI: a name */
     OT_MAP,    /* table string -> string; CLI: A=1;B=2 */
     OT_LIST,   /* list of strings; CLI: /a;/b */
     OT_PORTS,  /* list of ports; CLI: 8000;53/udp */
@@ -38,7 +40,7 @@ typedef struct opt_def {
 /* Sorted by key, so the accepted list in messages comes out in order. */
 static const opt_def opt_table[] = {
     {"cmd", OT_WORDS, 1, 1},     {"description", OT_STR, 0, 0},   {"entrypoint", OT_WORDS, 1, 1},
-    {"env", OT_MAP, 1, 1},       {"from_image", OT_STR, 1, 1},    {"healthcheck", OT_HEALTH, 1, 1},
+    {"env", OT_MAP, 1, 1},       {"from_image", OT_IMAGE, 1, 1},  {"healthcheck", OT_HEALTH, 1, 1},
     {"labels", OT_MAP, 1, 1},    {"maintainer", OT_STR, 1, 1},    {"no_cache", OT_BOOL, 1, 1},
     {"params", OT_PARAMS, 0, 0}, {"ports", OT_PORTS, 1, 1},       {"pull", OT_BOOL, 1, 1},
     {"push", OT_BOOL, 1, 1},     {"stopsignal", OT_SIGNAL, 1, 1}, {"tag", OT_TAGS, 1, 1},
@@ -233,6 +235,11 @@ static int opt_check_type(const opt_def *d, const fv *v, int is_container, strbu
         if (v->kind == FV_STR)
             return 0;
         sb_addf(err, "%s: %s must be a string", kind, d->key);
+        return -1;
+    case OT_IMAGE:
+        if (v->kind == FV_STR || taskref_serial(v) > 0)
+            return 0;
+        sb_addf(err, "%s: %s must be an image name or a docker_container task", kind, d->key);
         return -1;
     case OT_MAP:
         if (opt_all_strings(v, 1))
@@ -535,6 +542,7 @@ static fv *opt_convert(const opt_def *d, const char *value, strbuf *err)
     case OT_BOOL:
         return opt_bool(d, value, err);
     case OT_STR:
+    case OT_IMAGE:
     case OT_PARAMS:
         break;
     }

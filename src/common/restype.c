@@ -7,6 +7,7 @@
 
 #include "fvjson.h"
 #include "ignore.h"
+#include "taskref.h"
 
 #include <regex.h>
 #include <stdarg.h>
@@ -44,6 +45,7 @@ static const rt_field rt_file_fields[] = {
     {"group", RT_ID, 0, NULL},
     {"mode", RT_MODE, 0, NULL},
     {"sensitive", RT_BOOL, 0, NULL},
+    {"from", RT_IMAGE, 0, NULL},
     RT_COMMON,
 };
 static const char *const rt_apply_remove[] = {"apply", "remove", NULL};
@@ -56,6 +58,7 @@ static const rt_field rt_directory_fields[] = {
     {"parents", RT_BOOL, 0, NULL},
     {"source", RT_STR, 0, NULL},
     {"exclude", RT_LIST, 0, NULL},
+    {"from", RT_IMAGE, 0, NULL},
     RT_COMMON,
 };
 static const char *const rt_directory_policies[] = {"apply", "remove", "remove-recursive", NULL};
@@ -203,6 +206,8 @@ const char *rt_kind_name(rt_kind k)
         return "a string or an integer";
     case RT_MODE:
         return "an octal string";
+    case RT_IMAGE:
+        return "an image name or a docker_container task";
     }
     return "a value";
 }
@@ -423,6 +428,12 @@ static int rt_check_field(const rt_type *t, const rt_field *f, const fv *v, strb
         return rt_wrong_kind(err, t, f->name, f->kind, v);
     case RT_MODE:
         return rt_check_mode(t, f, v, err);
+    case RT_IMAGE:
+        if (taskref_serial(v) > 0)
+            return 0;
+        if (v->kind != FV_STR)
+            return rt_wrong_kind(err, t, f->name, f->kind, v);
+        return rt_check_text(t, f->name, v, 0, err);
     }
     return 0;
 }
@@ -516,17 +527,48 @@ const char *rt_default(const rt_type *t, const char *field)
 
 /* Cross-field rules, one per type that has any. */
 
+/* An artifact (from = an image or task, source = a path inside it) is one
+ * COPY --from: the classic builder's COPY cannot set a mode, reads * ? [
+ * in a source as a pattern, and takes an owner only with a group to mean
+ * what fuse-apply means by it; and a COPY is a step of its own. */
+static int rt_from_check(const rt_type *t, const fv *fields, strbuf *err)
+{
+    if (!rt_has(fields, "from"))
+        return 0;
+    const fv *src = fv_get(fields, "source");
+    if (!src || src->kind != FV_STR || src->str[0] != '/')
+        return rt_fail(err, t, "from needs source, an absolute path inside that image");
+    if (strpbrk(src->str, "*?[\\"))
+        return rt_fail(err, t,
+                       "source with from must not hold * ? [ or \\ (COPY reads them as a pattern)");
+    if (rt_has(fields, "contents") || (t == &rt_file && rt_has(fields, "mode")) ||
+        (t == &rt_directory && (rt_has(fields, "mode") || rt_has(fields, "parents"))))
+        return rt_fail(err, t, "from copies %s as it is in the image: give no %s",
+                       t == &rt_file ? "the file" : "the tree",
+                       t == &rt_file ? "contents or mode" : "mode or parents");
+    if (rt_has(fields, "owner") != rt_has(fields, "group"))
+        return rt_fail(err, t, "with from, give owner and group together");
+    if (strcmp(rt_policy(t, fields), "apply") != 0 || rt_has(fields, "watches"))
+        return rt_fail(err, t, "with from, policy is apply and there are no watches");
+    return 0;
+}
+
 static int rt_file_check(const fv *fields, strbuf *err)
 {
     if (rt_has(fields, "contents") && rt_has(fields, "source"))
         return rt_fail(err, &rt_file, "give contents or source, not both");
-    return 0;
+    return rt_from_check(&rt_file, fields, err);
 }
 
 /* A tree (source) is only ever copied in; its exclude patterns must parse
- * here, so a bad one is reported at the task file's line. */
+ * here, so a bad one is reported at the task file's line. With from, the
+ * source is in another image: an artifact, checked as File's are. */
 static int rt_directory_check(const fv *fields, strbuf *err)
 {
+    if (rt_has(fields, "from") && rt_has(fields, "exclude"))
+        return rt_fail(err, &rt_directory, "exclude is for a tree of this host, not with from");
+    if (rt_has(fields, "from"))
+        return rt_from_check(&rt_directory, fields, err);
     int tree = rt_has(fields, "source");
     if (rt_has(fields, "exclude") && !tree)
         return rt_fail(err, &rt_directory, "exclude needs source (a tree to copy)");

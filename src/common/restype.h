@@ -19,7 +19,8 @@ typedef enum {
     RT_BOOL, /* a boolean */
     RT_INT,  /* an integer */
     RT_ID,   /* a name or a numeric id: string or integer (owner, uid, gid) */
-    RT_MODE  /* an octal string: "0644", "644" */
+    RT_MODE, /* an octal string: "0644", "644" */
+    RT_IMAGE /* an image name, or a docker_container task (a taskref.h marker) */
 } rt_kind;
 
 enum {

@@ -42,6 +42,7 @@ typedef struct tf_obj {
     fv *decl;    /* the validated options (FV_MAP or empty FV_LIST) */
     char *where; /* "fusefile.lua:2" */
     char *dir;   /* relative File.source paths resolve against this */
+    long serial; /* 1, 2, ...: what a taskref.h marker names (see deps.c) */
 } tf_obj;
 
 typedef struct tf_task {
@@ -65,6 +66,8 @@ struct tf_host {
     const tf_flags *flags; /* of the current tf_run */
     int dry_sh;            /* sh() commands -n printed instead of running, this run */
     FILE *out;
+    long nserial; /* task objects made so far */
+    strbuf *iid;  /* when set, tf_build leaves the built image's ID here */
 };
 
 static inline tf_host *tf_of(lua_State *L)
@@ -151,6 +154,28 @@ int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *b
  * message of the engine's stream. Returns 0, 1 or 130. */
 int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
              void (*on_chunk)(const char *json, size_t len, void *ud), void *ud, strbuf *err);
+
+/* Runs the generator of the container task at objidx on a new coroutine,
+ * taking each yielded resource into the bundle at bidx. Returns 0, or 1/2
+ * with the error text in err. */
+int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv *args, strbuf *err);
+
+/* ---- task.c ---- (task references) */
+
+/* A taskref.h marker for the task object at idx, or NULL when it is none. */
+fv *tf_taskref(lua_State *L, int idx);
+/* Pushes the task object of serial, or nil; returns it (NULL for nil). */
+tf_obj *tf_push_task(lua_State *L, long serial);
+/* The task's name ("web.api"), or where it was defined when no global holds it. */
+const char *tf_task_name(const tf_host *h, const tf_obj *o);
+
+/* ---- deps.c ---- */
+
+/* Runs the container task at objidx with args, building first every task it
+ * depends on (from_image = task, File { from = task }), each once, in
+ * dependency order; with -n, prints the order and dry-runs each. Returns
+ * like tf_exec. */
+int tf_deps_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, int *built);
 
 /* ---- registry.c ---- */
 

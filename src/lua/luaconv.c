@@ -1,6 +1,9 @@
 /* luaconv.c -- Lua values to fv trees and back. */
 #include "luaconv.h"
 
+#include "host.h"
+#include "taskref.h"
+
 #include <lauxlib.h>
 #include <math.h>
 #include <string.h>
@@ -157,6 +160,13 @@ static fv *lc_value(lc_walk *w, int idx)
     }
     case LUA_TTABLE:
         return lc_table(w, idx);
+    case LUA_TUSERDATA: {
+        /* A task object (from_image = base) becomes a marker. */
+        fv *ref = tf_taskref(L, idx);
+        if (ref)
+            return ref;
+    }
+    /* fallthrough */
     default: {
         strbuf what = STRBUF_INIT;
         sb_addf(&what, "cannot be a %s", luaL_typename(L, idx));
@@ -203,6 +213,10 @@ void lc_push(lua_State *L, const fv *v)
         }
         break;
     case FV_MAP:
+        if (taskref_serial(v) > 0) {
+            tf_push_task(L, taskref_serial(v));
+            break;
+        }
         lua_createtable(L, 0, (int)v->n);
         for (size_t i = 0; i < v->n; i++) {
             lc_push(L, v->items[i]);

@@ -68,8 +68,9 @@ static fv *tf_fields(lua_State *L, int idx, const rt_type *t, strbuf *err)
 static int tf_resolve_source(const rt_type *t, fv *fields, const char *dir)
 {
     const fv *src = fv_get(fields, "source");
-    if ((strcmp(t->name, "File") != 0 && strcmp(t->name, "Directory") != 0) || !src ||
-        src->kind != FV_STR || src->len == 0 || src->str[0] == '/')
+    if ((strcmp(t->name, "File") != 0 && strcmp(t->name, "Directory") != 0) ||
+        fv_get(fields, "from") || !src || src->kind != FV_STR || src->len == 0 ||
+        src->str[0] == '/')
         return 0;
     const char *rel = src->str;
     while (rel[0] == '.' && rel[1] == '/')
@@ -191,7 +192,9 @@ int tf_take(lua_State *L, int idx, bundle *b, const char *what, const char *wher
     free(dir);
     const tf_host *h = tf_of(L);
     int dry_run = h->flags && h->flags->dry_run && h->dry_sh > 0;
-    if (tf_check_source(t, fv_gets(fields, "source"), dry_run, err) < 0) {
+    /* With from, source is a path inside that image, not on this host. */
+    const char *src = fv_get(fields, "from") ? NULL : fv_gets(fields, "source");
+    if (tf_check_source(t, src, dry_run, err) < 0) {
         fv_free(fields);
         return -1;
     }

@@ -47,10 +47,8 @@ static int tf_check_finished(const tf_host *h, lua_State *co, int nres, const bu
     return 0;
 }
 
-/* Runs the generator of a docker_container task on a new coroutine, taking
- * each yielded resource into b. Stack of L: unchanged. Returns 0, or 1/2
- * with the error text in err. */
-static int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv *args, strbuf *err)
+/* Stack of L: unchanged. */
+int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv *args, strbuf *err)
 {
     bundle *b = lua_touserdata(L, bidx);
     lua_State *co = lua_newthread(L);
@@ -156,6 +154,7 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     }
     bf.on_chunk = on_chunk;
     bf.ud = ud;
+    bf.iid = h->iid;
     int rc = build_run(args, b, &bf, out, err);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
 }
@@ -184,13 +183,7 @@ int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, i
     h->running = o;
     int status;
     if (o->is_container) {
-        tf_newbundle(L);
-        status = tf_generate(h, L, objidx, lua_gettop(L), args, err);
-        if (status == 0) {
-            status = tf_build(h, args, lua_touserdata(L, -1), 0, NULL, NULL, err);
-            *built = status != 0;
-        }
-        lua_pop(L, 1);
+        status = tf_deps_exec(h, L, objidx, args, err, built);
     } else {
         status = tf_call(h, L, objidx, args, err);
     }

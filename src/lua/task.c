@@ -4,6 +4,7 @@
 
 #include "luaconv.h"
 #include "options.h"
+#include "taskref.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,32 @@ static int tf_task_tostring(lua_State *L)
     return 1;
 }
 
+/* The registry's table of every task object by serial: a marker
+ * (taskref.h) names a task by number, and this finds it again. */
+#define TF_SERIALS "fuse.task_serials"
+
+fv *tf_taskref(lua_State *L, int idx)
+{
+    tf_obj *o = luaL_testudata(L, idx, TF_TASK_MT);
+    return o ? taskref_new(o->serial) : NULL;
+}
+
+tf_obj *tf_push_task(lua_State *L, long serial)
+{
+    lua_getfield(L, LUA_REGISTRYINDEX, TF_SERIALS);
+    lua_rawgeti(L, -1, (lua_Integer)serial);
+    lua_remove(L, -2);
+    return luaL_testudata(L, -1, TF_TASK_MT);
+}
+
+const char *tf_task_name(const tf_host *h, const tf_obj *o)
+{
+    for (size_t i = 0; i < h->ntasks; i++)
+        if (h->tasks[i].obj == o)
+            return h->tasks[i].info.name;
+    return o->where;
+}
+
 /* Makes the task object for the function at fnidx; takes decl. */
 static int tf_newtask(lua_State *L, int is_container, fv *decl, int fnidx)
 {
@@ -184,9 +211,14 @@ static int tf_newtask(lua_State *L, int is_container, fv *decl, int fnidx)
     o->decl = decl;
     o->where = sb_detach(&where, NULL);
     o->dir = dir;
+    o->serial = ++tf_of(L)->nserial;
     luaL_setmetatable(L, TF_TASK_MT);
     lua_pushvalue(L, fnidx);
     lua_setiuservalue(L, -2, 1);
+    lua_getfield(L, LUA_REGISTRYINDEX, TF_SERIALS);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, (lua_Integer)o->serial);
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -243,4 +275,6 @@ void tf_task_open(lua_State *L)
         {"docker_container", tf_docker_container}, {"task", tf_plain_task}, {NULL, NULL}};
     tf_newclass(L, TF_TASK_MT, meta, methods);
     luaL_setfuncs(L, core, 0);
+    lua_newtable(L);
+    lua_setfield(L, LUA_REGISTRYINDEX, TF_SERIALS);
 }

@@ -762,6 +762,42 @@ START_TEST(test_healthcheck_bad_values)
 }
 END_TEST
 
+/* Artifacts: one stage per distinct image, first use first, each stage step
+ * credited to the first resource using it; the resource is a COPY --from. */
+START_TEST(test_artifact_stages)
+{
+    const char *from[] = {"sha256:0123abcd", "busybox", "sha256:0123abcd"};
+    const char *name[] = {"/usr/local/bin/app", "/srv/www", "/etc/x"};
+    for (int i = 0; i < 3; i++) {
+        fv *f = fv_map();
+        fv_set(f, "name", fv_strz(name[i]));
+        fv_set(f, "from", fv_strz(from[i]));
+        fv_set(f, "source", fv_strz(i == 1 ? "/out/www/" : "/out/$app"));
+        if (i == 1) {
+            fv_set(f, "owner", fv_strz("www-data"));
+            fv_set(f, "group", fv_num(33));
+        }
+        add(i == 1 ? "Directory" : "File", f);
+    }
+    gen_ok();
+    ck_assert_str_eq(D.text.buf,
+                     "FROM sha256:0123abcd AS fuse-from-1\n"
+                     "FROM busybox AS fuse-from-2\n"
+                     "FROM debian:bookworm\n"
+                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "COPY --from=fuse-from-1 [\"/out/\\\\$app\",\"/usr/local/bin/app\"]\n"
+                     "COPY --from=fuse-from-2 --chown=www-data:33 [\"/out/www/\",\"/srv/www\"]\n"
+                     "COPY --from=fuse-from-1 [\"/out/\\\\$app\",\"/etc/x\"]\n"
+                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
+    ck_assert_uint_eq(D.nblobs, 0);
+    ck_assert_int_eq(D.step_res[0], 0);
+    ck_assert_int_eq(D.step_res[1], 1);
+    ck_assert_int_eq(D.step_res[2], -1);
+    ck_assert_int_eq(D.step_res[4], 0);
+    ck_assert_int_eq(D.step_res[6], 2);
+}
+END_TEST
+
 Suite *dockerfile_suite(void)
 {
     Suite *s = suite_create("dockerfile");
@@ -801,6 +837,7 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_healthcheck_stopsignal);
     tcase_add_test(tc, test_healthcheck_shell_none_signal_number);
     tcase_add_test(tc, test_healthcheck_bad_values);
+    tcase_add_test(tc, test_artifact_stages);
     suite_add_tcase(s, tc);
     return s;
 }
