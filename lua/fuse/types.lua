@@ -24,6 +24,8 @@
 ---@field id? string
 ---Resource identities ("File[/etc/app.conf]") whose change makes this one run.
 ---@field watches? string[]
+---Consecutive resources of one layer name are applied in one build step.
+---@field layer? string
 
 ---A resource made by a constructor: its fields, marked with its type.
 ---tostring gives its identity, "File[/etc/motd]".

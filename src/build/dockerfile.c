@@ -770,33 +770,80 @@ static size_t df_res_layers(const df_gen *g, const bundle *b, size_t i)
     return 1 + (size_t)df_needs_blob(&b->items[i]);
 }
 
-/* The resource steps. One per resource while they fit in DF_MAX_LAYERS
- * (overlay2 stacks at most 128 layers, the base image's included); beyond
- * that, the last resources keep a step each (DF_TAIL_LAYERS worth), so that
- * editing the end of a task still reruns little, and the earlier ones go
- * in at most DF_MAX_BATCHES batches of equal size. */
+/* Where the unit starting at resource i ends: the consecutive resources of
+ * its layer (layer = "NAME", one step), or i alone. */
+static size_t df_unit_end(const bundle *b, size_t i)
+{
+    const char *layer = fv_gets(b->items[i].fields, "layer");
+    size_t j = i + 1;
+    while (layer && j < b->n && fv_gets(b->items[j].fields, "layer") &&
+           strcmp(fv_gets(b->items[j].fields, "layer"), layer) == 0)
+        j++;
+    return j;
+}
+
+static size_t df_unit_layers(const df_gen *g, const bundle *b, size_t i)
+{
+    return df_unit_end(b, i) > i + 1 ? 2 : df_res_layers(g, b, i);
+}
+
+/* A layer group [from, to) as one step. Inline in the RUN line when it
+ * can be (no blob, and the line fits): then nothing of it is copied into a
+ * layer, so a file the group makes and removes leaves no trace; otherwise
+ * as a batch, whose bundle and blobs a COPY layer keeps. */
+static int df_group(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *err)
+{
+    strbuf json = STRBUF_INIT;
+    int inline_ok = 1;
+    sb_addc(&json, '[');
+    for (size_t i = from; i < to && inline_ok; i++) {
+        if (i > from)
+            sb_addc(&json, ',');
+        inline_ok = !df_needs_blob(&b->items[i]) && bundle_res_dump(&b->items[i], &json, 0) == 0 &&
+                    json.len < DF_LINE_MAX / 2;
+    }
+    sb_addc(&json, ']');
+    if (inline_ok)
+        df_run_json(g, (long)from, &json);
+    sb_release(&json);
+    return inline_ok ? 0 : df_batch(g, b, from, to, err);
+}
+
+/* The resource steps, by unit (a resource, or a layer group as one batch).
+ * One step per unit while they fit in DF_MAX_LAYERS (overlay2 stacks at
+ * most 128 layers, the base image's included); beyond that, the last units
+ * keep a step each (DF_TAIL_LAYERS worth), so that editing the end of a
+ * task still reruns little, and the earlier ones go in at most
+ * DF_MAX_BATCHES batches of about equal size. */
 static int df_resources(df_gen *g, const bundle *b, strbuf *err)
 {
-    size_t total = 0, tail = 0;
+    size_t *starts = xcalloc(b->n + 1, sizeof *starts), nu = 0, total = 0, tail = 0;
+    for (size_t i = 0; i < b->n; i = df_unit_end(b, i))
+        starts[nu++] = i;
+    starts[nu] = b->n;
     /* Counted only until the budget is exceeded: a File's check scans the
      * bundle's watches, which must not cost n * n on a large bundle. */
-    for (size_t i = 0; i < b->n && total <= DF_MAX_LAYERS; i++)
-        total += df_res_layers(g, b, i);
+    for (size_t u = 0; u < nu && total <= DF_MAX_LAYERS; u++)
+        total += df_unit_layers(g, b, starts[u]);
+    int rc = 0;
     if (total > DF_MAX_LAYERS) {
         size_t used = 0;
-        tail = b->n;
-        while (tail > 0 && used + df_res_layers(g, b, tail - 1) <= DF_TAIL_LAYERS)
-            used += df_res_layers(g, b, --tail);
+        tail = nu;
+        while (tail > 0 && used + df_unit_layers(g, b, starts[tail - 1]) <= DF_TAIL_LAYERS)
+            used += df_unit_layers(g, b, starts[--tail]);
         size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
         size_t per = nb ? (tail + nb - 1) / nb : 0;
-        for (size_t from = 0; from < tail; from += per)
-            if (df_batch_trees(g, b, from, from + per < tail ? from + per : tail, err) < 0)
-                return -1;
+        for (size_t u = 0; u < tail && rc == 0; u += per)
+            rc = df_batch_trees(g, b, starts[u], starts[u + per < tail ? u + per : tail], err);
     }
-    for (size_t i = tail; i < b->n; i++)
-        if (df_resource(g, b, i, err) < 0)
-            return -1;
-    return 0;
+    for (size_t u = tail; u < nu && rc == 0; u++) {
+        if (starts[u + 1] > starts[u] + 1)
+            rc = df_group(g, b, starts[u], starts[u + 1], err);
+        else
+            rc = df_resource(g, b, starts[u], err);
+    }
+    free(starts);
+    return rc;
 }
 
 /* HEALTHCHECK and STOPSIGNAL (dfmeta.c), each an instruction of no resource. */

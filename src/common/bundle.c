@@ -207,6 +207,30 @@ static void bundle_drop_nulls(fv *fields)
             fv_del(fields, fields->keys[i]);
 }
 
+/* layer = "NAME" makes one build step of consecutive resources; a name
+ * used again after other resources would have to split or reorder them. */
+static int bundle_check_layer(const bundle *b, const fv *fields, const char *ident, strbuf *err)
+{
+    const char *layer = fv_gets(fields, "layer");
+    if (!layer || b->n == 0)
+        return 0;
+    const char *prev = fv_gets(b->items[b->n - 1].fields, "layer");
+    if (prev && strcmp(prev, layer) == 0)
+        return 0;
+    for (size_t i = b->n - 1; i-- > 0;) {
+        const char *l = fv_gets(b->items[i].fields, "layer");
+        if (!l || strcmp(l, layer) != 0)
+            continue;
+        sb_addf(err, "%s: layer \"%s\" is on resources that are not consecutive: %s", ident, layer,
+                b->items[i].ident);
+        if (b->items[i].where)
+            sb_addf(err, " (%s)", b->items[i].where);
+        sb_addf(err, " is in it, %s is not", b->items[b->n - 1].ident);
+        return -1;
+    }
+    return 0;
+}
+
 /* check_watches is off for bundle_load, which checks them once the whole
  * bundle is in (bundle_load_watches): only then is a later resource known. */
 static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *where,
@@ -225,7 +249,8 @@ static int bundle_add_opt(bundle *b, const rt_type *t, fv *fields, const char *w
         sb_release(&ident);
         return -1;
     }
-    if (check_watches && bundle_check_watches(b, fields, b->n, 0, ident.buf, err) < 0) {
+    if ((check_watches && bundle_check_watches(b, fields, b->n, 0, ident.buf, err) < 0) ||
+        bundle_check_layer(b, fields, ident.buf, err) < 0) {
         sb_release(&ident);
         return -1;
     }

@@ -15,9 +15,11 @@
 #include <string.h>
 
 /* Every type also takes these, last, so the table order is the JSON order.
- * id, as in fuselage, replaces the name in the identity (restype_ident.c). */
+ * id, as in fuselage, replaces the name in the identity (restype_ident.c);
+ * layer: consecutive resources of one layer name share one build step. */
 #define RT_COMMON                                                                                  \
-    {"id", RT_STR, 0, NULL}, {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},           \
+    {"id", RT_STR, 0, NULL}, {"layer", RT_STR, 0, NULL}, {"policy", RT_STR, 0, NULL},              \
+        {"watches", RT_LIST, 0, NULL},                                                             \
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }
@@ -548,8 +550,9 @@ static int rt_from_check(const rt_type *t, const fv *fields, strbuf *err)
                        t == &rt_file ? "contents or mode" : "mode or parents");
     if (rt_has(fields, "owner") != rt_has(fields, "group"))
         return rt_fail(err, t, "with from, give owner and group together");
-    if (strcmp(rt_policy(t, fields), "apply") != 0 || rt_has(fields, "watches"))
-        return rt_fail(err, t, "with from, policy is apply and there are no watches");
+    if (strcmp(rt_policy(t, fields), "apply") != 0 || rt_has(fields, "layer") ||
+        rt_has(fields, "watches"))
+        return rt_fail(err, t, "with from, policy is apply and there is no layer or watches");
     return 0;
 }
 
@@ -574,6 +577,9 @@ static int rt_directory_check(const fv *fields, strbuf *err)
         return rt_fail(err, &rt_directory, "exclude needs source (a tree to copy)");
     if (!tree)
         return 0;
+    if (rt_has(fields, "layer"))
+        return rt_fail(err, &rt_directory,
+                       "a tree (source) is a COPY of its own: it takes no layer");
     /* An owner alone means its primary group, which only the image knows,
      * and builders disagree on what COPY --chown=USER gives. */
     if (rt_has(fields, "owner") && !rt_has(fields, "group"))

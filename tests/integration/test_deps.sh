@@ -11,6 +11,10 @@
 # and only the artifact enters the image: the builder's layers and its
 # other files do not (docker history, sizes); a path absent from the image
 # fails the build naming the resource and the path; bad from values.
+# Layer groups (fuse-resources(7) LAYERS): consecutive resources of one
+# layer are one step, and a file made and removed within it is in no layer
+# (docker save, every layer's tar listed); a layer name that comes back
+# after another resource is an error at the yield.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -176,3 +180,42 @@ first_line_status "from without source" 2 \
     "fuse: fusefile.lua:24: File: from needs source, an absolute path inside that image" \
     "$FUSE" -n nosource
 
+# ---- layer groups ----
+cat >fusefile.lua <<'EOF'
+grp = docker_container { from_image = "fuse-test/busybox", tag = os.getenv("T") .. "-layer" } (function ()
+  yield(File { name = "/first", contents = "1" })
+  yield(Execute { name = "make", command = "dd if=/dev/zero of=/tmp/big.tmp bs=1024 count=3072", layer = "build" })
+  yield(Execute { name = "use", command = "wc -c < /tmp/big.tmp > /result", layer = "build" })
+  yield(File { name = "/note", contents = "in the group", layer = "build" })
+  yield(Execute { name = "clean", command = "rm /tmp/big.tmp", layer = "build" })
+  yield(File { name = "/last", contents = "2" })
+end)
+apart = docker_container(function ()
+  yield(File { name = "/a", contents = "a", layer = "build" })
+  yield(File { name = "/b", contents = "b" })
+  yield(File { name = "/c", contents = "c", layer = "build" })
+end)
+EOF
+on_exit 'docker rmi -f "$T-layer" >/dev/null 2>&1'
+"$FUSE" -n grp >"$WORK/dry" 2>"$WORK/err"
+expect_eq "layer -n: the group is one RUN" 1 "$(grep -c '"--json","\[{\\"Execute\\":{\\"name\\":\\"make\\"' "$WORK/dry")"
+"$FUSE" grp >"$WORK/out" 2>"$WORK/err"
+expect_eq "layer: exit status" 0 $?
+expect_eq "layer: the group ran in order" "3145728 in the group" \
+    "$(docker run --rm "$T-layer" sh -c 'cat /result; cat /note; echo; test -e /tmp/big.tmp && echo left' | paste -sd' ')"
+# base + COPY fuse-apply + /first + the group + /last + cleanup
+expect_eq "layer: four resource steps for six resources" \
+    "$(($(docker history -q fuse-test/busybox | wc -l) + 5))" "$(docker history -q "$T-layer" | wc -l)"
+mkdir -p "$WORK/save" && docker save "$T-layer" | tar -x -C "$WORK/save"
+found="" note=0
+for l in $(find "$WORK/save" -name 'layer.tar' -o -path '*/blobs/sha256/*' -type f); do
+    tar -tf "$l" 2>/dev/null | grep -q 'big\.tmp' && found="$found $l"
+    tar -tf "$l" 2>/dev/null | grep -qx 'note' && note=$((note + 1))
+done
+expect_eq "layer: the layers were read (one holds /note)" 1 "$note"
+expect_eq "layer: the file made and removed in the group is in no layer" "" "$found"
+check "layer: and no layer above the base is as large as it" \
+    sh -c "! docker history --format '{{.Size}}' '$T-layer' | head -n 5 | grep -q MB"
+first_line_status "layer on resources that are not consecutive" 2 \
+    'fuse: fusefile.lua:12: File[/c]: layer "build" is on resources that are not consecutive: File[/a] (fusefile.lua:10) is in it, File[/b] is not' \
+    "$FUSE" -n apart

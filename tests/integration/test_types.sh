@@ -38,7 +38,7 @@ while read -r name fields policies; do
         grep -qzP -- "---@param fields fuse\\.${name}Fields\\n---\\@return fuse\\.$name\\nfunction $name\\(fields\\) end" "$TYPES"
 done <<<"$types"
 
-expect_eq "id and watches are common to every resource" "id watches" \
+expect_eq "id, layer and watches are common to every resource" "id layer watches" \
     "$(class_fields fuse.ResourceFields | paste -sd' ')"
 
 for g in docker_container task yield sh here template; do

@@ -798,6 +798,56 @@ START_TEST(test_artifact_stages)
 }
 END_TEST
 
+/* layer = "NAME": consecutive resources are one inline RUN of a list. */
+START_TEST(test_layer_group)
+{
+    add_file("/a", "a", 1);
+    for (int i = 0; i < 3; i++) {
+        fv *f = fv_map();
+        char n[8];
+        snprintf(n, sizeof n, "/g%d", i);
+        fv_set(f, "name", fv_strz(n));
+        fv_set(f, "contents", fv_strz("g"));
+        fv_set(f, "layer", fv_strz("build"));
+        add("File", f);
+    }
+    add_file("/z", "z", 1);
+    gen_ok();
+    ck_assert_uint_eq(count_lines(D.text.buf, "RUN "), 4);
+    fv *group = run_json(D.text.buf, 4);
+    ck_assert_int_eq(group->kind, FV_LIST);
+    ck_assert_uint_eq(group->n, 3);
+    fv_free(group);
+    ck_assert_int_eq(D.step_res[3], 1);
+    ck_assert_int_eq(D.step_res[4], 4);
+}
+END_TEST
+
+/* A layer name used again after another resource is refused by bundle_add. */
+START_TEST(test_layer_not_consecutive)
+{
+    const char *names[] = {"/a", "/b", "/c"};
+    for (int i = 0; i < 3; i++) {
+        fv *f = fv_map();
+        fv_set(f, "name", fv_strz(names[i]));
+        if (i != 1)
+            fv_set(f, "layer", fv_strz("x"));
+        strbuf err = STRBUF_INIT;
+        int rc = bundle_add(&B, rt_find("Directory"), f, i == 0 ? "f.lua:1" : NULL, &err);
+        if (i < 2) {
+            ck_assert_int_eq(rc, 0);
+        } else {
+            ck_assert_int_eq(rc, -1);
+            ck_assert_str_eq(err.buf, "Directory[/c]: layer \"x\" is on resources that are not "
+                                      "consecutive: Directory[/a] (f.lua:1) is in it, "
+                                      "Directory[/b] is not");
+            fv_free(f);
+        }
+        sb_release(&err);
+    }
+}
+END_TEST
+
 Suite *dockerfile_suite(void)
 {
     Suite *s = suite_create("dockerfile");
@@ -838,6 +888,8 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_healthcheck_shell_none_signal_number);
     tcase_add_test(tc, test_healthcheck_bad_values);
     tcase_add_test(tc, test_artifact_stages);
+    tcase_add_test(tc, test_layer_group);
+    tcase_add_test(tc, test_layer_not_consecutive);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -119,10 +119,10 @@ START_TEST(test_unknown_field)
     ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"nmae\": \"/y\"}"),
                      "File: unknown field \"nmae\"\n"
                      "accepted: name, contents, source, owner, group, mode, sensitive, from, id, "
-                     "policy, watches");
+                     "layer, policy, watches");
     ck_assert_str_eq(check("Package", "{\"name\": \"x\", \"changes\": []}"),
                      "Package: unknown field \"changes\"\n"
-                     "accepted: name, version, purge, id, policy, watches");
+                     "accepted: name, version, purge, id, layer, policy, watches");
 }
 END_TEST
 
