@@ -160,6 +160,10 @@ lua "stack overflow in a task" 1 "fuse: fusefile.lua:1: stack overflow" \
     'local function f() return 1 + f() end\nt = task(function () f() end)\n' t
 lua "task running itself" 2 "fuse: tasks run each other more than 32 deep (a task running itself?)" 't = task(function () t:run() end)\n' t
 lua "failing sh" 1 "fuse: fusefile.lua:2: sh: command exited with status 3: exit 3" 't = task(function ()\n  sh("exit 3")\nend)\n' t
+lua "dependency cycle" 2 "fuse: cycle: t -> u -> t" \
+    't = docker_container(function ()\n  yield(File { name = "/x", from = u, source = "/x" })\nend)\nu = docker_container { from_image = t } (function () end)\n'
+lua "from_image a plain task" 2 "fuse: t: from_image names p, not a docker_container task" \
+    'p = task(function () end)\nt = docker_container { from_image = p } (function () end)\n'
 
 # ---- resource fields ----------------------------------------------------------------
 P="fuse: fusefile.lua:2:"
@@ -168,6 +172,17 @@ res "mode not octal" "$P File: mode must be an octal string like \"0644\"" 'File
 res "mode too large" "$P File: mode must be an octal string like \"0644\"" 'File { name = "/a", mode = "7777777777777777" }'
 res "mode negative" "$P Directory: mode must be an octal string like \"0644\"" 'Directory { name = "/a", mode = "-755" }'
 res "relative path" "$P File: name must be an absolute path, not \"etc/a\"" 'File { name = "etc/a" }'
+res "from is a number" "$P File: from must be an image name or a docker_container task, not a number" \
+    'File { name = "/a", from = 42, source = "/x" }'
+res "from without source" "$P Directory: from needs source, an absolute path inside that image" \
+    'Directory { name = "/a", from = "busybox" }'
+res "from with a pattern" "$P File: source with from must not hold * ? [ or \\ (COPY reads them as a pattern)" \
+    'File { name = "/a", from = "busybox", source = "/out/*" }'
+res "a tree with a layer" "$P Directory: a tree (source) is a COPY of its own: it takes no layer" \
+    'Directory { name = "/a", source = "/", layer = "x" }'
+lua "layer on resources that are not consecutive" 2 \
+    'fuse: fusefile.lua:4: File[/c]: layer "b" is on resources that are not consecutive: File[/a] (fusefile.lua:2) is in it, File[/b] is not' \
+    't = docker_container(function ()\n  yield(File { name = "/a", layer = "b" })\n  yield(File { name = "/b" })\n  yield(File { name = "/c", layer = "b" })\nend)\n'
 res "contents and source" "$P File: give contents or source, not both" 'File { name = "/a", contents = "x", source = "y" }'
 res "source that does not exist" "$P File: cannot read source $WORK/lua/nosuch.txt: No such file or directory" 'File { name = "/a", source = "nosuch.txt" }'
 res "source that is a directory" "$P File: source $WORK/lua/. is not a regular file" 'File { name = "/a", source = "." }'
