@@ -14,6 +14,7 @@
 #include "df_stages.h"
 #include "dfmeta.h"
 #include "mem.h"
+#include "taskref.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -396,6 +397,15 @@ static int df_single(df_gen *g, const char *instr, const char *key, const fv *v,
 
 int df_image_ok(const char *what, const fv *v, strbuf *err)
 {
+    /* Only a task run by fuse resolves its markers (deps.c); DockerBuilder
+     * hands its options over as they are. */
+    if (taskref_serial(v) > 0) {
+        sb_addf(err,
+                "%s is a task, which is built first only for a docker_container task; give an "
+                "image name here",
+                what);
+        return -1;
+    }
     if (v->kind != FV_STR || v->len == 0) {
         sb_addf(err, "%s must be a non-empty string", what);
         return -1;

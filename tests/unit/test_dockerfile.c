@@ -3,6 +3,7 @@
 #include "dockerfile.h"
 #include "fvjson.h"
 #include "mem.h"
+#include "taskref.h"
 #include "testutil.h"
 
 #include <string.h>
@@ -762,6 +763,15 @@ START_TEST(test_healthcheck_bad_values)
 }
 END_TEST
 
+/* A task marker left in from_image (DockerBuilder's options) is refused. */
+START_TEST(test_from_image_task_refused)
+{
+    fv_set(O, "from_image", taskref_new(3));
+    gen_fails("from_image is a task, which is built first only for a docker_container task; give "
+              "an image name here");
+}
+END_TEST
+
 /* Artifacts: one stage per distinct image, first use first, each stage step
  * credited to the first resource using it; the resource is a COPY --from. */
 START_TEST(test_artifact_stages)
@@ -888,6 +898,7 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_healthcheck_shell_none_signal_number);
     tcase_add_test(tc, test_healthcheck_bad_values);
     tcase_add_test(tc, test_artifact_stages);
+    tcase_add_test(tc, test_from_image_task_refused);
     tcase_add_test(tc, test_layer_group);
     tcase_add_test(tc, test_layer_not_consecutive);
     suite_add_tcase(s, tc);
