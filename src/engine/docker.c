@@ -5,6 +5,7 @@
 
 #include "cancel.h"
 #include "dkstream.h"
+#include "endpoint.h"
 #include "lazy.h"
 #include "mem.h"
 
@@ -13,30 +14,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <yajl/yajl_tree.h>
 
 #ifndef FUSE_VERSION
 #define FUSE_VERSION "dev"
 #endif
 
-#define DK_DEFAULT_HOST "unix:///var/run/docker.sock"
-/* The API version fuse is written against (Docker 20.10), and the oldest it
- * accepts: /build's query parameters of 1.24 are all fuse uses. */
-#define DK_OUR_API "1.41"
-#define DK_MIN_API 1024 /* 1.24, as dk_vnum() encodes it */
 /* Error bodies and /version answers are small; more is not worth keeping. */
 #define DK_MAX_BODY (1u << 20)
 
 struct dk_client {
     CURL *curl;
-    char *host; /* DOCKER_HOST as the user knows it, for messages */
-    char *sock; /* the unix socket path, or NULL for tcp:// */
-    char *base; /* "http://localhost" or "http[s]://host:port" */
-    int tls;
-    char *ca, *cert, *key;    /* TLS files, NULL when not used */
-    char *noproxy;            /* hosts reached without the environment's proxy */
-    char version[16];         /* the settled API version, "" until then */
+    ep_endpoint ep;           /* ep.version: the settled API version, "" until then */
     struct curl_slist *extra; /* dk_add_header()'s, for the next build */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -66,171 +55,12 @@ static int dk_global_init(strbuf *err)
     return 0;
 }
 
-/* "1.41" -> 1041; -1 unless it is exactly digits.digits. */
-static int dk_vnum(const char *s)
-{
-    int maj = 0, min = 0, n = 0;
-    const char *p = s;
-    for (; *p >= '0' && *p <= '9' && n < 4; p++, n++)
-        maj = maj * 10 + (*p - '0');
-    if (n == 0 || *p++ != '.')
-        return -1;
-    for (n = 0; *p >= '0' && *p <= '9' && n < 3; p++, n++)
-        min = min * 10 + (*p - '0');
-    if (n == 0 || *p)
-        return -1;
-    return maj * 1000 + min;
-}
-
-static void dk_vstr(char *out, size_t size, int v)
-{
-    snprintf(out, size, "%d.%d", v / 1000, v % 1000);
-}
-
-static int dk_host_error(const char *host, strbuf *err)
-{
-    sb_addf(err, "DOCKER_HOST=%s: expected unix:///path/to/socket or tcp://host:port", host);
-    return -1;
-}
-
-/* tcp://host[:port][/]: host may be [v6]; the port defaults as the docker CLI's. */
-static int dk_parse_tcp(dk_client *c, const char *host, const char *rest, strbuf *err)
-{
-    size_t len = strlen(rest);
-    if (len && rest[len - 1] == '/')
-        len--;
-    char *hp = xmemdup(rest, len);
-    char *port = NULL;
-    int bad = hp[0] == '\0' || strpbrk(hp, "/?#@ \t") != NULL;
-    if (!bad && hp[0] == '[') {
-        char *close = strchr(hp, ']');
-        bad = !close || close == hp + 1 || (close[1] && close[1] != ':');
-        if (!bad && close[1] == ':')
-            port = close + 2;
-        if (!bad && port)
-            close[1] = '\0';
-    } else if (!bad) {
-        port = strchr(hp, ':');
-        if (port)
-            *port++ = '\0';
-        bad = hp[0] == '\0' || (port && strchr(port, ':'));
-    }
-    long pnum = c->tls ? 2376 : 2375;
-    if (!bad && port) {
-        char *end;
-        errno = 0;
-        pnum = strtol(port, &end, 10);
-        bad = !*port || *end || errno || pnum < 1 || pnum > 65535 || *port == '+' || *port == '-';
-    }
-    if (bad) {
-        free(hp);
-        return dk_host_error(host, err);
-    }
-    strbuf b = STRBUF_INIT;
-    sb_addf(&b, "%s://%s:%ld", c->tls ? "https" : "http", hp, pnum);
-    c->base = sb_detach(&b, NULL);
-    free(hp);
-    return 0;
-}
-
-/* The TLS files of DOCKER_CERT_PATH (default ~/.docker): each one that
- * exists is used; a client certificate needs its key. */
-static int dk_tls_files(dk_client *c, strbuf *err)
-{
-    const char *dir = getenv("DOCKER_CERT_PATH");
-    strbuf d = STRBUF_INIT;
-    struct stat st;
-    if (dir && *dir) {
-        if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            sb_addf(err, "DOCKER_CERT_PATH=%s: not a directory", dir);
-            return -1;
-        }
-        sb_adds(&d, dir);
-    } else if (getenv("HOME")) {
-        sb_addf(&d, "%s/.docker", getenv("HOME"));
-    } else {
-        return 0;
-    }
-    char **slot[3] = {&c->ca, &c->cert, &c->key};
-    const char *name[3] = {"ca.pem", "cert.pem", "key.pem"};
-    for (int i = 0; i < 3; i++) {
-        strbuf f = STRBUF_INIT;
-        sb_addf(&f, "%s/%s", d.buf, name[i]);
-        if (stat(f.buf, &st) == 0)
-            *slot[i] = sb_detach(&f, NULL);
-        sb_release(&f);
-    }
-    int rc = 0;
-    if (!c->cert != !c->key) {
-        sb_addf(err, "%s: %s without %s", d.buf, c->cert ? "cert.pem" : "key.pem",
-                c->cert ? "key.pem" : "cert.pem");
-        rc = -1;
-    }
-    sb_release(&d);
-    return rc;
-}
-
-/* curl takes a proxy from http_proxy/HTTPS_PROXY as the docker CLI does;
- * like Go's, it must never proxy the loopback, so that list comes first. */
-static void dk_noproxy(dk_client *c)
-{
-    const char *env = getenv("no_proxy");
-    if (!env || !*env)
-        env = getenv("NO_PROXY");
-    strbuf b = STRBUF_INIT;
-    sb_adds(&b, "localhost,127.0.0.1,::1");
-    if (env && *env)
-        sb_addf(&b, ",%s", env);
-    c->noproxy = sb_detach(&b, NULL);
-}
-
-static int dk_parse_env(dk_client *c, strbuf *err)
-{
-    const char *host = getenv("DOCKER_HOST");
-    if (!host || !*host)
-        host = DK_DEFAULT_HOST;
-    c->host = xstrdup(host);
-    const char *tv = getenv("DOCKER_TLS_VERIFY"), *cp = getenv("DOCKER_CERT_PATH");
-    if (strncmp(host, "unix://", 7) == 0) {
-        if (!host[7])
-            return dk_host_error(host, err);
-        c->sock = xstrdup(host + 7);
-        c->base = xstrdup("http://localhost");
-    } else if (strncmp(host, "tcp://", 6) == 0) {
-        c->tls = (tv && *tv) || (cp && *cp);
-        if (dk_parse_tcp(c, host, host + 6, err) != 0)
-            return -1;
-        dk_noproxy(c);
-        if (c->tls && dk_tls_files(c, err) != 0)
-            return -1;
-    } else if (strstr(host, "://")) {
-        sb_addf(err, "DOCKER_HOST=%s: unsupported scheme (fuse speaks unix:// and tcp://)", host);
-        return -1;
-    } else {
-        return dk_host_error(host, err);
-    }
-    const char *av = getenv("DOCKER_API_VERSION");
-    if (av && *av) {
-        int v = dk_vnum(av);
-        if (v < 0) {
-            sb_addf(err, "DOCKER_API_VERSION=%s: expected a version like %s", av, DK_OUR_API);
-            return -1;
-        }
-        if (v < DK_MIN_API) {
-            sb_addf(err, "DOCKER_API_VERSION=%s is too old (need 1.24 or newer)", av);
-            return -1;
-        }
-        dk_vstr(c->version, sizeof c->version, v);
-    }
-    return 0;
-}
-
 dk_client *dk_open(strbuf *err)
 {
     if (dk_global_init(err) != 0)
         return NULL;
     dk_client *c = xcalloc(1, sizeof *c);
-    if (dk_parse_env(c, err) != 0) {
+    if (ep_from_env(&c->ep, err) != 0) {
         dk_close(c);
         return NULL;
     }
@@ -249,13 +79,7 @@ void dk_close(dk_client *c)
         return;
     if (c->curl)
         lz_curl.easy_cleanup(c->curl);
-    free(c->host);
-    free(c->sock);
-    free(c->base);
-    free(c->ca);
-    free(c->cert);
-    free(c->key);
-    free(c->noproxy);
+    ep_release(&c->ep);
     if (c->extra)
         lz_curl.slist_free_all(c->extra);
     free(c);
@@ -263,12 +87,12 @@ void dk_close(dk_client *c)
 
 const char *dk_api_version(const dk_client *c)
 {
-    return c->version[0] ? c->version : NULL;
+    return c->ep.version[0] ? c->ep.version : NULL;
 }
 
 const char *dk_host(const dk_client *c)
 {
-    return c->host;
+    return c->ep.host;
 }
 
 /* One request's state, shared with the curl callbacks. */
@@ -335,7 +159,7 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
     lz_curl.easy_reset(h);
     c->errbuf[0] = '\0';
     strbuf url = STRBUF_INIT;
-    sb_addf(&url, "%s%s", c->base, path);
+    sb_addf(&url, "%s%s", c->ep.base, path);
     CURLcode rc = lz_curl.easy_setopt(h, CURLOPT_URL, url.buf);
     sb_release(&url); /* curl copies strings */
 #define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : lz_curl.easy_setopt(h, opt, val))
@@ -348,19 +172,19 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
     DK_SET(CURLOPT_XFERINFODATA, x);
     DK_SET(CURLOPT_CONNECTTIMEOUT, 30L);
     DK_SET(CURLOPT_TCP_KEEPALIVE, 1L);
-    if (c->sock)
-        DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->sock);
+    if (c->ep.sock)
+        DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->ep.sock);
     else
-        DK_SET(CURLOPT_NOPROXY, c->noproxy);
-    if (c->tls) {
+        DK_SET(CURLOPT_NOPROXY, c->ep.noproxy);
+    if (c->ep.tls) {
         DK_SET(CURLOPT_SSL_VERIFYPEER, 1L);
         DK_SET(CURLOPT_SSL_VERIFYHOST, 2L);
-        if (c->ca)
-            DK_SET(CURLOPT_CAINFO, c->ca);
-        if (c->cert)
-            DK_SET(CURLOPT_SSLCERT, c->cert);
-        if (c->key)
-            DK_SET(CURLOPT_SSLKEY, c->key);
+        if (c->ep.ca)
+            DK_SET(CURLOPT_CAINFO, c->ep.ca);
+        if (c->ep.cert)
+            DK_SET(CURLOPT_SSLCERT, c->ep.cert);
+        if (c->ep.key)
+            DK_SET(CURLOPT_SSLKEY, c->ep.key);
     }
     if (x->read) {
         /* POST with a read callback and no size: with the header below, curl
@@ -389,29 +213,29 @@ static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
     case CURLE_COULDNT_CONNECT:
         if (oserr == EACCES || oserr == EPERM)
             sb_addf(err, "permission denied while connecting to the Docker daemon socket at %s",
-                    c->host);
+                    c->ep.host);
         else
             sb_addf(err, "cannot connect to the Docker daemon at %s: is the docker daemon running?",
-                    c->host);
+                    c->ep.host);
         break;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_OPERATION_TIMEDOUT:
-        sb_addf(err, "cannot connect to the Docker daemon at %s: %s", c->host, detail);
+        sb_addf(err, "cannot connect to the Docker daemon at %s: %s", c->ep.host, detail);
         break;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM:
     case CURLE_SSL_CACERT_BADFILE:
-        sb_addf(err, "TLS with the Docker daemon at %s failed: %s", c->host, detail);
+        sb_addf(err, "TLS with the Docker daemon at %s failed: %s", c->ep.host, detail);
         break;
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
-        sb_addf(err, "lost the connection to the Docker daemon at %s: %s", c->host, detail);
+        sb_addf(err, "lost the connection to the Docker daemon at %s: %s", c->ep.host, detail);
         break;
     default:
-        sb_addf(err, "request to the Docker daemon at %s failed: %s", c->host, detail);
+        sb_addf(err, "request to the Docker daemon at %s failed: %s", c->ep.host, detail);
     }
 }
 
@@ -488,20 +312,20 @@ static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
     const char *apath[] = {"ApiVersion", NULL}, *mpath[] = {"MinAPIVersion", NULL};
     yajl_val a = root ? yajl_tree_get(root, apath, yajl_t_string) : NULL;
     yajl_val m = root ? yajl_tree_get(root, mpath, yajl_t_string) : NULL;
-    int server = a ? dk_vnum(YAJL_GET_STRING(a)) : -1;
-    int min = m ? dk_vnum(YAJL_GET_STRING(m)) : -1;
-    int ours = dk_vnum(DK_OUR_API), rc = -1;
+    int server = a ? ep_vnum(YAJL_GET_STRING(a)) : -1;
+    int min = m ? ep_vnum(YAJL_GET_STRING(m)) : -1;
+    int ours = ep_vnum(EP_OUR_API), rc = -1;
     if (!root)
         sb_addf(err, "bad JSON from Docker's /version: %s", ebuf);
     else if (server < 0)
         sb_adds(err, "bad answer from Docker's /version: no ApiVersion");
-    else if (server < DK_MIN_API)
+    else if (server < EP_MIN_API)
         sb_addf(err, "Docker API version %s is too old (need 1.24 or newer)", YAJL_GET_STRING(a));
     else if (min > ours)
         sb_addf(err, "the Docker daemon needs API version %s or newer; fuse speaks %s",
-                YAJL_GET_STRING(m), DK_OUR_API);
+                YAJL_GET_STRING(m), EP_OUR_API);
     else {
-        dk_vstr(c->version, sizeof c->version, server < ours ? server : ours);
+        ep_vstr(c->ep.version, sizeof c->ep.version, server < ours ? server : ours);
         rc = 0;
     }
     yajl_tree_free(root);
@@ -510,7 +334,7 @@ static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
 
 int dk_negotiate(dk_client *c, strbuf *err)
 {
-    if (c->version[0])
+    if (c->ep.version[0])
         return 0; /* DOCKER_API_VERSION, or settled before */
     dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
     int rc = dk_perform(c, "/version", &x, NULL, err);
@@ -626,7 +450,7 @@ int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk
         return -1;
     }
     strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/v%s/build%s%s", c->version, query && *query ? "?" : "", query ? query : "");
+    sb_addf(&path, "/v%s/build%s%s", c->ep.version, query && *query ? "?" : "", query ? query : "");
     int rc = dk_stream_post(c, path.buf, hdrs, read, read_ud, on_msg, msg_ud, err);
     sb_release(&path);
     /* The headers may hold credentials: wiped, and used for this build only. */
@@ -646,7 +470,7 @@ int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, d
     if (neg != 0)
         return neg;
     strbuf path = STRBUF_INIT, h = STRBUF_INIT;
-    sb_addf(&path, "/v%s/images/", c->version);
+    sb_addf(&path, "/v%s/images/", c->ep.version);
     /* The name's '/' and ':' (a registry's port) stay as they are: the
      * daemon's route takes the whole path as the name. */
     for (const char *p = name; *p; p++) {

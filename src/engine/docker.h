@@ -1,8 +1,7 @@
 /* docker.h -- a small Docker Engine API client on libcurl.
  *
- * Reads the environment as the docker CLI does: DOCKER_HOST (unix:// by
- * default /var/run/docker.sock, tcp://), DOCKER_TLS_VERIFY, DOCKER_CERT_PATH,
- * DOCKER_API_VERSION. One connection is reused for every request. */
+ * The engine is found from the environment as the docker CLI finds it
+ * (endpoint.h). One connection is reused for every request. */
 #ifndef FUSE_DOCKER_H
 #define FUSE_DOCKER_H
 
