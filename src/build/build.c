@@ -2,14 +2,14 @@
  *
  * dockerfile.c writes the Dockerfile and says which file data travels as
  * context blobs; context.c turns those into a tar stream pulled by the
- * Docker client as it sends POST /build. Here we glue them together and
- * turn Docker's response stream into progress: Docker numbers its steps by
- * instruction ("Step 5/9 : RUN [...]"), the Dockerfile's step map turns
- * that into the resource ("[2/3] File /index.html"). */
+ * engine client as it sends the build. Here we glue them together and turn
+ * the engine's events (src/engine/dialect.h) into progress: the engine
+ * numbers its steps by instruction, the Dockerfile's step map turns that
+ * into the resource ("[2/3] File /index.html"). */
 #include "build.h"
 
 #include "context.h"
-#include "docker.h"
+#include "dkbuild.h"
 #include "dockerfile.h"
 #include "mem.h"
 #include "payload.h"
@@ -30,13 +30,13 @@ typedef struct build_prog {
     const dockerfile *d;
     const build_flags *f;
     FILE *out;
-    strbuf line;      /* an incomplete line of Docker's "stream" text */
-    long step;        /* Docker's current instruction, 0-based; -1 before the first */
-    long nsteps;      /* M of "Step N/M" */
+    long step;        /* the engine's current instruction, 0-based; -1 before the first */
+    long nsteps;      /* how many instructions */
     long shown;       /* resource last announced, or -1 */
-    strbuf step_text; /* the current instruction as Docker printed it */
+    strbuf step_text; /* the current instruction as the engine printed it */
     strbuf step_out;  /* what the current step printed (the payload's output) */
-    strbuf error;     /* Docker's error message, if any */
+    strbuf error;     /* the engine's error message, if any */
+    int code;         /* the failed command's exit status, or -1 */
     strbuf image_id;  /* "sha256:..." */
 } build_prog;
 
@@ -63,7 +63,7 @@ static void build_res_label(const bundle_res *r, strbuf *out)
     sb_release(&id);
 }
 
-/* The resource of Docker's current step, or -1 for FROM, ENV, CMD... */
+/* The resource of the engine's current step, or -1 for FROM, ENV, CMD... */
 static long build_cur_res(const build_prog *p)
 {
     if (p->step < 0 || (size_t)p->step >= p->d->nsteps)
@@ -71,12 +71,12 @@ static long build_cur_res(const build_prog *p)
     return p->d->step_res[p->step];
 }
 
-static void build_step_begins(build_prog *p, long n, long m, const char *text)
+static void build_step_begins(build_prog *p, const dk_event *e)
 {
-    p->step = n - 1;
-    p->nsteps = m;
+    p->step = e->step - 1;
+    p->nsteps = e->nsteps;
     sb_reset(&p->step_text);
-    sb_adds(&p->step_text, text);
+    sb_adds(&p->step_text, e->text);
     sb_reset(&p->step_out);
     long res = build_cur_res(p);
     /* A blob's COPY and its RUN are one resource: announce it once. */
@@ -93,100 +93,60 @@ static void build_step_begins(build_prog *p, long n, long m, const char *text)
     sb_release(&label);
 }
 
-static int build_starts_with(const char *s, const char *prefix)
+static void build_step_output(build_prog *p, const char *line)
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Docker colours a step's stderr ("\033[91m...\033[0m"); the colour codes
- * must not hide "Removing intermediate container" nor reach error reports. */
-static void build_strip_ansi(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r;) {
-        if (r[0] == '\033' && r[1] == '[') {
-            r += 2;
-            r += strspn(r, "0123456789;");
-            if (*r)
-                r++;
-            continue;
-        }
-        *w++ = *r++;
-    }
-    *w = '\0';
-}
-
-/* One complete line of Docker's stream text (without its newline). */
-static void build_line(build_prog *p, char *s)
-{
-    build_strip_ansi(s);
-    long n, m;
-    int off = 0;
-    if (sscanf(s, "Step %ld/%ld :%n", &n, &m, &off) == 2 && off > 0) {
-        build_step_begins(p, n, m, s[off] == ' ' ? s + off + 1 : s + off);
-        return;
-    }
-    const char *id = NULL;
-    if (build_starts_with(s, "Successfully built "))
-        id = s + strlen("Successfully built ");
-    if (id && p->image_id.len == 0)
-        sb_adds(&p->image_id, id);
-    /* Docker's own bookkeeping is not the step's output. */
-    if (id || build_starts_with(s, " ---> ") || build_starts_with(s, "Removing intermediate") ||
-        build_starts_with(s, "Successfully tagged "))
-        return;
     if (p->step_out.len > 2 * BUILD_OUT_KEEP)
         sb_consume(&p->step_out, p->step_out.len - BUILD_OUT_KEEP);
-    sb_adds(&p->step_out, s);
+    sb_adds(&p->step_out, line);
     sb_addc(&p->step_out, '\n');
 }
 
-static void build_stream(build_prog *p, const char *s)
-{
-    sb_adds(&p->line, s);
-    char *nl;
-    while ((nl = memchr(p->line.buf, '\n', p->line.len)) != NULL) {
-        *nl = '\0';
-        if (nl > p->line.buf && nl[-1] == '\r')
-            nl[-1] = '\0';
-        build_line(p, p->line.buf);
-        sb_consume(&p->line, (size_t)(nl - p->line.buf) + 1);
-    }
-}
-
-/* The dk_msg_fn of the build: progress, the image ID, the error. */
-static void build_on_msg(const dk_msg *m, void *ud)
+/* The dk_event_fn of the build: progress, output, the image ID, the error. */
+static void build_on_event(const dk_event *e, void *ud)
 {
     build_prog *p = ud;
-    if (p->f->on_chunk)
-        p->f->on_chunk(m->json, m->json_len, p->f->ud);
-    if (m->stream) {
-        if (p->f->verbose) {
-            fputs(m->stream, p->out);
-            fflush(p->out);
-        }
-        build_stream(p, m->stream);
+    if (p->f->verbose && e->raw) {
+        fprintf(p->out, "%s\n", e->raw);
+        fflush(p->out);
     }
-    if (m->status && p->f->verbose)
-        fprintf(p->out, "%s\n", m->status);
-    /* The last ID is the image: a multi-stage build (artifacts, see
-     * df_stages.c) reports an ID for a stage first. */
-    if (m->aux_id) {
+    switch (e->kind) {
+    case DK_EV_STEP:
+        build_step_begins(p, e);
+        break;
+    case DK_EV_OUTPUT:
+        build_step_output(p, e->text);
+        break;
+    case DK_EV_NOTE:
+        break;
+    case DK_EV_IMAGE:
+        /* The last ID is the image: a multi-stage build (artifacts, see
+         * df_stages.c) reports an ID for a stage first. */
         sb_reset(&p->image_id);
-        sb_adds(&p->image_id, m->aux_id);
+        sb_adds(&p->image_id, e->text);
+        break;
+    case DK_EV_ERROR:
+        if (p->error.len == 0) {
+            sb_adds(&p->error, e->text);
+            p->code = e->code;
+        }
+        break;
     }
-    if (m->error && p->error.len == 0)
-        sb_adds(&p->error, m->error);
 }
 
-/* Docker's message for a failed RUN repeats the whole command, which is the
- * resource's JSON; the exit code is the part worth keeping. */
-static void build_short_error(const char *msg, strbuf *out)
+/* DockerBuilder:build() wants the engine's messages themselves. */
+static void build_on_msg(const dk_msg *m, void *ud)
 {
-    const char *code = strstr(msg, "' returned a non-zero code: ");
-    if (build_starts_with(msg, "The command '") && code)
-        sb_addf(out, "fuse-apply returned a non-zero code: %s",
-                code + strlen("' returned a non-zero code: "));
+    const build_prog *p = ud;
+    p->f->on_chunk(m->json, m->json_len, p->f->ud);
+}
+
+/* Every RUN of the Dockerfile runs fuse-apply; the engine's message for a
+ * failed one repeats the whole command (the resource's JSON): the exit code
+ * is the part worth keeping. */
+static void build_short_error(const build_prog *p, const char *msg, strbuf *out)
+{
+    if (p->code >= 0)
+        sb_addf(out, "fuse-apply returned a non-zero code: %d", p->code);
     else
         sb_adds(out, msg);
 }
@@ -194,8 +154,6 @@ static void build_short_error(const char *msg, strbuf *out)
 /* "build failed at [3/5] Execute[false]: ...", then the step's output. */
 static void build_failure(build_prog *p, const char *msg, strbuf *err)
 {
-    if (p->line.len) /* a last line without its newline */
-        build_stream(p, "\n");
     long res = build_cur_res(p);
     sb_adds(err, "build failed");
     if (res >= 0) {
@@ -205,7 +163,7 @@ static void build_failure(build_prog *p, const char *msg, strbuf *err)
         sb_addf(err, " at step %ld/%ld (%s)", p->step + 1, p->nsteps, p->step_text.buf);
     }
     sb_adds(err, ": ");
-    build_short_error(msg, err);
+    build_short_error(p, msg, err);
     if (res >= 0 && p->step_out.len) {
         sb_addc(err, '\n');
         sb_add(err, p->step_out.buf, p->step_out.len);
@@ -244,21 +202,16 @@ void build_print_tags(FILE *out, const fv *opts)
         fprintf(out, "%s%s", i ? ", " : "", tag);
 }
 
-/* rm/forcerm: no container is left behind, even by a failed step. The tags
- * are given to Docker, one t= each, which applies them all only when the
- * build succeeds: a failed build moves none. */
-static void build_query(const fv *opts, const build_flags *f, strbuf *q)
+/* Every tag of opts, NULL-terminated, for the engine's request. */
+static const char **build_tags(const fv *opts)
 {
-    sb_adds(q, "rm=1&forcerm=1");
-    const char *tag;
-    for (size_t i = 0; (tag = build_tag(opts, i)) != NULL; i++) {
-        sb_adds(q, "&t=");
-        dk_urlencode(q, tag);
-    }
-    if (build_no_cache(opts, f))
-        sb_adds(q, "&nocache=1");
-    if (build_pull(opts, f))
-        sb_adds(q, "&pull=1");
+    size_t n = 0;
+    while (build_tag(opts, n))
+        n++;
+    const char **tags = xcalloc(n + 1, sizeof *tags);
+    for (size_t i = 0; i < n; i++)
+        tags[i] = build_tag(opts, i);
+    return tags;
 }
 
 /* The context: Dockerfile, the payload, the blobs and trees the Dockerfile
@@ -293,7 +246,6 @@ done:
 
 static void build_prog_free(build_prog *p)
 {
-    sb_release(&p->line);
     sb_release(&p->step_text);
     sb_release(&p->step_out);
     sb_release(&p->error);
@@ -304,7 +256,7 @@ static void build_prog_free(build_prog *p)
 static void build_done(const build_prog *p, const fv *opts, FILE *out)
 {
     const char *id = p->image_id.buf;
-    const char *hex = build_starts_with(id, "sha256:") ? id + 7 : id;
+    const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
     fprintf(out, "fuse: built sha256:%.12s", hex);
     if (build_tag(opts, 0)) {
         fputs(" as ", out);
@@ -332,16 +284,26 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
                     .out = out,
                     .step = -1,
                     .shown = -1,
-                    .line = STRBUF_INIT,
+                    .code = -1,
                     .step_text = STRBUF_INIT,
                     .step_out = STRBUF_INIT,
                     .error = STRBUF_INIT,
                     .image_id = STRBUF_INIT};
-    strbuf q = STRBUF_INIT, derr = STRBUF_INIT;
+    strbuf derr = STRBUF_INIT;
     if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
-    build_query(opts, f, &q);
-    int r = dk_build(dk, q.buf, ctx_read_fn, c, build_on_msg, &p, &derr);
+    const char **tags = build_tags(opts);
+    dkb_request req = {.tags = tags,
+                       .no_cache = build_no_cache(opts, f),
+                       .pull = build_pull(opts, f),
+                       .read = ctx_read_fn,
+                       .read_ud = c,
+                       .on_event = build_on_event,
+                       .ud = &p,
+                       .on_msg = f->on_chunk ? build_on_msg : NULL,
+                       .msg_ud = &p};
+    int r = dkb_build(dk, &req, &derr);
+    free(tags);
     term_progress_end(); /* the last progress line, left open on a terminal */
     if (r == -2) {
         sb_adds(err, "interrupted; the build was cancelled");
@@ -360,7 +322,6 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
     }
 done:
     build_prog_free(&p);
-    sb_release(&q);
     sb_release(&derr);
     dk_close(dk);
     ctx_free(c);

@@ -7,7 +7,15 @@
  * must deliver the same messages and agree on success. Each piece is a
  * separate allocation of its exact size, so ASan sees any read past a
  * piece. Every message is an object whose exact bytes occur, in order, in
- * the input. */
+ * the input.
+ *
+ * The messages also go through the classic builder's dialect (dialect.h),
+ * which must give the same events for both splits, keep its promises about
+ * each event (one line, no escapes, a step within its count, one error at
+ * most), and account for every byte of stream text: a second dialect fed
+ * only the "stream" fields gives back, joining its events' raw lines with
+ * newlines, exactly the text it was fed. */
+#include "dialect.h"
 #include "dkstream.h"
 #include "fuzz.h"
 #include "mem.h"
@@ -23,7 +31,68 @@ typedef struct fz_msg {
 typedef struct fz_msgs {
     fz_msg *m;
     size_t n, alloc;
+    void *dl, *dl_text; /* the dialect fed every message, and only stream text */
+    strbuf events;      /* what dl reported, one event a line */
+    strbuf text;        /* the stream text fed to dl_text */
+    strbuf lines;       /* dl_text's raw lines, each with a newline */
+    int errors;
 } fz_msgs;
+
+static void fz_check_line(const char *s, const char *what)
+{
+    FZ_ASSERT(!strchr(s, '\n') && !strchr(s, '\033'), "%s \"%s\" has a newline or ESC", what, s);
+}
+
+static void fz_on_event(const dk_event *e, void *ud)
+{
+    fz_msgs *l = ud;
+    FZ_ASSERT(e->text, "event %d without text", e->kind);
+    fz_check_line(e->text, "text");
+    FZ_ASSERT(!e->raw == !e->line, "raw and line must come together");
+    if (e->raw) {
+        fz_check_line(e->line, "line");
+        FZ_ASSERT(!strchr(e->raw, '\n'), "raw \"%s\" has a newline", e->raw);
+        /* line is raw without escapes: stripping again changes nothing. */
+        char *again = xstrdup(e->line);
+        dl_strip_escapes(again);
+        FZ_ASSERT(strcmp(again, e->line) == 0, "stripping is not idempotent");
+        free(again);
+    }
+    FZ_ASSERT(e->step >= 0 && e->step <= e->nsteps, "step %ld/%ld", e->step, e->nsteps);
+    FZ_ASSERT(e->kind != DK_EV_STEP || e->step >= 1, "a step numbered %ld", e->step);
+    FZ_ASSERT(e->kind != DK_EV_ERROR || ++l->errors == 1, "a second error");
+    FZ_ASSERT(e->code >= -1 && e->code <= 255, "exit code %d", e->code);
+    sb_addf(&l->events, "%d %ld/%ld %d %s\n", e->kind, e->step, e->nsteps, e->code, e->text);
+}
+
+static void fz_on_text_event(const dk_event *e, void *ud)
+{
+    fz_msgs *l = ud;
+    FZ_ASSERT(e->raw, "stream text gave an event without its line");
+    sb_adds(&l->lines, e->raw);
+    sb_addc(&l->lines, '\n');
+}
+
+static void fz_msgs_init(fz_msgs *l)
+{
+    memset(l, 0, sizeof *l);
+    sb_init(&l->events);
+    sb_init(&l->text);
+    sb_init(&l->lines);
+    l->dl = dl_classic.open(fz_on_event, l);
+    l->dl_text = dl_classic.open(fz_on_text_event, l);
+}
+
+/* The stream is over: dl_text must have given back every byte it got. */
+static void fz_msgs_finish(fz_msgs *l)
+{
+    dl_classic.finish(l->dl);
+    dl_classic.finish(l->dl_text);
+    if (l->text.len && l->text.buf[l->text.len - 1] != '\n')
+        sb_addc(&l->text, '\n');
+    FZ_ASSERT(l->text.len == l->lines.len && memcmp(l->text.buf, l->lines.buf, l->text.len) == 0,
+              "stream text \"%s\" came back as \"%s\"", l->text.buf, l->lines.buf);
+}
 
 static char *fz_dup(const char *s)
 {
@@ -41,6 +110,12 @@ static void fz_on_msg(const dk_msg *m, void *ud)
     c->field[1] = fz_dup(m->status);
     c->field[2] = fz_dup(m->error);
     c->field[3] = fz_dup(m->aux_id);
+    dl_classic.message(l->dl, m);
+    if (m->stream) {
+        dk_msg t = {.json = m->json, .json_len = m->json_len, .stream = m->stream};
+        sb_adds(&l->text, m->stream);
+        dl_classic.message(l->dl_text, &t);
+    }
 }
 
 static void fz_msgs_free(fz_msgs *l)
@@ -51,6 +126,11 @@ static void fz_msgs_free(fz_msgs *l)
             free(l->m[i].field[f]);
     }
     free(l->m);
+    dl_classic.close(l->dl);
+    dl_classic.close(l->dl_text);
+    sb_release(&l->events);
+    sb_release(&l->text);
+    sb_release(&l->lines);
 }
 
 /* Feeds data[from, to) as one exact-size allocation. */
@@ -124,9 +204,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t limit = data[2] & 0x80 ? 16 + data[1] : 0;
     data += 3;
 
-    fz_msgs whole = {NULL, 0, 0}, split = {NULL, 0, 0};
+    fz_msgs whole, split;
+    fz_msgs_init(&whole);
+    fz_msgs_init(&split);
     int rc_whole = fz_parse(data, n, n, 0, limit, &whole);
     int rc_split = fz_parse(data, n, pos, step, limit, &split);
+    fz_msgs_finish(&whole);
+    fz_msgs_finish(&split);
+    FZ_ASSERT(strcmp(whole.events.buf, split.events.buf) == 0,
+              "the dialect's events differ between whole and split");
     FZ_ASSERT((rc_whole == 0) == (rc_split == 0), "whole %d, split at %zu/%zu: %d", rc_whole, pos,
               step, rc_split);
     FZ_ASSERT(whole.n == split.n, "whole gave %zu messages, split %zu", whole.n, split.n);

@@ -1,0 +1,60 @@
+/* dialect.h -- an engine's account of a build, as typed events.
+ *
+ * Each engine reports a build in its own words: Docker's classic builder in
+ * text lines ("Step 3/7 : RUN ...", " ---> 0123", "Successfully built
+ * 0123"), BuildKit in protobuf trace messages, Podman in "STEP 3/7: RUN
+ * ...". A dialect turns one engine's messages into the same few events, so
+ * the build (src/build/build.c) follows the steps, shows their output and
+ * names the step that failed without knowing which engine ran. The classic
+ * builder's dialect is dl_classic (dl_classic.c); others go beside it and
+ * dkbuild.c picks the one the engine speaks. */
+#ifndef FUSE_DIALECT_H
+#define FUSE_DIALECT_H
+
+#include "docker.h"
+
+typedef enum dk_ev_kind {
+    DK_EV_STEP,   /* an instruction began: step, nsteps, text the instruction */
+    DK_EV_OUTPUT, /* one line the step printed (its command's output): text */
+    DK_EV_NOTE,   /* the engine's own bookkeeping (" ---> 0123", a pull) */
+    DK_EV_IMAGE,  /* an image was built: text its ID, "sha256:..." or short; a
+                   * multi-stage build reports each stage's, the last is the build's */
+    DK_EV_ERROR   /* the build failed: text one line, code the step's exit status */
+} dk_ev_kind;
+
+typedef struct dk_event {
+    dk_ev_kind kind;
+    long step;        /* the instruction, 1-based, the event belongs to; 0 before the first */
+    long nsteps;      /* how many instructions in all; 0 while unknown */
+    const char *text; /* as above, without a newline or terminal escapes; never NULL */
+    int code;         /* DK_EV_ERROR: the failed command's exit status, or -1 */
+    /* The engine's own text the event came from, for -v: raw as sent
+     * (colour codes kept), line the same without escapes. NULL both when the
+     * event has no text to show (an image ID in a JSON field). */
+    const char *raw;
+    const char *line;
+} dk_event;
+
+typedef void (*dk_event_fn)(const dk_event *e, void *ud);
+
+/* One dialect: open() makes a parser state that calls fn for each event;
+ * message() takes the response stream's messages in order; finish() says
+ * the stream ended (a last line without its newline is delivered then);
+ * close() frees. A dialect reports at most one DK_EV_ERROR. */
+typedef struct dl_dialect {
+    const char *name; /* "classic", for messages */
+    void *(*open)(dk_event_fn fn, void *ud);
+    void (*message)(void *st, const dk_msg *m);
+    void (*finish)(void *st);
+    void (*close)(void *st);
+} dl_dialect;
+
+extern const dl_dialect dl_classic;
+
+/* Removes terminal escape sequences from s in place: CSI ("\033[91m"),
+ * OSC ("\033]0;title\007") and the short ones ("\033(B"); a sequence cut short by the
+ * end of s is removed too. Engines colour a step's stderr; pipes, NO_COLOR
+ * and error reports must not see the codes. */
+void dl_strip_escapes(char *s);
+
+#endif
