@@ -19,7 +19,7 @@ _fuse_run()
     for ((i = 1; i < ${#_fuse_words[@]}; i++)); do
         w=${_fuse_words[i]}
         case $w in
-        -f | --fusefile) file=${_fuse_words[i + 1]} ;;
+        -f | --fusefile | --iidfile) file=${_fuse_words[i + 1]} ;;
         --fusefile=*) file=${w#--fusefile=} ;;
         esac
     done

@@ -17,9 +17,11 @@
 #include "term.h"
 #include "tree.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Payload output kept per step for the error report: the tail is what
  * explains a failure, so older output is dropped beyond this. */
@@ -105,8 +107,11 @@ static void build_step_output(build_prog *p, const char *line)
 static void build_on_event(const dk_event *e, void *ud)
 {
     build_prog *p = ud;
-    if (p->f->verbose && e->raw) {
-        fprintf(p->out, "%s\n", e->raw);
+    /* -v shows the engine's colours only where fuse would colour too; a
+     * line that held nothing but colour codes is then no line at all. */
+    const char *show = p->f->verbose && e->raw ? (term_color(p->out) ? e->raw : e->line) : NULL;
+    if (show && (*show || !*e->raw)) {
+        fprintf(p->out, "%s\n", show);
         fflush(p->out);
     }
     switch (e->kind) {
@@ -252,9 +257,30 @@ static void build_prog_free(build_prog *p)
     sb_release(&p->image_id);
 }
 
+/* --iidfile: written whole or not at all (a script may read it while
+ * fuse runs), through a temporary file beside it renamed into place. */
+static int build_write_iidfile(const char *path, const char *id, strbuf *err)
+{
+    strbuf tmp = STRBUF_INIT;
+    sb_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp.buf, "w");
+    int ok = f && fputs(id, f) >= 0;
+    ok = f && fclose(f) == 0 && ok;
+    if (ok && rename(tmp.buf, path) == 0) {
+        sb_release(&tmp);
+        return 0;
+    }
+    sb_addf(err, "cannot write the image ID to %s: %s", path, strerror(errno));
+    unlink(tmp.buf);
+    sb_release(&tmp);
+    return -1;
+}
+
 /* The last line: the image and its tags ("fuse: built sha256:0123456789ab as x:1, x:latest"). */
 static void build_done(const build_prog *p, const fv *opts, FILE *out)
 {
+    if (p->f->quiet)
+        return;
     const char *id = p->image_id.buf;
     const char *hex = strncmp(id, "sha256:", 7) == 0 ? id + 7 : id;
     fprintf(out, "fuse: built sha256:%.12s", hex);
@@ -269,6 +295,11 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
 static int build_send(const fv *opts, const bundle *b, const dockerfile *d, const build_flags *f,
                       FILE *out, strbuf *err)
 {
+    /* As docker build: a failed build leaves no stale ID behind. */
+    if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
+        sb_addf(err, "cannot remove %s: %s", f->iidfile, strerror(errno));
+        return BUILD_FAILED;
+    }
     ctx *c = build_context(d, err);
     if (!c)
         return BUILD_FAILED;
@@ -314,7 +345,7 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
         build_failure(&p, p.error.len ? p.error.buf : derr.buf, err);
     } else if (p.image_id.len == 0) {
         sb_adds(err, "build failed: Docker did not report the image it built");
-    } else {
+    } else if (!f->iidfile || build_write_iidfile(f->iidfile, p.image_id.buf, err) == 0) {
         build_done(&p, opts, out);
         if (f->iid)
             sb_adds(f->iid, p.image_id.buf);

@@ -1,9 +1,10 @@
 /* build.h -- from a docker_container task's options and bundle to an image.
  *
- * The Lua host (taskfile.c) collects the options (an FV_MAP of the keys of
- * DESIGN §2: from_image, tag, env, volumes, ports, cmd, maintainer,
- * entrypoint, user, workdir, labels, no_cache) and the bundle, then hands
- * both here. Relative File.source paths are already absolute. */
+ * The Lua host (taskfile.c) collects the options (an FV_MAP of the keys
+ * fuse(1), DOCKER_CONTAINER OPTIONS, lists: from_image, tag, env, volumes,
+ * ports, cmd, maintainer, entrypoint, user, workdir, labels, no_cache) and
+ * the bundle, then hands both here. Relative File.source paths are already
+ * absolute. */
 #ifndef FUSE_BUILD_H
 #define FUSE_BUILD_H
 
@@ -14,11 +15,12 @@
 #include <stdio.h>
 
 typedef struct build_flags {
-    int verbose;  /* -v: Docker's full stream */
-    int quiet;    /* -q: errors and the final line only */
-    int no_cache; /* --no-cache, or opts.no_cache */
-    int pull;     /* --pull (opts.pull is read by build_run itself) */
-    int push;     /* --push, or opts.push: every tag pushed after the build */
+    int verbose;         /* -v: the engine's full output */
+    int quiet;           /* -q: errors only */
+    int no_cache;        /* --no-cache, or opts.no_cache */
+    const char *iidfile; /* --iidfile: the image ID is written there, or NULL */
+    int pull;            /* --pull (opts.pull is read by build_run itself) */
+    int push;            /* --push, or opts.push: every tag pushed after the build */
     /* When set, every JSON message of Docker's response stream is passed
      * here as it arrives (DockerBuilder:build() collects them). */
     void (*on_chunk)(const char *json, size_t len, void *ud);

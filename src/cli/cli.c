@@ -15,7 +15,15 @@
 
 /* Long-only options get values outside the char range so they never clash
  * with a short option in getopt's optopt. */
-enum { CLI_SHORTLIST = 256, CLI_NO_CACHE, CLI_VERSION, CLI_TIMEOUT, CLI_PULL, CLI_PUSH };
+enum {
+    CLI_SHORTLIST = 256,
+    CLI_NO_CACHE,
+    CLI_VERSION,
+    CLI_TIMEOUT,
+    CLI_PULL,
+    CLI_PUSH,
+    CLI_IIDFILE
+};
 
 static const char cli_shortopts[] = "+:ld:f:nvqh";
 
@@ -32,6 +40,7 @@ static const struct option cli_longopts[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"version", no_argument, NULL, CLI_VERSION},
     {"timeout", required_argument, NULL, CLI_TIMEOUT},
+    {"iidfile", required_argument, NULL, CLI_IIDFILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -214,6 +223,7 @@ void cli_opts_free(cli_opts *o)
     free(o->tasks);
     free(o->display);
     free(o->fusefile);
+    free(o->iidfile);
     memset(o, 0, sizeof *o);
 }
 
@@ -341,6 +351,9 @@ static void cli_apply(int c, cli_opts *o)
     case CLI_VERSION:
         o->version = 1;
         break;
+    case CLI_IIDFILE:
+        cli_set_str(&o->iidfile, optarg);
+        break;
     case 'h':
         o->help = 1;
         break;
@@ -371,6 +384,10 @@ int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err)
             return cli_getopt_error(c, argc, argv, err);
         if (c == CLI_TIMEOUT && cli_timeout(optarg, o, err) != 0)
             return 2;
+        if (c == CLI_IIDFILE && !*optarg) {
+            sb_adds(err, "option --iidfile: expected a file name");
+            return 2;
+        }
         cli_apply(c, o);
     }
     if (o->verbose && o->quiet) {

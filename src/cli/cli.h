@@ -39,6 +39,7 @@ typedef struct cli_opts {
     int version;      /* --version */
     int help;         /* -h, --help */
     unsigned timeout; /* --timeout SECONDS, 0 = none */
+    char *iidfile;    /* --iidfile FILE: the built image's ID goes there */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

@@ -125,11 +125,13 @@ static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf 
 
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
-    static const tf_flags none = {0, 0, 0, 0, 0, 0};
+    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL};
     const tf_flags *f = h->flags ? h->flags : &none;
     const fv *nc = fv_get(args, "no_cache"), *push = fv_get(args, "push");
     *bf = (build_flags){.verbose = f->verbose && !quiet,
                         .quiet = f->quiet || quiet,
+                        /* the task's image, not one DockerBuilder makes */
+                        .iidfile = quiet ? NULL : f->iidfile,
                         .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
                         .pull = f->pull,
                         .push = f->push || (push && push->kind == FV_BOOL && push->b)};

@@ -61,11 +61,14 @@ expect_eq "hello: HTTP GET answers from the container" "HELLO WORLD!" "$answer"
 expect_eq "hello: payload removed from the image" "gone" \
     "$(docker run --rm --entrypoint /bin/sh "${hello_id:-$HELLO_TAG}" -c 'test -e /.fuse || echo gone')"
 
-"$FUSE" -q app_server:tag=fuse-it/mytag >"$WORK/tag.out" 2>&1
+echo stale >"$WORK/iid"
+"$FUSE" -q --iidfile "$WORK/iid" app_server:tag=fuse-it/mytag >"$WORK/tag.out" 2>&1
 expect_eq "hello: app_server:tag=... creates that tag (the same image, from the cache)" \
     "$hello_id" "$(image_id fuse-it/mytag | cut -c8-19)"
-expect_eq "hello: -q prints only the final line" "fuse: built as fuse-it/mytag" \
-    "$(sed 's/sha256:[0-9a-f]* //' "$WORK/tag.out")"
+expect_eq "hello: -q prints nothing on success" "" "$(cat "$WORK/tag.out")"
+expect_eq "hello: --iidfile holds the image's full ID, no newline" "$(image_id fuse-it/mytag)" \
+    "$(cat "$WORK/iid")"
+check "hello: --iidfile leaves no temporary file" test -z "$(ls "$WORK" | grep '^iid\.')"
 
 # --- every option reaches the image ------------------------------------------
 mkdir -p "$WORK/opts" && cd "$WORK/opts" || exit 1

@@ -97,27 +97,29 @@ expect_eq "failed build: new tags are not created" ":" \
     "$(image_id fuse-it/opts-new:1):$(image_id fuse-it/opts-new:2)"
 
 # The command line: a tag list, healthcheck=none, a signal number.
-(cd "$P" && "$FUSE" -q 'multi:tag=fuse-it/opts-cli:a;fuse-it/opts-cli:b,healthcheck=none,stopsignal=9' \
+# -q prints nothing on success: --iidfile names the image built.
+(cd "$P" && "$FUSE" -q --iidfile "$WORK/cli.iid" \
+    'multi:tag=fuse-it/opts-cli:a;fuse-it/opts-cli:b,healthcheck=none,stopsignal=9' \
     >"$WORK/cli.out" 2>&1)
 expect_eq "cli: builds" 0 $?
-cid=$(built_id "$WORK/cli.out")
+cid=$(cat "$WORK/cli.iid")
 expect_eq "cli: both tags on the built image" "$cid $cid" \
     "$(image_id fuse-it/opts-cli:a) $(image_id fuse-it/opts-cli:b)"
 expect_eq "cli: healthcheck=none is HEALTHCHECK NONE" '["NONE"]' \
     "$(inspect "$cid" '{{json .Config.Healthcheck.Test}}')"
 expect_eq "cli: stopsignal=9" 9 "$(inspect "$cid" '{{.Config.StopSignal}}')"
 
-(cd "$P" && "$FUSE" -q shellcheck >"$WORK/shell.out" 2>&1)
+(cd "$P" && "$FUSE" -q --iidfile "$WORK/shell.iid" shellcheck >"$WORK/shell.out" 2>&1)
 expect_eq "shell healthcheck: builds" 0 $?
 expect_eq "shell healthcheck: runs under /bin/sh -c" \
     '["CMD","/bin/sh","-c","test -f /stamp || exit 1"]' \
-    "$(inspect "$(built_id "$WORK/shell.out")" '{{json .Config.Healthcheck.Test}}')"
+    "$(inspect "$(cat "$WORK/shell.iid")" '{{json .Config.Healthcheck.Test}}')"
 
 # --- here(), project_root, template() ---------------------------------------
 # Run from a subdirectory: paths follow the task file, not the current one.
-(cd "$P/sub/dir" && "$FUSE" -q web.site >"$WORK/site.out" 2>&1)
+(cd "$P/sub/dir" && "$FUSE" -q --iidfile "$WORK/site.iid" web.site >"$WORK/site.out" 2>&1)
 expect_eq "site: builds from a subdirectory" 0 $?
-sid=$(built_id "$WORK/site.out")
+sid=$(cat "$WORK/site.iid")
 expect_eq "template: rendered file read back from the image" \
     "# web configuration|listen = 0.0.0.0:8080|debug = false|literal = {{ not a placeholder }}" \
     "$(docker run --rm "$sid" cat /etc/app.conf 2>&1 | paste -sd'|')"

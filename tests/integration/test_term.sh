@@ -22,6 +22,10 @@ img = docker_container { from_image = "fuse-test/busybox", tag = "$TAG" } (funct
   yield(Directory { name = "/d" })
   yield(File { name = "/d/b", contents = "$$" })
 end)
+-- The payload's error goes to stderr, which Docker wraps in colour codes.
+loud = docker_container { from_image = "fuse-test/busybox" } (function ()
+  yield(Execute { name = "loud", command = "false" })
+end)
 LUA
 cd "$WORK/p" || exit 1
 unset NO_COLOR
@@ -61,3 +65,15 @@ expect_eq "pipe: one plain line per step, then the result" \
     "[1/3] File /a|[2/3] Directory /d|[3/3] File /d/b|fuse: built" \
     "$(awk '/^fuse: built/ { $0 = "fuse: built" } 1' <<<"$out" | paste -sd'|')"
 check "pipe: no escape at all" no_esc "$out"
+
+# --- -v: Docker's own colour codes --------------------------------------------
+out=$(on_tty "'$FUSE' -v loud 2>/dev/null")
+check "tty -v: Docker's colour of a step's stderr is kept" grep -qF "${ESC}[91m" <<<"$out"
+check "tty -v: the payload's error is shown" grep -q 'fuse-apply: Execute\[loud\]' <<<"$out"
+out=$(NO_COLOR=1 on_tty "'$FUSE' -v loud 2>/dev/null")
+check "tty + NO_COLOR -v: no escape at all" no_esc "$out"
+check "tty + NO_COLOR -v: the payload's error is still shown" \
+    grep -q 'fuse-apply: Execute\[loud\]' <<<"$out"
+out=$("$FUSE" -v loud 2>/dev/null | cat)
+check "pipe -v: no escape at all" no_esc "$out"
+check "pipe -v: the payload's error is still shown" grep -q 'fuse-apply: Execute\[loud\]' <<<"$out"

@@ -13,6 +13,7 @@
 #include <archive_entry.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct run {
     int rc;
@@ -185,10 +186,11 @@ START_TEST(test_verbose_and_quiet)
                             "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
     run_free(&r);
 
+    /* fuse(1): -q shows errors only (--iidfile is for scripts). */
     build_flags q = {.quiet = 1};
     run_build(resp, &q, &r);
     ck_assert_int_eq(r.rc, BUILD_OK);
-    ck_assert_str_eq(r.out, "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
+    ck_assert_str_eq(r.out, "");
     run_free(&r);
 }
 END_TEST
@@ -224,6 +226,52 @@ START_TEST(test_tags_and_pull)
 }
 END_TEST
 
+/* -v on a pipe: Docker's colour codes of a step's stderr are not passed on. */
+START_TEST(test_verbose_no_colour_on_a_pipe)
+{
+    const char *resp = "{\"stream\":\"Step 1/2 : FROM x\\n\"}{\"stream\":\"Step 2/2 : RUN y\\n\"}"
+                       "{\"stream\":\"\\u001b[91mwarning: z\\n\\u001b[0m\"}"
+                       "{\"aux\":{\"ID\":\"sha256:ffffffffffff0000\"}}";
+    build_flags fl = {.verbose = 1};
+    run r;
+    run_build(resp, &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_OK);
+    ck_assert_str_eq(r.out, "Step 1/2 : FROM x\nStep 2/2 : RUN y\nwarning: z\n"
+                            "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
+    run_free(&r);
+}
+END_TEST
+
+/* --iidfile: the full ID after a success; after a failure no file at all,
+ * not even the one an earlier build left. */
+START_TEST(test_iidfile)
+{
+    char dir[] = "/tmp/fuse-iidfile.XXXXXX", iid[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(iid, sizeof iid, "%s/iid", dir);
+    const char *ok = "{\"stream\":\"Step 1/1 : FROM x\\n\"}"
+                     "{\"aux\":{\"ID\":\"sha256:ffffffffffff0000\"}}";
+    build_flags fl = {.quiet = 1, .iidfile = iid};
+    run r;
+    run_build(ok, &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_OK);
+    ck_assert_str_eq(r.out, "");
+    char *got = test_slurp(iid);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_str_eq(got, "sha256:ffffffffffff0000");
+    free(got);
+    run_free(&r);
+
+    const char *bad = "{\"stream\":\"Step 1/1 : FROM x\\n\"}"
+                      "{\"errorDetail\":{\"message\":\"no\"},\"error\":\"no\"}";
+    run_build(bad, &fl, &r);
+    ck_assert_int_eq(r.rc, BUILD_FAILED);
+    ck_assert_ptr_null(test_slurp(iid));
+    run_free(&r);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 Suite *build_suite(void)
 {
     Suite *s = suite_create("build");
@@ -234,6 +282,8 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_failure_before_steps);
     tcase_add_test(tc, test_verbose_and_quiet);
     tcase_add_test(tc, test_tags_and_pull);
+    tcase_add_test(tc, test_verbose_no_colour_on_a_pipe);
+    tcase_add_test(tc, test_iidfile);
     suite_add_tcase(s, tc);
     return s;
 }

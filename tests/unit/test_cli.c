@@ -196,6 +196,9 @@ START_TEST(opts_flags)
     ck_assert_int_eq(PARSE(&o, &err, "-h"), 0);
     ck_assert(o.help);
     cli_opts_free(&o);
+    ck_assert_int_eq(PARSE(&o, &err, "--iidfile", "id.txt", "t"), 0);
+    ck_assert_str_eq(o.iidfile, "id.txt");
+    cli_opts_free(&o);
     /* unique abbreviations, as getopt_long allows */
     ck_assert_int_eq(PARSE(&o, &err, "--dry", "t"), 0);
     ck_assert(o.dry_run);
@@ -235,6 +238,8 @@ START_TEST(opts_errors)
     OPTS_ERR("option --display needs an argument", "--display");
     OPTS_ERR("option -f needs an argument", "-nf");
     OPTS_ERR("options -v and -q cannot be used together", "-v", "-q", "t");
+    OPTS_ERR("option --iidfile: expected a file name", "--iidfile=", "t");
+    OPTS_ERR("option --iidfile needs an argument", "--iidfile");
     OPTS_ERR("bad escape \"\\x\" in argument \"t:a=\\x\"", "t:a=\\x");
     OPTS_ERR("t2: positional argument \"p\" is not supported; use KEY=VALUE", "t1", "t2:p");
 }
