@@ -156,26 +156,85 @@ static void build_short_error(const build_prog *p, const char *msg, strbuf *out)
         sb_adds(out, msg);
 }
 
-/* "build failed at [3/5] Execute[false]: ...", then the step's output. */
+/* The payload's own error line in the step's output, "fuse-apply: IDENT:
+ * reason" (its last one: fuse-apply stops at the first failure), or NULL;
+ * *len is the line's length. */
+static const char *build_payload_error(const strbuf *out, size_t *len)
+{
+    static const char mark[] = "fuse-apply: ";
+    const char *found = NULL;
+    for (const char *l = out->buf; *l;) {
+        size_t n = strcspn(l, "\n");
+        if (n > strlen(mark) && strncmp(l, mark, strlen(mark)) == 0) {
+            found = l;
+            *len = n;
+        }
+        l += n + (l[n] == '\n');
+    }
+    return found;
+}
+
+/* The reason first, from the payload's error line when it left one: the
+ * engine's "returned a non-zero code" says only that the step failed. */
+static void build_reason(const build_prog *p, const bundle_res *r, const char *msg, strbuf *err)
+{
+    size_t len = 0;
+    const char *pe = r ? build_payload_error(&p->step_out, &len) : NULL;
+    if (!pe) {
+        build_short_error(p, msg, err);
+        return;
+    }
+    const char *why = pe + strlen("fuse-apply: ");
+    strbuf id = STRBUF_INIT;
+    build_res_ident(r, &id);
+    sb_adds(&id, ": ");
+    if (strncmp(why, id.buf, id.len) == 0)
+        why += id.len;
+    sb_add(err, why, (size_t)(pe + len - why));
+    sb_release(&id);
+}
+
+/* The step's output as detail lines, but for the payload's error line
+ * the first line already says. */
+static void build_detail(const build_prog *p, strbuf *err)
+{
+    size_t len = 0;
+    const char *pe = build_payload_error(&p->step_out, &len);
+    const char *s = p->step_out.buf;
+    strbuf d = STRBUF_INIT;
+    if (pe) {
+        sb_add(&d, s, (size_t)(pe - s));
+        s = pe + len + (pe[len] == '\n');
+    }
+    sb_adds(&d, s);
+    while (d.len && d.buf[d.len - 1] == '\n')
+        d.len--;
+    if (d.len) {
+        sb_addc(err, '\n');
+        sb_add(err, d.buf, d.len);
+    }
+    sb_release(&d);
+}
+
+/* "build failed at [3/5] Execute[migrate] (fusefile.lua:12): REASON", then
+ * the step's output. */
 static void build_failure(build_prog *p, const char *msg, strbuf *err)
 {
     long res = build_cur_res(p);
+    const bundle_res *r = res >= 0 ? &p->b->items[res] : NULL;
     sb_adds(err, "build failed");
-    if (res >= 0) {
+    if (r) {
         sb_addf(err, " at [%ld/%zu] ", res + 1, p->b->n);
-        build_res_ident(&p->b->items[res], err);
+        build_res_ident(r, err);
+        if (r->where)
+            sb_addf(err, " (%s)", r->where);
     } else if (p->step >= 0) {
         sb_addf(err, " at step %ld/%ld (%s)", p->step + 1, p->nsteps, p->step_text.buf);
     }
     sb_adds(err, ": ");
-    build_short_error(p, msg, err);
-    if (res >= 0 && p->step_out.len) {
-        sb_addc(err, '\n');
-        sb_add(err, p->step_out.buf, p->step_out.len);
-        while (err->len && err->buf[err->len - 1] == '\n')
-            err->len--;
-        err->buf[err->len] = '\0';
-    }
+    build_reason(p, r, msg, err);
+    if (r)
+        build_detail(p, err);
 }
 
 static int build_no_cache(const fv *opts, const build_flags *f)

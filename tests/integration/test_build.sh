@@ -177,8 +177,8 @@ EOF
 good=$(image_id fuse-it/fail)
 "$FUSE" failing:ok=no >"$WORK/fail.out" 2>"$WORK/fail.err"
 expect_eq "failure: exit status 1" 1 $?
-expect_eq "failure: first line names the resource" \
-    "fuse: build failed at [2/2] Execute[check ok]: fuse-apply returned a non-zero code: 1" \
+expect_eq "failure: first line names the resource, its yield and the payload's reason" \
+    "fuse: build failed at [2/2] Execute[check ok] (fusefile.lua:7): command exited with status 1" \
     "$(head -1 "$WORK/fail.err")"
 check "failure: the payload's output is shown" grep -q '^ *checking$' "$WORK/fail.err"
 expect_eq "failure: the previous image keeps the tag" "$good" "$(image_id fuse-it/fail)"

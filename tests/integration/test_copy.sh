@@ -98,6 +98,6 @@ COPY_TAG=$TAG-fail "$FUSE" copy:owner=nosuchuser >"$WORK/fail.out" 2>"$WORK/fail
 expect_eq "failing COPY: exit status 1" 1 $?
 first=$(head -1 "$WORK/fail.err")
 case $first in
-"fuse: build failed at [3/9] File[/srv/big.bin]: "*nosuchuser*) ok "failing COPY: first line names the resource" ;;
+"fuse: build failed at [3/9] File[/srv/big.bin] (fusefile.lua:"*"): "*nosuchuser*) ok "failing COPY: first line names the resource" ;;
 *) not_ok "failing COPY: first line names the resource"; echo "    actual: $first" ;;
 esac

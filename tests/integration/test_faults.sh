@@ -103,7 +103,7 @@ check "previous image built" test -n "$good"
 
 # ---- a RUN step failing -------------------------------------------------------------
 DOCKER_HOST=$D2_HOST "$FUSE" failing >/dev/null 2>"$WORK/err"
-after "RUN step fails" 1 "fuse: build failed at [2/2] Execute[fail]: fuse-apply returned a non-zero code: 1" $?
+after "RUN step fails" 1 "fuse: build failed at [2/2] Execute[fail] (fusefile.lua:7): command exited with status 3" $?
 check "RUN step fails: the command's output follows" grep -q 'about to fail' "$WORK/err"
 
 # ---- SIGINT during a step --------------------------------------------------------------
@@ -172,8 +172,8 @@ for sig in TERM KILL; do
     expect_eq "daemon SIG$sig during a step: exit status" 1 "$st"
     line=$(head -n 1 "$WORK/err")
     case $line in
-    "fuse: build failed at [2/2] Execute[slow]: fuse-apply returned a non-zero code: 137" | \
-        "fuse: build failed at [2/2] Execute[slow]: lost the connection to the Docker daemon at $D2_HOST: transfer closed with outstanding read data remaining")
+    "fuse: build failed at [2/2] Execute[slow] (fusefile.lua:11): fuse-apply returned a non-zero code: 137" | \
+        "fuse: build failed at [2/2] Execute[slow] (fusefile.lua:11): lost the connection to the Docker daemon at $D2_HOST: transfer closed with outstanding read data remaining")
         ok "daemon SIG$sig during a step: first line" ;;
     *) not_ok "daemon SIG$sig during a step: first line"; echo "    actual: $line" ;;
     esac
@@ -193,7 +193,7 @@ if mount -t tmpfs -o size=64m tmpfs "$dir/data" && d2_start "$dir" && d2_busybox
     DOCKER_HOST=$D2_HOST "$FUSE" -q good >/dev/null 2>&1
     good=$(tag_id)
     DOCKER_HOST=$D2_HOST "$FUSE" fill >/dev/null 2>"$WORK/err"
-    after "disk full in a step" 1 "fuse: build failed at [1/1] Execute[fill]: fuse-apply returned a non-zero code: 1" $?
+    after "disk full in a step" 1 "fuse: build failed at [1/1] Execute[fill] (fusefile.lua:18): command exited with status 1" $?
     check "disk full in a step: the reason follows" grep -q 'No space left on device' "$WORK/err"
     truncate -s 100M big.bin
     echo small >small.txt

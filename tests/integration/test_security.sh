@@ -157,7 +157,7 @@ EOF
 tls "$FUSE" secret >"$WORK/sens.out" 2>&1
 expect_eq "sensitive: the failing step fails (exit 1)" 1 $?
 expect_eq "sensitive: the error names the resource" \
-    "fuse: build failed at [1/1] File[/nodir/secret]: fuse-apply returned a non-zero code: 1" \
+    "fuse: build failed at [1/1] File[/nodir/secret] (fusefile.lua:2): parent directory /nodir does not exist" \
     "$(grep '^fuse:' "$WORK/sens.out" | head -n 1)"
 tls "$FUSE" -v secret >>"$WORK/sens.out" 2>&1
 tls "$FUSE" -n secret >>"$WORK/sens.out" 2>&1

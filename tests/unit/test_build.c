@@ -23,13 +23,18 @@ typedef struct run {
     fake f; /* what the engine received */
 } run;
 
-static void add(bundle *b, const char *type, const char *name, const char *k, const char *v)
+/* Where the test's Execute was yielded, as the Lua host records it; NULL
+ * for a bundle made without a task file. */
+static const char *exec_where;
+
+static void add(bundle *b, const char *type, const char *name, const char *k, const char *v,
+                const char *where)
 {
     strbuf err = STRBUF_INIT;
     fv *f = fv_map();
     fv_set(f, "name", fv_strz(name));
     fv_set(f, k, fv_strz(v));
-    ck_assert_msg(bundle_add(b, rt_find(type), f, NULL, &err) == 0, "%s", err.buf);
+    ck_assert_msg(bundle_add(b, rt_find(type), f, where, &err) == 0, "%s", err.buf);
     sb_release(&err);
 }
 
@@ -41,8 +46,8 @@ static void run_build_with(const char *response, const build_flags *fl, fv *extr
     setenv("DOCKER_API_VERSION", "1.41", 1);
     bundle b;
     bundle_init(&b);
-    add(&b, "File", "/index.html", "contents", "HELLO WORLD!");
-    add(&b, "Execute", "check", "command", "true");
+    add(&b, "File", "/index.html", "contents", "HELLO WORLD!", NULL);
+    add(&b, "Execute", "check", "command", "true", exec_where);
     fv *o = fv_map();
     fv_set(o, "from_image", fv_strz("fuse-test/busybox"));
     fv_set(o, "tag", fv_strz("fuse-it/x:1"));
@@ -86,6 +91,12 @@ static const char *const steps =
     "{\"stream\":\" ---\\u003e Running in 4567\\n\"}"
     "{\"stream\":\"\\u001b[91mchecking\\nfailed: bo\"}{\"stream\":\"om\\n\"}"
     "{\"stream\":\"\\u001b[0mRemoving intermediate container 4567\\n\"}";
+
+/* Docker's end of a failed RUN of fuse-apply. */
+#define RUN_FAILED                                                                                 \
+    "{\"errorDetail\":{\"code\":1,\"message\":\"The command '/.fuse/fuse-apply --json {}' "        \
+    "returned a non-zero code: 1\"},\"error\":\"The command '/.fuse/fuse-apply --json {}' "        \
+    "returned a non-zero code: 1\"}\r\n"
 
 START_TEST(test_success)
 {
@@ -132,9 +143,7 @@ START_TEST(test_failure_names_resource)
 {
     strbuf resp = STRBUF_INIT;
     sb_adds(&resp, steps);
-    sb_adds(&resp, "{\"errorDetail\":{\"code\":1,\"message\":\"The command '/.fuse/fuse-apply "
-                   "--json {}' returned a non-zero code: 1\"},\"error\":\"The command "
-                   "'/.fuse/fuse-apply --json {}' returned a non-zero code: 1\"}\r\n");
+    sb_adds(&resp, RUN_FAILED);
     build_flags fl = {0};
     run r;
     run_build(resp.buf, &fl, &r);
@@ -160,6 +169,29 @@ START_TEST(test_failure_before_steps)
     ck_assert_str_eq(r.err.buf, "build failed at step 1/6 (FROM nosuch/image): pull access "
                                 "denied for nosuch/image");
     run_free(&r);
+}
+END_TEST
+
+/* fuse(1) DIAGNOSTICS: the first line names the resource, the task file's
+ * line that yielded it and the payload's reason; Docker's "returned a
+ * non-zero code" is no reason. */
+START_TEST(test_failure_leads_with_reason_and_yield)
+{
+    strbuf resp = STRBUF_INIT;
+    sb_adds(&resp, steps);
+    sb_adds(&resp, "{\"stream\":\"\\u001b[91mfuse-apply: Execute[check]: command exited with "
+                   "status 1\\n  command: true\\n\\u001b[0m\"}" RUN_FAILED);
+    build_flags fl = {0};
+    run r;
+    exec_where = "fusefile.lua:12";
+    run_build(resp.buf, &fl, &r);
+    exec_where = NULL;
+    ck_assert_int_eq(r.rc, BUILD_FAILED);
+    ck_assert_str_eq(r.err.buf, "build failed at [2/2] Execute[check] (fusefile.lua:12): "
+                                "command exited with status 1\n"
+                                "checking\nfailed: boom\n  command: true");
+    run_free(&r);
+    sb_release(&resp);
 }
 END_TEST
 
@@ -280,6 +312,7 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_success);
     tcase_add_test(tc, test_failure_names_resource);
     tcase_add_test(tc, test_failure_before_steps);
+    tcase_add_test(tc, test_failure_leads_with_reason_and_yield);
     tcase_add_test(tc, test_verbose_and_quiet);
     tcase_add_test(tc, test_tags_and_pull);
     tcase_add_test(tc, test_verbose_no_colour_on_a_pipe);
