@@ -95,9 +95,9 @@ static void dlc_clean(strbuf *b, const char *s)
     sb_reset(b);
     sb_adds(b, s);
     dl_strip_escapes(b->buf);
-    b->len = strlen(b->buf);
+    sb_setlen(b, strlen(b->buf));
     if (b->len && b->buf[b->len - 1] == '\r')
-        b->buf[--b->len] = '\0';
+        sb_setlen(b, b->len - 1);
 }
 
 /* One complete line of stream text, raw as sent, without its newline. */
@@ -143,10 +143,8 @@ static int dlc_exit_code(const char *msg)
 static void dlc_first_line(strbuf *b, const char *msg)
 {
     dlc_clean(b, msg + strspn(msg, " \r\n"));
-    b->len = strcspn(b->buf, "\r\n");
-    while (b->len && b->buf[b->len - 1] == ' ')
-        b->len--;
-    b->buf[b->len] = '\0';
+    sb_setlen(b, strcspn(b->buf, "\r\n"));
+    sb_rtrim(b);
 }
 
 static void dlc_error(dlc_state *s, const char *msg)
