@@ -14,8 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define OPT_DEFAULT_IMAGE "debian:bookworm"
-
 typedef enum {
     OT_STR,    /* string, as is */
     OT_IMAGE,  /* an image name, or a docker_container task (a taskref.h marker); CLI: a name */
@@ -113,6 +111,16 @@ static int opt_port_num(double num, strbuf *err)
     return 0;
 }
 
+int opt_port_check(const fv *p, strbuf *why)
+{
+    if (p->kind == FV_NUM)
+        return opt_port_num(p->num, why);
+    if (p->kind == FV_STR)
+        return opt_port_str(p->str, why);
+    sb_adds(why, "a port must be a number or a string like \"53/udp\"");
+    return -1;
+}
+
 /* ---- checking declared options ---- */
 
 static int opt_all_strings(const fv *v, int want_map)
@@ -138,7 +146,7 @@ static int opt_check_ports(const fv *v, const char *kind, strbuf *err)
             return -1;
         }
         strbuf why = STRBUF_INIT;
-        int rc = p->kind == FV_NUM ? opt_port_num(p->num, &why) : opt_port_str(p->str, &why);
+        int rc = opt_port_check(p, &why);
         if (rc != 0)
             sb_addf(err, "%s: ports: %s", kind, why.buf);
         sb_release(&why);

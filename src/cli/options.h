@@ -11,6 +11,9 @@
 #include "fv.h"
 #include "strbuf.h"
 
+/* The base image of a docker_container task that sets no from_image. */
+#define OPT_DEFAULT_IMAGE "debian:bookworm"
+
 /* Validates the options table given to docker_container (is_container = 1)
  * or task (0): known keys, right types. On error returns -1 with one line in
  * err such as "docker_container: ports must be a list of numbers or strings like \"53/udp\"". */
@@ -23,6 +26,11 @@ int opt_check_decl(const fv *decl, int is_container, strbuf *err);
  *   "the following parameters were not understood: nosuch (accepted: cmd, env, ...)"
  * Returns the new FV_MAP, or NULL with err set. */
 fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err);
+
+/* Checks one entry of ports: a number 1-65535, or a string "8000", "53/udp"
+ * (tcp, udp, sctp). Returns 0, or -1 with the reason appended to why. The one
+ * definition of port syntax: the Dockerfile generator uses it too. */
+int opt_port_check(const fv *p, strbuf *why);
 
 /* Appends the accepted keys, sorted, joined with ", ". */
 void opt_accepted(const fv *decl, int is_container, strbuf *out);
