@@ -515,3 +515,48 @@ void dk_urlencode(strbuf *out, const char *s)
         }
     }
 }
+
+/* Config.User of an image inspect answer: "" when unset. */
+static int dk_parse_user(const strbuf *body, strbuf *user, strbuf *err)
+{
+    char ebuf[128];
+    yajl_val root = yajl_tree_parse(body->buf, ebuf, sizeof ebuf);
+    if (!root) {
+        sb_addf(err, "bad JSON from Docker's image inspect: %s", ebuf);
+        return -1;
+    }
+    const char *upath[] = {"Config", "User", NULL};
+    yajl_val u = yajl_tree_get(root, upath, yajl_t_string);
+    if (u)
+        sb_adds(user, YAJL_GET_STRING(u));
+    yajl_tree_free(root);
+    return 0;
+}
+
+int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    /* The name goes into the path as is: image references are made of
+     * letters, digits and "._-:/@" (the Dockerfile generator checks), all
+     * legal in a URL path, and the engine routes /images/{name}/json with
+     * slashes in the name. */
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/images/%s/json", c->version, name);
+    dk_xfer x = {.c = c};
+    rc = dk_perform(c, path.buf, &x, NULL, err);
+    if (rc == 0 && x.status == 404)
+        rc = 1;
+    else if (rc == 0 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    } else if (rc == 0 && x.body.len >= DK_MAX_BODY) {
+        sb_adds(err, "Docker's image inspect answer is too large");
+        rc = -1;
+    } else if (rc == 0)
+        rc = dk_parse_user(&x.body, user, err);
+    sb_release(&path);
+    dk_xfer_release(&x);
+    return rc;
+}

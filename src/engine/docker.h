@@ -69,6 +69,12 @@ int dk_add_header(dk_client *c, const char *line);
 int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, dk_msg_fn on_msg,
             void *msg_ud, strbuf *err);
 
+/* GET /images/{name}/json: appends the image's Config.User to user ("" when
+ * the image sets none). Returns 0; 1 when the engine has no such image
+ * (not pulled yet); -1 with one line in err; -2 when interrupted. Settles
+ * the API version first, as dk_build() does. */
+int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err);
+
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);
 
