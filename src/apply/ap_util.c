@@ -31,11 +31,22 @@ static int ap_write_all(int fd, const char *p, size_t len)
 }
 
 /* Streams src into fd, so a large blob never has to fit in memory. */
+/* Copies src into fd, and its mtime: a File made from a source carries the
+ * source's modification time (as cp -p does), so that web servers' ETag
+ * and Last-Modified follow edits of the source, and a build from the same
+ * files gives the same times. */
 static int ap_copy_into(int fd, const char *src)
 {
     int in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0)
         return -1;
+    struct stat st;
+    if (fstat(in, &st) < 0) {
+        int saved = errno;
+        close(in);
+        errno = saved;
+        return -1;
+    }
     char buf[65536];
     int rc = 0;
     for (;;) {
@@ -51,6 +62,9 @@ static int ap_copy_into(int fd, const char *src)
             break;
         }
     }
+    struct timespec times[2] = {st.st_mtim, st.st_mtim};
+    if (rc == 0 && futimens(fd, times) < 0)
+        rc = -1;
     int saved = errno;
     close(in);
     errno = saved;

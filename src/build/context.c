@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CTX_PIECE (64 * 1024)
@@ -30,6 +31,7 @@ typedef struct ctx_item {
     unsigned mode;
     unsigned type; /* S_IFREG, S_IFDIR, S_IFLNK */
     char *link;    /* a link's target */
+    time_t mtime; /* the source's (whole seconds); 0 for data in memory */
 } ctx_item;
 
 struct ctx {
@@ -77,6 +79,7 @@ static int ctx_stat_source(ctx_item *it, strbuf *err)
         return -1;
     }
     it->len = (size_t)st.st_size;
+    it->mtime = st.st_mtime;
     return 0;
 }
 
@@ -207,7 +210,12 @@ static int ctx_header(ctx *c)
         lz_archive.entry_set_symlink(e, it->link);
     lz_archive.entry_set_perm(e, it->mode);
     lz_archive.entry_set_size(e, (la_int64_t)it->len);
-    lz_archive.entry_set_mtime(e, 0, 0);
+    /* A source keeps its mtime (fuse-apply gives it to the File, as
+     * cp -p would); whole seconds, the part every tar reader keeps. The
+     * rest is the same in every build, so that the same files always make
+     * the same tar: the Dockerfile, fuse-apply and bundle files (which are
+     * removed before the image is done) are dated 1970-01-01. */
+    lz_archive.entry_set_mtime(e, it->mtime, 0);
     lz_archive.entry_set_uid(e, 0);
     lz_archive.entry_set_gid(e, 0);
     int rc = lz_archive.write_header(c->a, e);

@@ -5,6 +5,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -102,13 +103,16 @@ START_TEST(test_contents_read_back)
     char src[128];
     snprintf(src, sizeof src, "%s/source.bin", tmpdir);
     test_write(src, big, big_n);
+    /* A source keeps its mtime in the tar; the rest is dated 0. */
+    struct timespec when[2] = {{1589000000, 0}, {1589000000, 123456789}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, src, when, 0), 0);
     ctx_entry es[] = {
         {"fuse-apply",
          "\x7f"
          "ELF",
          4, NULL, 0755},
         {"Dockerfile", "FROM x\n", 7, NULL, 0644},
-        /* A File copied straight to its place: its mode, sticky bit too. */
+        /* A source, with its mode (sticky bit too). */
         {".fuse/blobs/3", NULL, 0, src, 01640},
         {".fuse/blobs/1", "bin\0ary", 7, NULL, 0600},
         {".fuse/blobs/2", "", 0, NULL, 0600},
@@ -134,7 +138,7 @@ START_TEST(test_contents_read_back)
         ck_assert(S_ISREG(g[i].mode));
         ck_assert_int_eq(g[i].uid, 0);
         ck_assert_int_eq(g[i].gid, 0);
-        ck_assert_int_eq(g[i].mtime, 0);
+        ck_assert_int_eq(g[i].mtime, i == 2 ? 1589000000 : 0);
     }
     ck_assert_uint_eq(g[0].data.len, 7);
     ck_assert(!memcmp(g[0].data.buf, "bin\0ary", 7));
