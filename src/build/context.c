@@ -31,7 +31,7 @@ typedef struct ctx_item {
     unsigned mode;
     unsigned type; /* S_IFREG, S_IFDIR, S_IFLNK */
     char *link;    /* a link's target */
-    time_t mtime; /* the source's (whole seconds); 0 for data in memory */
+    time_t mtime;  /* the source's (whole seconds); 0 for data in memory */
 } ctx_item;
 
 struct ctx {

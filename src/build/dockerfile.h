@@ -1,16 +1,16 @@
 /* dockerfile.h -- the generated Dockerfile of a docker_container task.
  *
- * One instruction per resource (DESIGN §6), so Docker's layer cache reuses
- * every unchanged prefix:
+ * One instruction per resource, so Docker's layer cache reuses every
+ * unchanged prefix:
  *
  *   FROM debian:bookworm
  *   ENV A="1" B="2"
  *   COPY fuse-apply /.fuse/fuse-apply
  *   RUN ["/.fuse/fuse-apply","--no-changes-ok","--state","/.fuse/state","--json","{...}"]
- *   COPY --chown=0:adm [".fuse/blobs/2","/x"]   (a File whose data is a blob, on a
- *                                               step of its own: see df_direct_copy)
- *   COPY .fuse/blobs/3 /.fuse/blobs/3          (the other Files whose data is a blob)
+ *   COPY .fuse/blobs/3 /.fuse/blobs/3          (a File with a source)
  *   RUN [... "{\"File\":{\"name\":\"/y\",\"source\":\"/.fuse/blobs/3\"}}"]
+ *   COPY .fuse/steps/4 /.fuse/steps/4          (contents that cannot go on a line,
+ *   RUN [... "/.fuse/steps/4/bundle.json"]      or a batch of resources)
  *   RUN ["/.fuse/fuse-apply","--cleanup","/.fuse"]
  *   VOLUME, EXPOSE, LABEL, USER, WORKDIR, ENTRYPOINT, CMD
  *
@@ -24,19 +24,19 @@
 #include "fv.h"
 #include "strbuf.h"
 
-/* File contents above this size travel as a context blob, not inline. */
+/* File contents above this size travel in a bundle file, not inline. */
 #define DF_INLINE_MAX (16 * 1024)
 
 /* A file of the build context besides the Dockerfile and fuse-apply: the
- * data of one File resource, either in memory (borrowed from the bundle) or
- * on disk (File.source, streamed when the context is sent). */
+ * bundle file of a step (in memory, owned) or the source of a File (on
+ * disk, streamed when the context is sent). */
 typedef struct df_blob {
     char *name;       /* ".fuse/blobs/3" (context path; in the image under "/") */
     const char *data; /* borrowed in-memory contents, or NULL */
     size_t len;
     char *path;    /* absolute path on the host, or NULL */
     char *own;     /* data owned by the blob (a batch's bundle), or NULL */
-    unsigned mode; /* of its tar entry: the File's mode when COPYed to its place */
+    unsigned mode; /* of its tar entry */
 } df_blob;
 
 /* A Directory with a source: its tree goes into the context under dir (see
@@ -61,26 +61,21 @@ typedef struct dockerfile {
     size_t nsteps;  /* number of instructions */
 } dockerfile;
 
-/* Generates the Dockerfile of opts (the FV_MAP of DESIGN §2 options) and b.
- * Returns 0, or -1 with one line in err naming the option or resource whose
- * value a Dockerfile cannot hold (a newline in an ENV value...). */
+/* Generates the Dockerfile of opts (the options of fusefile(5), as merged
+ * by opt_merge) and b. Returns 0, or -1 with one line in err naming the
+ * option or resource whose value a Dockerfile cannot hold (a newline in an
+ * ENV value...). */
 int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
 void df_free(dockerfile *d);
 
 /* Appends s (len bytes) as a JSON string literal. s must be valid UTF-8
- * without NUL (see df_utf8_ok). */
+ * without NUL. */
 void df_json_str(strbuf *out, const char *s, size_t len);
 /* Appends list (an FV_LIST of such strings) as a JSON array. */
 void df_json_list(strbuf *out, const fv *list);
-/* 1 when s is valid UTF-8 without NUL bytes. */
+/* 1 when s is valid UTF-8 (fvjson's check) without NUL bytes: what a
+ * Dockerfile line can hold. */
 int df_utf8_ok(const char *s, size_t len);
-/* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
-void df_escape(strbuf *out, const char *s, size_t len, const char *set);
-/* 1 when owner or group v can be written in --chown=U:G; df_chown_id writes it. */
-int df_chown_id_ok(const fv *v);
-void df_chown_id(strbuf *t, const fv *v);
-/* Checks an image reference for FROM; what names it in the message. */
-int df_image_ok(const char *what, const fv *v, strbuf *err);
 
 /* Shared by the dockerfile*.c files. */
 /* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */
@@ -93,6 +88,8 @@ void df_chown_id(strbuf *t, const fv *v);
 int df_copy_dest_ok(const char *name, size_t len);
 /* 1 when some resource of b watches r (named name). */
 int df_is_watched(const bundle *b, const bundle_res *r, const char *name);
+/* Checks an image reference for FROM; what names it in the message. */
+int df_image_ok(const char *what, const fv *v, strbuf *err);
 
 /* dockerfile_tree.c: a Directory with a source (a tree). */
 int df_is_tree(const bundle_res *r);

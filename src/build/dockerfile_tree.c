@@ -20,6 +20,75 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- COPY's words: --chown and destinations (declared in dockerfile.h) ---- */
+
+/* An owner or group that --chown=U:G carries as fuse-apply reads it: a
+ * number (both take all digits as an ID), or a name of the portable
+ * characters; ':' would split the flag, and names are looked up in the
+ * image's /etc/passwd and /etc/group by both. */
+int df_chown_id_ok(const fv *v)
+{
+    if (fv_is_int(v))
+        return v->num >= 0 && v->num <= 999999999;
+    if (v->kind != FV_STR || v->len == 0 || v->len > 32 || v->str[0] == '-')
+        return 0;
+    size_t digits = strspn(v->str, "0123456789");
+    if (digits == v->len)
+        return v->len <= 9;
+    for (size_t i = 0; i < v->len; i++) {
+        unsigned char c = (unsigned char)v->str[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* A destination COPY writes as a file of that very name: one line of UTF-8
+ * text, and not a directory spelling ("/x/", "/x/.", "/x/..") that COPY
+ * would copy into. */
+int df_copy_dest_ok(const char *name, size_t len)
+{
+    if (len < 2 || len > 4096 || name[0] != '/' || name[len - 1] == '/' || !df_utf8_ok(name, len))
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == 0x7F)
+            return 0;
+    const char *base = strrchr(name, '/') + 1;
+    return strcmp(base, ".") != 0 && strcmp(base, "..") != 0;
+}
+
+/* 1 when a watches entry of the bundle names r (as "File[/x]" or "/x"):
+ * the watcher needs the change marker only fuse-apply writes. */
+int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
+{
+    strbuf id = STRBUF_INIT;
+    if (r->ident)
+        sb_adds(&id, r->ident);
+    else
+        rt_ident(r->type, r->fields, &id);
+    int hit = 0;
+    for (size_t i = 0; i < b->n && !hit; i++) {
+        const fv *w = fv_get(b->items[i].fields, "watches");
+        for (size_t j = 0; w && w->kind == FV_LIST && j < w->n && !hit; j++) {
+            const fv *e = w->items[j];
+            hit = e->kind == FV_STR && (!strcmp(e->str, id.buf) || !strcmp(e->str, name));
+        }
+    }
+    sb_release(&id);
+    return hit;
+}
+
+void df_chown_id(strbuf *t, const fv *v)
+{
+    if (!v)
+        sb_addc(t, '0');
+    else if (v->kind == FV_STR)
+        sb_add(t, v->str, v->len);
+    else
+        sb_addf(t, "%lld", (long long)v->num);
+}
+
 int df_is_tree(const bundle_res *r)
 {
     /* With from, source is inside another image: an artifact (df_stages.c). */

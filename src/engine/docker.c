@@ -543,7 +543,7 @@ int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
      * legal in a URL path, and the engine routes /images/{name}/json with
      * slashes in the name. */
     strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/v%s/images/%s/json", c->version, name);
+    sb_addf(&path, "/v%s/images/%s/json", c->ep.version, name);
     dk_xfer x = {.c = c};
     rc = dk_perform(c, path.buf, &x, NULL, err);
     if (rc == 0 && x.status == 404)

@@ -6,10 +6,11 @@
  * metacharacters, binary and large contents, sources on disk, watches of
  * earlier resources). What bundle_add accepts is a valid bundle; for it
  * df_generate either fails with one line or writes a Dockerfile whose every
- * resource step carries that very resource (parsed back from the RUN line),
- * and the context read back with libarchive holds exactly the Dockerfile,
- * the payload and the blobs, sorted, with their bytes, modes and zero
- * owners and times. */
+ * resource step carries that very resource (parsed back from the RUN line,
+ * or from the bundle file it names), and the context read back with
+ * libarchive holds exactly the Dockerfile, the payload and the blobs,
+ * sorted, with their bytes, modes and zero owners, dated 0 but for sources
+ * (their own mtime). */
 #include "bundle.h"
 #include "context.h"
 #include "dockerfile.h"
@@ -19,6 +20,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -214,14 +216,14 @@ static fv *fz_options(fz_reader *r)
 
 /* ---- the Dockerfile ---- */
 
-/* The resource fuse-apply is handed in a RUN line, as the bundle holds it. */
+/* The resource fuse-apply is handed, as the bundle holds it: a source is
+ * its blob in the image when it has one; contents are always as written. */
 static fv *fz_expected(const bundle_res *res, size_t i, int blob)
 {
     fv *want = fv_copy(res->fields);
     if (blob) {
         char src[64];
         snprintf(src, sizeof src, "/.fuse/blobs/%zu", i + 1);
-        fv_del(want, "contents");
         fv_set(want, "source", fv_strz(src));
     }
     return want;
@@ -261,10 +263,19 @@ static void fz_check_run(const char *line, size_t len, const bundle *b, size_t i
               argv->items[0]->str);
     const fv *json = argv->items[argv->n - 1];
     FZ_ASSERT(json->kind == FV_STR, "last argument not a string");
+    /* A bundle file (contents that cannot go on a line): its blob's bytes. */
+    const char *text = json->str;
+    size_t text_len = json->len;
+    for (size_t k = 0; k < d->nblobs; k++) {
+        if (json->str[0] == '/' && strcmp(d->blobs[k].name, json->str + 1) == 0) {
+            text = d->blobs[k].data;
+            text_len = d->blobs[k].len;
+        }
+    }
     bundle one;
     bundle_init(&one);
     /* as the step's fuse-apply reads it: with --state, watches may name earlier steps */
-    FZ_ASSERT(bundle_load_ext(&one, json->str, json->len, BUNDLE_WATCH_ELSEWHERE, &err) == 0 &&
+    FZ_ASSERT(bundle_load_ext(&one, text, text_len, BUNDLE_WATCH_ELSEWHERE, &err) == 0 &&
                   one.n == 1,
               "resource %zu JSON does not load: %s", i, err.buf);
     fv *want = fz_expected(&b->items[i], i, fz_has_blob(d, i));
@@ -274,54 +285,6 @@ static void fz_check_run(const char *line, size_t len, const bundle *b, size_t i
     bundle_free(&one);
     fv_free(argv);
     sb_release(&err);
-}
-
-/* An owner or group as --chown carries it: the value, or 0 when unset. */
-static void fz_chown_id(const fv *v, strbuf *out)
-{
-    if (!v)
-        sb_addc(out, '0');
-    else if (v->kind == FV_STR)
-        sb_add(out, v->str, v->len);
-    else
-        sb_addf(out, "%lld", (long long)v->num);
-}
-
-/* The COPY of a File copied straight to its place: [--chown=U:G] then
- * [".fuse/blobs/N","name"], the name backslash-escaped for the lexer. */
-static void fz_check_copy(const char *line, size_t len, const bundle *b, size_t i,
-                          const dockerfile *d)
-{
-    const fv *f = b->items[i].fields;
-    FZ_ASSERT(strcmp(b->items[i].type->name, "File") == 0 && fz_has_blob(d, i),
-              "COPY step of resource %zu, not a File with a blob", i);
-    strbuf want = STRBUF_INIT, err = STRBUF_INIT, name = STRBUF_INIT;
-    sb_adds(&want, "COPY ");
-    if (fv_get(f, "owner") || fv_get(f, "group")) {
-        sb_adds(&want, "--chown=");
-        fz_chown_id(fv_get(f, "owner"), &want);
-        sb_addc(&want, ':');
-        fz_chown_id(fv_get(f, "group"), &want);
-        sb_addc(&want, ' ');
-    }
-    FZ_ASSERT(len > want.len && memcmp(line, want.buf, want.len) == 0, "COPY of %zu: %.*s", i,
-              (int)len, line);
-    fv *args = fvj_parse(line + want.len, len - want.len, &err);
-    FZ_ASSERT(args && args->kind == FV_LIST && args->n == 2, "COPY of %zu not a JSON pair: %s", i,
-              err.buf);
-    sb_reset(&want);
-    sb_addf(&want, ".fuse/blobs/%zu", i + 1);
-    FZ_ASSERT(strcmp(args->items[0]->str, want.buf) == 0, "COPY of %zu copies %s", i,
-              args->items[0]->str);
-    const fv *dest = args->items[1];
-    for (size_t k = 0; k < dest->len; k++)
-        if (dest->str[k] != '\\' || ++k < dest->len)
-            sb_addc(&name, dest->str[k]);
-    FZ_ASSERT(strcmp(name.buf, fv_gets(f, "name")) == 0, "COPY of %zu writes %s", i, name.buf);
-    fv_free(args);
-    sb_release(&want);
-    sb_release(&err);
-    sb_release(&name);
 }
 
 /* The COPY of a tree (a Directory with a source): [--chown=U:G] then
@@ -385,13 +348,15 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
             fz_check_run(line, len, b, (size_t)res, d);
         } else if (res >= 0 && (!memcmp(line, "COPY [", 6) || !memcmp(line, "COPY --", 7))) {
             runs[res]++;
-            if (df_is_tree(&b->items[res]))
-                fz_check_tree(line, len, b, (size_t)res, d);
-            else
-                fz_check_copy(line, len, b, (size_t)res, d);
+            FZ_ASSERT(df_is_tree(&b->items[res]), "resource %ld: a COPY to its place", res);
+            fz_check_tree(line, len, b, (size_t)res, d);
         }
+        /* Every File reaches its place through fuse-apply, never one COPY. */
+        FZ_ASSERT(res < 0 || df_is_tree(&b->items[res]) || memcmp(line, "COPY .fuse/", 11) == 0 ||
+                      memcmp(line, "RUN ", 4) == 0,
+                  "step of resource %ld: %.*s", res, (int)len, line);
     }
-    /* One RUN of fuse-apply per resource, or the one COPY to its place. */
+    /* One RUN of fuse-apply per resource, or a tree's one COPY. */
     for (size_t i = 0; i < b->n; i++)
         FZ_ASSERT(runs[i] == 1, "resource %zu has %zu RUN steps", i, runs[i]);
 }
@@ -403,6 +368,7 @@ typedef struct fz_want {
     const char *data;
     size_t len;
     unsigned mode;
+    time_t mtime; /* a source's; 0 for the rest */
 } fz_want;
 
 static int fz_want_cmp(const void *a, const void *b)
@@ -428,14 +394,15 @@ static void fz_read_ctx(const dockerfile *d, size_t piece, strbuf *tar, fz_want 
     es[1] = (ctx_entry){"fuse-apply", fz_payload, sizeof fz_payload - 1, NULL, 0755};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
-        /* 0600, or a copied File's mode: never set-user/group-ID (COPY drops them). */
-        FZ_ASSERT(bl->mode <= 07777 && !(bl->mode & 06000), "%s: mode %o", bl->name, bl->mode);
+        FZ_ASSERT(bl->mode == 0600, "%s: mode %o", bl->name, bl->mode);
         es[2 + i] = (ctx_entry){bl->name, bl->data, bl->len, bl->path, bl->mode};
     }
     for (size_t i = 0; i < n; i++) {
         const strbuf *src = es[i].path ? fz_src_of(es[i].path) : NULL;
+        struct stat st;
+        FZ_ASSERT(!es[i].path || stat(es[i].path, &st) == 0, "stat %s", es[i].path);
         want[i] = (fz_want){es[i].name, src ? src->buf : es[i].data, src ? src->len : es[i].len,
-                            es[i].mode};
+                            es[i].mode, es[i].path ? st.st_mtime : 0};
     }
     qsort(want, n, sizeof *want, fz_want_cmp);
     strbuf err = STRBUF_INIT;
@@ -461,8 +428,10 @@ static void fz_check_entry(struct archive *a, struct archive_entry *e, const fz_
               archive_entry_pathname(e), w->name);
     FZ_ASSERT(archive_entry_filetype(e) == AE_IFREG && archive_entry_perm(e) == w->mode,
               "%s: mode %o", w->name, (unsigned)archive_entry_mode(e));
-    FZ_ASSERT(archive_entry_uid(e) == 0 && archive_entry_gid(e) == 0 && archive_entry_mtime(e) == 0,
-              "%s: owner or time not zero", w->name);
+    FZ_ASSERT(archive_entry_uid(e) == 0 && archive_entry_gid(e) == 0, "%s: owner not zero",
+              w->name);
+    FZ_ASSERT(archive_entry_mtime(e) == w->mtime, "%s: mtime %lld", w->name,
+              (long long)archive_entry_mtime(e));
     FZ_ASSERT(archive_entry_size(e) == (la_int64_t)w->len, "%s: size", w->name);
     strbuf data = STRBUF_INIT;
     char buf[8192];

@@ -236,9 +236,25 @@ START_TEST(test_injection_stays_in_json)
 }
 END_TEST
 
-/* A File with data as a blob, on a step of its own: one COPY straight to
- * its place, the tar entry carrying the mode (fuse-apply's 0644 for a new
- * file), no RUN of fuse-apply. */
+/* The bundle a batch step carries, from its context file. */
+static fv *batch_bundle(const char *name)
+{
+    for (size_t i = 0; i < D.nblobs; i++) {
+        if (strcmp(D.blobs[i].name, name) == 0) {
+            strbuf err = STRBUF_INIT;
+            fv *v = fvj_parse(D.blobs[i].data, D.blobs[i].len, &err);
+            ck_assert_msg(v != NULL, "%s is not JSON: %s", name, err.buf);
+            sb_release(&err);
+            return v;
+        }
+    }
+    ck_abort_msg("no context file %s", name);
+    return NULL;
+}
+
+/* A File whose contents cannot go on a line is a batch of one: a bundle
+ * file holds it as written (contents and all), fuse-apply applies that, as
+ * it would the same File inline; no COPY to its destination. */
 static void check_blob(const char *contents, size_t len, int sensitive)
 {
     add_file("/first", "small", 5);
@@ -250,23 +266,31 @@ static void check_blob(const char *contents, size_t len, int sensitive)
     add("File", f);
     gen_ok();
     ck_assert_uint_eq(D.nblobs, 1);
-    ck_assert_str_eq(D.blobs[0].name, ".fuse/blobs/2");
+    ck_assert_str_eq(D.blobs[0].name, ".fuse/steps/2/bundle.json");
     ck_assert_ptr_null(D.blobs[0].path);
-    ck_assert_uint_eq(D.blobs[0].len, len);
-    ck_assert_uint_eq(D.blobs[0].mode, 0644);
-    ck_assert(!memcmp(D.blobs[0].data, contents, len));
+    ck_assert_uint_eq(D.blobs[0].mode, 0600);
+    fv *bundle = batch_bundle(".fuse/steps/2/bundle.json");
+    const fv *res = fv_get(bundle, "resources");
+    ck_assert_uint_eq(res->n, 1);
+    const fv *c = fv_get(fv_get(res->items[0], "File"), "contents");
+    ck_assert_uint_eq(c->len, len);
+    ck_assert(!memcmp(c->str, contents, len));
+    fv_free(bundle);
     const char *t = D.text.buf;
-    const char *copy = strstr(t, "\nCOPY [\".fuse/blobs/2\",\"/secret\"]\n"
-                                 "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
-    ck_assert_ptr_nonnull(copy);
-    /* FROM, COPY fuse-apply, RUN /first, the COPY (resource 1), cleanup. */
-    ck_assert_uint_eq(D.nsteps, 5);
+    ck_assert_ptr_nonnull(strstr(t, "\nCOPY .fuse/steps/2 /.fuse/steps/2\n"
+                                    "RUN [\"/.fuse/fuse-apply\",\"--no-changes-ok\",\"--no-sync\","
+                                    "\"/.fuse/steps/2/bundle.json\"]\n"
+                                    "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"));
+    ck_assert_ptr_null(strstr(t, "COPY ["));
+    /* FROM, COPY fuse-apply, RUN /first, COPY + RUN (resource 1), cleanup. */
+    ck_assert_uint_eq(D.nsteps, 6);
     ck_assert_int_eq(D.step_res[2], 0);
     ck_assert_int_eq(D.step_res[3], 1);
-    ck_assert_int_eq(D.step_res[4], -1);
+    ck_assert_int_eq(D.step_res[4], 1);
+    ck_assert_int_eq(D.step_res[5], -1);
 }
 
-/* The same File on the blob + RUN path: blob in /.fuse, fuse-apply copies it. */
+/* A File with a source: blob in /.fuse, fuse-apply copies it. */
 static void check_blob_run(size_t res, const char *name)
 {
     char copy[128], src[64];
@@ -301,49 +325,30 @@ static fv *src_file(const char *name)
     return f;
 }
 
-START_TEST(test_copy_mode_chown)
+/* A source File is never one COPY to its destination (COPY would make
+ * missing parents and reset an existing file's owner and mode, which
+ * fuse-apply does not): its fields reach fuse-apply as written. */
+START_TEST(test_source_keeps_fields)
 {
     fv *f = src_file("/srv/data.bin");
     fv_set(f, "mode", fv_strz("1640"));
     fv_set(f, "owner", fv_strz("www-data"));
     fv_set(f, "group", fv_num(42));
     add("File", f);
-    f = src_file("/b");
-    fv_set(f, "group", fv_strz("1234"));
-    add("File", f);
-    f = src_file("/c");
-    fv_set(f, "owner", fv_num(0));
-    fv_set(f, "group", fv_strz("adm_1.x"));
-    add("File", f);
-    gen_ok();
-    ck_assert_str_eq(D.text.buf, "FROM debian:bookworm\n"
-                                 "COPY fuse-apply /.fuse/fuse-apply\n"
-                                 "COPY --chown=www-data:42 [\".fuse/blobs/1\",\"/srv/data.bin\"]\n"
-                                 "COPY --chown=0:1234 [\".fuse/blobs/2\",\"/b\"]\n"
-                                 "COPY --chown=0:adm_1.x [\".fuse/blobs/3\",\"/c\"]\n"
-                                 "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n");
-    ck_assert_uint_eq(D.nblobs, 3);
-    unsigned modes[] = {01640, 0644, 0644};
-    for (size_t i = 0; i < 3; i++) {
-        ck_assert_str_eq(D.blobs[i].path, "/home/me/data.bin");
-        ck_assert_uint_eq(D.blobs[i].mode, modes[i]);
-        ck_assert_int_eq(D.step_res[2 + i], (long)i);
-    }
-}
-END_TEST
-
-/* The destination goes through the Dockerfile lexer after JSON decoding. */
-START_TEST(test_copy_dest_escaped)
-{
     add("File", src_file("/srv/a b/$HOME \"q\" 'x' \\z"));
     gen_ok();
-    ck_assert_ptr_nonnull(
-        strstr(D.text.buf, "\nCOPY [\".fuse/blobs/1\","
-                           "\"/srv/a b/\\\\$HOME \\\\\\\"q\\\\\\\" \\\\'x\\\\' \\\\\\\\z\"]\n"));
+    check_blob_run(0, "/srv/data.bin");
+    check_blob_run(1, "/srv/a b/$HOME \"q\" 'x' \\z");
+    fv *v = run_json(D.text.buf, 4);
+    const fv *ff = fv_get(v, "File");
+    ck_assert_str_eq(fv_gets(ff, "mode"), "1640");
+    ck_assert_str_eq(fv_gets(ff, "owner"), "www-data");
+    fv_free(v);
+    ck_assert_ptr_null(strstr(D.text.buf, "COPY ["));
 }
 END_TEST
 
-/* Where one COPY would not do what fuse-apply does, the blob + RUN path. */
+/* Whatever the File, the blob + RUN path. */
 START_TEST(test_copy_fallbacks)
 {
     struct {
@@ -376,41 +381,6 @@ START_TEST(test_copy_fallbacks)
     for (size_t i = 0; i < n; i++)
         check_blob_run(i + 1, cases[i].name);
     ck_assert_ptr_null(strstr(D.text.buf, "COPY ["));
-}
-END_TEST
-
-/* A File that some resource watches (by identity or by name) keeps the RUN,
- * which writes the change marker; one nobody watches is copied. */
-START_TEST(test_copy_watched_falls_back)
-{
-    add("File", src_file("/by-ident"));
-    add("File", src_file("/by-name"));
-    add("File", src_file("/free"));
-    fv *e = fv_map();
-    fv_set(e, "name", fv_strz("reload"));
-    fv_set(e, "command", fv_strz("true"));
-    fv_set(e, "watches", strlist("File[/by-ident]", "/by-name", NULL));
-    add("Execute", e);
-    gen_ok();
-    check_blob_run(0, "/by-ident");
-    check_blob_run(1, "/by-name");
-    ck_assert_ptr_nonnull(strstr(D.text.buf, "\nCOPY [\".fuse/blobs/3\",\"/free\"]\n"));
-}
-END_TEST
-
-/* A copied File is one layer: 60 of them still get a step each. */
-START_TEST(test_copy_one_layer)
-{
-    char name[32];
-    for (int i = 1; i <= 60; i++) {
-        snprintf(name, sizeof name, "/big%d", i);
-        add("File", src_file(name));
-    }
-    gen_ok();
-    const char *t = D.text.buf;
-    ck_assert_uint_eq(count_lines(t, "COPY [\".fuse/blobs/"), 60);
-    ck_assert_uint_eq(count_lines(t, "COPY .fuse/steps/"), 0);
-    ck_assert_uint_eq(count_lines(t, "RUN "), 1);
 }
 END_TEST
 
@@ -460,7 +430,7 @@ START_TEST(test_source_is_blob)
     ck_assert_uint_eq(D.nblobs, 1);
     ck_assert_str_eq(D.blobs[0].path, "/home/me/project/app.conf");
     ck_assert_ptr_null(D.blobs[0].data);
-    ck_assert_ptr_nonnull(strstr(D.text.buf, "\nCOPY [\".fuse/blobs/1\",\"/etc/app.conf\"]\n"));
+    check_blob_run(0, "/etc/app.conf");
     ck_assert_ptr_null(strstr(D.text.buf, "/home/me"));
 }
 END_TEST
@@ -474,14 +444,12 @@ START_TEST(test_json_str_escapes)
 }
 END_TEST
 
+/* The Dockerfile's text check is fvjson's UTF-8 check (tested there) plus
+ * no NUL, which no Dockerfile line can hold. */
 START_TEST(test_utf8)
 {
-    ck_assert(df_utf8_ok("h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80", 15));
-    ck_assert(!df_utf8_ok("\xc3", 1));         /* truncated */
-    ck_assert(!df_utf8_ok("\xc0\xaf", 2));     /* overlong */
-    ck_assert(!df_utf8_ok("\xed\xa0\x80", 3)); /* surrogate */
-    ck_assert(!df_utf8_ok("a\0b", 3));         /* NUL */
-    ck_assert(!df_utf8_ok("\xff", 1));
+    fv_set(O, "cmd", fv_str("a\0b", 3));
+    gen_fails("cmd is not valid UTF-8 text");
 }
 END_TEST
 
@@ -510,22 +478,6 @@ static size_t count_lines(const char *text, const char *prefix)
     for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
         n += strncmp(p, prefix, strlen(prefix)) == 0;
     return n;
-}
-
-/* The bundle a batch step carries, from its context file. */
-static fv *batch_bundle(const char *name)
-{
-    for (size_t i = 0; i < D.nblobs; i++) {
-        if (strcmp(D.blobs[i].name, name) == 0) {
-            strbuf err = STRBUF_INIT;
-            fv *v = fvj_parse(D.blobs[i].data, D.blobs[i].len, &err);
-            ck_assert_msg(v != NULL, "%s is not JSON: %s", name, err.buf);
-            sb_release(&err);
-            return v;
-        }
-    }
-    ck_abort_msg("no context file %s", name);
-    return NULL;
 }
 
 START_TEST(test_watches_keep_state)
@@ -620,21 +572,26 @@ START_TEST(test_many_edit_last)
 }
 END_TEST
 
-/* Blobs of batched Files travel in their batch's directory. */
+/* Batched Files keep their contents, binary ones too (base64 in the
+ * bundle file); sources travel in their batch's directory. */
 START_TEST(test_batch_blobs)
 {
     add_file("/bin", "\xff\xfe", 2);
+    add("File", src_file("/src"));
     add_files(100);
     gen_ok();
     fv *first = batch_bundle(".fuse/steps/1/bundle.json");
     const fv *f = fv_get(fv_get(first, "resources")->items[0], "File");
-    ck_assert_str_eq(fv_gets(f, "source"), "/.fuse/steps/1/1");
-    ck_assert_ptr_null(fv_get(f, "contents"));
+    ck_assert_ptr_null(fv_get(f, "source"));
+    const fv *c = fv_get(f, "contents");
+    ck_assert(c->len == 2 && !memcmp(c->str, "\xff\xfe", 2));
+    f = fv_get(fv_get(first, "resources")->items[1], "File");
+    ck_assert_str_eq(fv_gets(f, "source"), "/.fuse/steps/1/2");
     fv_free(first);
     int found = 0;
     for (size_t i = 0; i < D.nblobs; i++)
-        if (!strcmp(D.blobs[i].name, ".fuse/steps/1/1"))
-            found = D.blobs[i].len == 2 && !memcmp(D.blobs[i].data, "\xff\xfe", 2);
+        if (!strcmp(D.blobs[i].name, ".fuse/steps/1/2"))
+            found = !strcmp(D.blobs[i].path, "/home/me/data.bin");
     ck_assert(found);
 }
 END_TEST
@@ -878,11 +835,8 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_large_is_blob);
     tcase_add_test(tc, test_at_limit_is_inline);
     tcase_add_test(tc, test_source_is_blob);
-    tcase_add_test(tc, test_copy_mode_chown);
-    tcase_add_test(tc, test_copy_dest_escaped);
+    tcase_add_test(tc, test_source_keeps_fields);
     tcase_add_test(tc, test_copy_fallbacks);
-    tcase_add_test(tc, test_copy_watched_falls_back);
-    tcase_add_test(tc, test_copy_one_layer);
     tcase_add_test(tc, test_json_str_escapes);
     tcase_add_test(tc, test_utf8);
     tcase_add_test(tc, test_cmd_not_utf8);
