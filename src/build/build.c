@@ -12,6 +12,7 @@
 #include "dkbuild.h"
 #include "dockerfile.h"
 #include "mem.h"
+#include "options.h"
 #include "payload.h"
 #include "ship.h"
 #include "term.h"
@@ -351,8 +352,8 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
     fflush(out);
 }
 
-static int build_send(const fv *opts, const bundle *b, const dockerfile *d, const build_flags *f,
-                      FILE *out, strbuf *err)
+static int build_send(dk_client *dk, const fv *opts, const bundle *b, const dockerfile *d,
+                      const build_flags *f, FILE *out, strbuf *err)
 {
     /* As docker build: a failed build leaves no stale ID behind. */
     if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
@@ -362,11 +363,6 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
     ctx *c = build_context(d, err);
     if (!c)
         return BUILD_FAILED;
-    dk_client *dk = dk_open(err);
-    if (!dk) {
-        ctx_free(c);
-        return BUILD_FAILED;
-    }
     int rc = BUILD_FAILED;
     build_prog p = {.b = b,
                     .d = d,
@@ -413,9 +409,22 @@ static int build_send(const fv *opts, const bundle *b, const dockerfile *d, cons
 done:
     build_prog_free(&p);
     sb_release(&derr);
-    dk_close(dk);
     ctx_free(c);
     return rc;
+}
+
+/* The base image's USER when the Dockerfile depends on it; "" when it is
+ * not needed, unset, or the engine does not have the image yet (the build
+ * pulls it, and it is taken as root). */
+static int build_base_user(dk_client *dk, const fv *opts, strbuf *user, strbuf *err)
+{
+    if (!df_base_user_needed(opts))
+        return BUILD_OK;
+    const char *img = fv_gets(opts, "from_image");
+    int r = dk_image_user(dk, img ? img : OPT_DEFAULT_IMAGE, user, err);
+    if (r == -2)
+        return BUILD_INTERRUPTED;
+    return r < 0 ? BUILD_FAILED : BUILD_OK;
 }
 
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
@@ -424,9 +433,26 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     /* A tag that cannot be pushed stops the run before a long build. */
     if (f->push && ship_check(opts, err) != 0)
         return BUILD_FAILED;
+    /* Generated once before asking the engine anything, so that an option
+     * no Dockerfile can hold is reported as such even with no engine. */
     if (df_generate(opts, b, &d, err) < 0)
         return BUILD_FAILED;
-    int rc = build_send(opts, b, &d, f, out, err);
+    dk_client *dk = dk_open(err);
+    if (!dk) {
+        df_free(&d);
+        return BUILD_FAILED;
+    }
+    strbuf user = STRBUF_INIT;
+    int rc = build_base_user(dk, opts, &user, err);
+    if (rc == BUILD_OK && user.len) {
+        df_free(&d);
+        if (df_generate_on(opts, user.buf, b, &d, err) < 0)
+            rc = BUILD_FAILED;
+    }
+    if (rc == BUILD_OK)
+        rc = build_send(dk, opts, b, &d, f, out, err);
+    sb_release(&user);
+    dk_close(dk);
     df_free(&d);
     return rc;
 }

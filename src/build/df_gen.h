@@ -16,10 +16,11 @@ typedef struct df_gen {
  * (-1: to no resource). */
 void df_step(df_gen *g, long res);
 
-int df_from(df_gen *g, const fv *opts, strbuf *err);
+/* FROM, then USER root when the steps would otherwise not run as root. */
+int df_from(df_gen *g, const fv *opts, const char *base_user, strbuf *err);
 int df_env(df_gen *g, const fv *env, strbuf *err);
 /* What comes after the steps: VOLUME, EXPOSE, LABEL, USER, WORKDIR,
  * ENTRYPOINT, CMD, HEALTHCHECK, STOPSIGNAL. */
-int df_metadata(df_gen *g, const fv *opts, strbuf *err);
+int df_metadata(df_gen *g, const fv *opts, const char *base_user, strbuf *err);
 
 #endif

@@ -353,7 +353,35 @@ int df_image_ok(const char *what, const fv *v, strbuf *err)
     return -1;
 }
 
-int df_from(df_gen *g, const fv *opts, strbuf *err)
+/* 1 when USER u runs commands as root, group root: "", "root", "0", "0:0",
+ * "root:root". Anything else (even "root:staff": files made by the steps
+ * would get group staff) is a user the steps must not run as. */
+static int df_user_is_root(const char *u)
+{
+    if (!u)
+        return 1;
+    size_t n = strcspn(u, ":");
+    int user_root = n == 0 || (n == 4 && !strncmp(u, "root", 4)) || (n == 1 && u[0] == '0');
+    const char *g = u[n] == ':' ? u + n + 1 : NULL;
+    int group_root = !g || !strcmp(g, "root") || !strcmp(g, "0");
+    return user_root && group_root;
+}
+
+/* 1 when the Dockerfile must say USER root after FROM: the task sets user
+ * (the base's own USER is then not looked up, so it may be anyone), or the
+ * base image's USER is not root. fuse-apply installs packages and chowns
+ * files: it must run as root whoever the image ends up running as. */
+static int df_steps_need_root(const fv *opts, const char *base_user)
+{
+    return fv_get(opts, "user") != NULL || !df_user_is_root(base_user);
+}
+
+int df_base_user_needed(const fv *opts)
+{
+    return fv_get(opts, "user") == NULL;
+}
+
+int df_from(df_gen *g, const fv *opts, const char *base_user, strbuf *err)
 {
     const fv *v = fv_get(opts, "from_image");
     const char *img = v ? v->str : OPT_DEFAULT_IMAGE;
@@ -361,6 +389,10 @@ int df_from(df_gen *g, const fv *opts, strbuf *err)
         return -1;
     df_step(g, -1);
     sb_addf(&g->d->text, "FROM %s\n", img);
+    if (df_steps_need_root(opts, base_user)) {
+        df_step(g, -1);
+        sb_adds(&g->d->text, "USER root\n");
+    }
     return 0;
 }
 
@@ -375,14 +407,26 @@ static int df_meta_steps(df_gen *g, const fv *opts, strbuf *err)
     return 0;
 }
 
+/* The image's USER: the user option; else, when the steps ran as root on a
+ * base of another user, that user again (the image must run as its base
+ * did); else none (the base's own USER stays in force). */
+static int df_final_user(df_gen *g, const fv *opts, const char *base_user, strbuf *err)
+{
+    const fv *user = fv_get(opts, "user");
+    if (user || !df_steps_need_root(opts, base_user))
+        return df_single(g, "USER", "user", user, err);
+    fv base = {.kind = FV_STR, .str = (char *)base_user, .len = strlen(base_user)};
+    return df_single(g, "USER", "the base image's USER", &base, err);
+}
+
 /* Metadata comes after the steps: VOLUME because Docker discards what
  * later steps write under a volume, and LABEL, USER... because a change
  * there then keeps every cached resource step. */
-int df_metadata(df_gen *g, const fv *opts, strbuf *err)
+int df_metadata(df_gen *g, const fv *opts, const char *base_user, strbuf *err)
 {
     if (df_volumes(g, fv_get(opts, "volumes"), err) < 0 ||
         df_ports(g, fv_get(opts, "ports"), err) < 0 || df_labels(g, opts, err) < 0 ||
-        df_single(g, "USER", "user", fv_get(opts, "user"), err) < 0 ||
+        df_final_user(g, opts, base_user, err) < 0 ||
         df_single(g, "WORKDIR", "workdir", fv_get(opts, "workdir"), err) < 0 ||
         df_exec(g, "ENTRYPOINT", "entrypoint", fv_get(opts, "entrypoint"), err) < 0 ||
         df_exec(g, "CMD", "cmd", fv_get(opts, "cmd"), err) < 0 || df_meta_steps(g, opts, err) < 0)

@@ -298,6 +298,12 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
 
 int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
 {
+    return df_generate_on(opts, NULL, b, d, err);
+}
+
+int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *d,
+                   strbuf *err)
+{
     df_gen g = {d, 0, 0, 0, 0};
     memset(d, 0, sizeof *d);
     sb_init(&d->text);
@@ -311,7 +317,7 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
         if (df_stage_line(b, i, &d->text, err) < 0)
             goto fail;
     }
-    if (df_from(&g, opts, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
+    if (df_from(&g, opts, base_user, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
         goto fail;
     df_step(&g, -1);
     sb_adds(&d->text, "COPY fuse-apply " DF_APPLY "\n");
@@ -320,7 +326,7 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
         goto fail;
     df_step(&g, -1);
     sb_adds(&d->text, "RUN [\"" DF_APPLY "\",\"--cleanup\",\"/.fuse\"]\n");
-    if (df_metadata(&g, opts, err) < 0)
+    if (df_metadata(&g, opts, base_user, err) < 0)
         goto fail;
     return 0;
 fail:

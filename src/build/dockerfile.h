@@ -4,6 +4,8 @@
  * unchanged prefix:
  *
  *   FROM debian:bookworm
+ *   USER root                                  (only when the base's USER is
+ *                                               not root, or the task sets user)
  *   ENV A="1" B="2"
  *   COPY fuse-apply /.fuse/fuse-apply
  *   RUN ["/.fuse/fuse-apply","--no-changes-ok","--state","/.fuse/state","--json","{...}"]
@@ -62,10 +64,18 @@ typedef struct dockerfile {
 } dockerfile;
 
 /* Generates the Dockerfile of opts (the options of fusefile(5), as merged
- * by opt_merge) and b. Returns 0, or -1 with one line in err naming the
- * option or resource whose value a Dockerfile cannot hold (a newline in an
- * ENV value...). */
+ * by opt_merge) and b, on a base image whose config says USER base_user
+ * (NULL: root, or not known). Returns 0, or -1 with one line in err naming
+ * the option or resource whose value a Dockerfile cannot hold (a newline in
+ * an ENV value...). */
+int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *out,
+                   strbuf *err);
+/* df_generate_on with base_user NULL. */
 int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
+/* 1 when the Dockerfile depends on the base image's USER: the task does not
+ * set user (when it does, the steps run as root and the image ends as that
+ * user whoever the base's USER is). */
+int df_base_user_needed(const fv *opts);
 void df_free(dockerfile *d);
 
 /* Appends s (len bytes) as a JSON string literal. s must be valid UTF-8

@@ -243,6 +243,13 @@ static void serve_conn(fake *f, int fd)
             version_answer(f, fd);
             continue;
         }
+        if (strstr(path, "/images/") && strlen(path) > 5 &&
+            strcmp(path + strlen(path) - 5, "/json") == 0) {
+            f->n_inspect++;
+            answer_json(fd, f->inspect ? 200 : 404,
+                        f->inspect ? f->inspect : "{\"message\":\"No such image\"}", 0);
+            continue;
+        }
         if (strstr(path, "/build")) {
             f->n_build++;
             snprintf(f->build_path, sizeof f->build_path, "%s %s", method, path);
@@ -307,12 +314,14 @@ static int listen_tcp(int *port)
 }
 
 /* Starts the thread; f->canned is set before it runs. */
-static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, const char *canned)
+static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, const char *canned,
+                       const char *inspect)
 {
     memset(f, 0, sizeof *f);
     sb_init(&f->body);
     sb_init(&f->requests);
     f->canned = canned;
+    f->inspect = inspect;
     test_tmpdir(f->dir, sizeof f->dir, "dk-test");
     snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
     f->lfd = tcp ? listen_tcp(&f->port) : listen_unix(f->sock);
@@ -335,17 +344,22 @@ static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, cons
 
 void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp)
 {
-    fake_begin(f, sc, api, tcp, NULL);
+    fake_begin(f, sc, api, tcp, NULL, NULL);
 }
 
 void fake_start(fake *f, enum scenario sc, const char *api)
 {
-    fake_begin(f, sc, api, 0, NULL);
+    fake_begin(f, sc, api, 0, NULL, NULL);
 }
 
 void fake_start_canned(fake *f, const char *response)
 {
-    fake_begin(f, SC_CANNED, "1.41", 0, response);
+    fake_begin(f, SC_CANNED, "1.41", 0, response, NULL);
+}
+
+void fake_start_inspect(fake *f, const char *response, const char *inspect)
+{
+    fake_begin(f, SC_CANNED, "1.41", 0, response, inspect);
 }
 
 void fake_stop(fake *f)

@@ -38,10 +38,12 @@ static void add(bundle *b, const char *type, const char *name, const char *k, co
     sb_release(&err);
 }
 
-/* extra, when given, is set over the options (and consumed). */
-static void run_build_with(const char *response, const build_flags *fl, fv *extra, run *r)
+/* inspect: the engine's answer about the base image, or NULL for "no such
+ * image"; extra, when given, is set over the options (and consumed). */
+static void run_build_full(const char *response, const char *inspect, const build_flags *fl,
+                           fv *extra, run *r)
 {
-    fake_start_canned(&r->f, response);
+    fake_start_inspect(&r->f, response, inspect);
     /* The API version given: the build is the engine's one request. */
     setenv("DOCKER_API_VERSION", "1.41", 1);
     bundle b;
@@ -66,6 +68,24 @@ static void run_build_with(const char *response, const build_flags *fl, fv *extr
     bundle_free(&b);
 }
 
+/* extra, when given, is set over the options (and consumed). */
+static void run_build_with(const char *response, const build_flags *fl, fv *extra, run *r)
+{
+    run_build_full(response, NULL, fl, extra, r);
+}
+
+/* With user as the user option (NULL: none) on a base described by inspect. */
+static void run_build_as(const char *response, const char *user, const char *inspect,
+                         const build_flags *fl, run *r)
+{
+    fv *extra = NULL;
+    if (user) {
+        extra = fv_map();
+        fv_set(extra, "user", fv_strz(user));
+    }
+    run_build_full(response, inspect, fl, extra, r);
+}
+
 static void run_build(const char *response, const build_flags *fl, run *r)
 {
     run_build_with(response, fl, NULL, r);
@@ -76,6 +96,17 @@ static void run_free(run *r)
     free(r->out);
     sb_release(&r->err);
     fake_free(&r->f);
+}
+
+/* The tar body the engine received, at its first entry, the Dockerfile. */
+static struct archive *open_body(const run *r, struct archive_entry **e)
+{
+    struct archive *a = archive_read_new();
+    ck_assert_int_eq(archive_read_support_format_tar(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_read_open_memory(a, r->f.body.buf, r->f.body.len), ARCHIVE_OK);
+    ck_assert_int_eq(archive_read_next_header(a, e), ARCHIVE_OK);
+    ck_assert_str_eq(archive_entry_pathname(*e), "Dockerfile");
+    return a;
 }
 
 #define RUN1 "[\\\"/.fuse/fuse-apply\\\"]"
@@ -116,16 +147,14 @@ START_TEST(test_success)
                             "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
     const char *req = r.f.requests.buf;
     ck_assert_ptr_nonnull(req);
+    /* The base image's USER first (the task sets no user), then the build. */
     ck_assert_str_eq(req,
+                     "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
                      "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
 
     /* The body was the tar context: Dockerfile and fuse-apply. */
-    struct archive *a = archive_read_new();
-    ck_assert_int_eq(archive_read_support_format_tar(a), ARCHIVE_OK);
-    ck_assert_int_eq(archive_read_open_memory(a, r.f.body.buf, r.f.body.len), ARCHIVE_OK);
     struct archive_entry *e;
-    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-    ck_assert_str_eq(archive_entry_pathname(e), "Dockerfile");
+    struct archive *a = open_body(&r, &e);
     char df[64] = {0};
     ck_assert_int_ge(archive_read_data(a, df, sizeof df - 1), 20);
     ck_assert(!strncmp(df, "FROM fuse-test/busybox\n", 23));
@@ -136,6 +165,74 @@ START_TEST(test_success)
     ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
     run_free(&r);
     sb_release(&resp);
+}
+END_TEST
+
+/* The Dockerfile the engine received. */
+static char *body_dockerfile(const run *r)
+{
+    struct archive_entry *e;
+    struct archive *a = open_body(r, &e);
+    char *df = xcalloc(1, 4096);
+    ck_assert_int_gt(archive_read_data(a, df, 4095), 0);
+    ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
+    return df;
+}
+
+#define ROOT_FIRST "FROM fuse-test/busybox\nUSER root\n"
+static const char *const built = "{\"aux\":{\"ID\":\"sha256:0123456789abcdef0123\"}}";
+
+/* 1 when text ends with tail. */
+static int ends_with(const char *text, const char *tail)
+{
+    size_t n = strlen(text), m = strlen(tail);
+    return n >= m && strcmp(text + n - m, tail) == 0;
+}
+
+/* Builds with the user option user on a base the engine describes with
+ * inspect; checks the inspects made, then that the steps ran as root and
+ * the image ends as final_user (NULL: no USER at all). */
+static void check_user(const char *user, const char *inspect, int inspects, const char *final_user)
+{
+    build_flags fl = {.quiet = 1};
+    run r;
+    run_build_as(built, user, inspect, &fl, &r);
+    ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
+    ck_assert_int_eq(r.f.n_inspect, inspects);
+    char *df = body_dockerfile(&r);
+    if (final_user) {
+        char tail[64];
+        snprintf(tail, sizeof tail, "\nUSER \"%s\"\n", final_user);
+        ck_assert_msg(!strncmp(df, ROOT_FIRST, strlen(ROOT_FIRST)), "%s", df);
+        ck_assert_msg(ends_with(df, tail), "%s", df);
+    } else {
+        ck_assert_msg(!strstr(df, "USER"), "%s", df);
+    }
+    free(df);
+    run_free(&r);
+}
+
+/* A base image whose USER is not root: the steps run as root, the image
+ * ends as the base's user. */
+START_TEST(test_base_user_restored)
+{
+    check_user(NULL, "{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"app\",\"Env\":[]}}", 1, "app");
+}
+END_TEST
+
+/* A root base (USER unset or 0:0), and a base the engine does not have: no USER. */
+START_TEST(test_base_user_root)
+{
+    check_user(NULL, "{\"Config\":{\"User\":\"\"}}", 1, NULL);
+    check_user(NULL, "{\"Config\":{\"User\":\"0:0\"}}", 1, NULL);
+    check_user(NULL, NULL, 1, NULL);
+}
+END_TEST
+
+/* With user set, the base's USER does not matter: no round trip. */
+START_TEST(test_user_option_no_inspect)
+{
+    check_user("www-data", "{\"Config\":{\"User\":\"app\"}}", 0, "www-data");
 }
 END_TEST
 
@@ -227,6 +324,8 @@ START_TEST(test_verbose_and_quiet)
 }
 END_TEST
 
+#define INSPECT_BASE "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
+
 /* Every tag is one t= of the one request (Docker applies them all, and only
  * when the build succeeds); pull = true or --pull asks pull=1. */
 START_TEST(test_tags_and_pull)
@@ -243,8 +342,10 @@ START_TEST(test_tags_and_pull)
     run r;
     run_build_with(ok, &fl, extra, &r);
     ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
-    ck_assert_str_eq(r.f.requests.buf, "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1.4"
-                                       "&t=fuse-it%2Fx%3Alatest&nocache=1&pull=1 HTTP/1.1\n");
+    /* The base image's USER first (fuse-apply must run as root). */
+    ck_assert_str_eq(r.f.requests.buf,
+                     INSPECT_BASE "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1.4"
+                                  "&t=fuse-it%2Fx%3Alatest&nocache=1&pull=1 HTTP/1.1\n");
     ck_assert_str_eq(r.out, "fuse: built sha256:0123456789ab as fuse-it/x:1.4, fuse-it/x:latest\n");
     run_free(&r);
     /* --pull alone; an empty tag is no tag */
@@ -253,7 +354,7 @@ START_TEST(test_tags_and_pull)
     fl.pull = 1;
     run_build_with(ok, &fl, extra, &r);
     ck_assert_str_eq(r.f.requests.buf,
-                     "POST /v1.41/build?rm=1&forcerm=1&nocache=1&pull=1 HTTP/1.1\n");
+                     INSPECT_BASE "POST /v1.41/build?rm=1&forcerm=1&nocache=1&pull=1 HTTP/1.1\n");
     run_free(&r);
 }
 END_TEST
@@ -310,6 +411,9 @@ Suite *build_suite(void)
     TCase *tc = tcase_create("fake engine");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_success);
+    tcase_add_test(tc, test_base_user_restored);
+    tcase_add_test(tc, test_base_user_root);
+    tcase_add_test(tc, test_user_option_no_inspect);
     tcase_add_test(tc, test_failure_names_resource);
     tcase_add_test(tc, test_failure_before_steps);
     tcase_add_test(tc, test_failure_leads_with_reason_and_yield);

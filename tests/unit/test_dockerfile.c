@@ -148,6 +148,7 @@ START_TEST(test_all_options_in_order)
     fv_set(O, "cmd", fv_strz("echo \"$HOME\" && exit 0"));
     gen_ok();
     ck_assert_str_eq(D.text.buf, "FROM debian:bookworm\n"
+                                 "USER root\n" /* user is set: the steps run as root */
                                  "ENV A=\"x\\$y\\\\z\\\"q'w\" ZED=\"last\"\n"
                                  "COPY fuse-apply /.fuse/fuse-apply\n"
                                  "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
@@ -159,6 +160,36 @@ START_TEST(test_all_options_in_order)
                                  "WORKDIR \"/srv/my app\"\n"
                                  "ENTRYPOINT [\"/bin/tini\",\"--\"]\n"
                                  "CMD [\"/bin/sh\",\"-c\",\"echo \\\"$HOME\\\" && exit 0\"]\n");
+}
+END_TEST
+
+/* On a base whose USER is not root, the steps run as root and the image
+ * ends as the base's user; a root base (however spelled) changes nothing. */
+START_TEST(test_base_user)
+{
+    add_file("/a", "a", 1);
+    const char *users[] = {"app", "1000:1000", "root:staff", "root", "0:0", "", NULL};
+    for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+        ck_assert_int_eq(df_generate_on(O, users[i], &B, &D, &E), 0);
+        const char *t = D.text.buf;
+        int nonroot = i < 3;
+        const char *head = "FROM debian:bookworm\nUSER root\nCOPY fuse-apply";
+        ck_assert_msg((strncmp(t, head, strlen(head)) == 0) == nonroot, "%s", t);
+        strbuf last = STRBUF_INIT;
+        sb_addf(&last, "\nUSER \"%s\"\n", users[i] ? users[i] : "");
+        const char *end = t + strlen(t) - last.len;
+        ck_assert_msg((strcmp(end, last.buf) == 0) == nonroot, "%s", t);
+        ck_assert_int_eq(count_lines(t, "USER"), nonroot ? 2 : 0);
+        sb_release(&last);
+        df_free(&D);
+    }
+    ck_assert(df_base_user_needed(O));
+    fv_set(O, "user", fv_strz("me"));
+    ck_assert(!df_base_user_needed(O));
+    /* The user option wins over the base's USER. */
+    ck_assert_int_eq(df_generate_on(O, "app", &B, &D, &E), 0);
+    ck_assert_uint_eq(count_lines(D.text.buf, "USER \"me\""), 1);
+    ck_assert_uint_eq(count_lines(D.text.buf, "USER \"app\""), 0);
 }
 END_TEST
 
@@ -822,6 +853,7 @@ Suite *dockerfile_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_hello);
     tcase_add_test(tc, test_all_options_in_order);
+    tcase_add_test(tc, test_base_user);
     tcase_add_test(tc, test_default_from_image);
     tcase_add_test(tc, test_env_newline_rejected);
     tcase_add_test(tc, test_env_bad_name);
