@@ -279,22 +279,26 @@ static const char **build_tags(const fv *opts)
     return tags;
 }
 
-/* The context: Dockerfile, the payload, the blobs and trees the Dockerfile
- * copies. A tree's entries are walked now; only their names are held. */
-static ctx *build_context(const dockerfile *d, strbuf *err)
+/* The context: Dockerfile, the payload directory (fuse-apply and the cache
+ * key, see DF_PAYLOAD_DIR), the blobs and trees the Dockerfile copies. A
+ * tree's entries are walked now; only their names are held. */
+static ctx *build_context(const dockerfile *d, const build_flags *f, strbuf *err)
 {
-    size_t n = 2 + d->nblobs, alloc = n;
+    size_t n = 3 + d->nblobs, alloc = n;
+    const char *key = f->cache_key ? f->cache_key : "";
     ctx_entry *es = xcalloc(n, sizeof *es);
     es[0] =
         (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
     es[1] =
-        (ctx_entry){.name = "fuse-apply",
+        (ctx_entry){.name = DF_PAYLOAD_DIR "/fuse-apply",
                     .data = fuse_payload_start,
                     .len = (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start),
                     .mode = 0755};
+    es[2] =
+        (ctx_entry){.name = DF_PAYLOAD_DIR "/key", .data = key, .len = strlen(key), .mode = 0644};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
-        es[2 + i] = (ctx_entry){
+        es[3 + i] = (ctx_entry){
             .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = bl->mode};
     }
     strvec own = STRVEC_INIT;
@@ -360,7 +364,7 @@ static int build_send(dk_client *dk, const fv *opts, const bundle *b, const dock
         sb_addf(err, "cannot remove %s: %s", f->iidfile, strerror(errno));
         return BUILD_FAILED;
     }
-    ctx *c = build_context(d, err);
+    ctx *c = build_context(d, f, err);
     if (!c)
         return BUILD_FAILED;
     int rc = BUILD_FAILED;

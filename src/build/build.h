@@ -21,6 +21,10 @@ typedef struct build_flags {
     const char *iidfile; /* --iidfile: the image ID is written there, or NULL */
     int pull;            /* --pull (opts.pull is read by build_run itself) */
     int push;            /* --push, or opts.push: every tag pushed after the build */
+    /* Names what is built (project and task): builds with different keys
+     * never share their first layer, so one's --no-cache build leaves the
+     * other's cache alone. NULL: "". */
+    const char *cache_key;
     /* When set, every JSON message of Docker's response stream is passed
      * here as it arrives (DockerBuilder:build() collects them). */
     void (*on_chunk)(const char *json, size_t len, void *ud);

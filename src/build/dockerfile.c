@@ -319,8 +319,10 @@ int df_generate_on(const fv *opts, const char *base_user, const bundle *b, docke
     }
     if (df_from(&g, opts, base_user, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
         goto fail;
+    /* A directory: its files (fuse-apply and the build's cache key) make
+     * the step's cache key (see dockerfile.h). */
     df_step(&g, -1);
-    sb_adds(&d->text, "COPY fuse-apply " DF_APPLY "\n");
+    sb_adds(&d->text, "COPY " DF_PAYLOAD_DIR " /.fuse/\n");
     g.watches = bundle_any_watches(b);
     if (df_resources(&g, b, err) < 0)
         goto fail;

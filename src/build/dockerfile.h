@@ -7,7 +7,7 @@
  *   USER root                                  (only when the base's USER is
  *                                               not root, or the task sets user)
  *   ENV A="1" B="2"
- *   COPY fuse-apply /.fuse/fuse-apply
+ *   COPY fuse /.fuse/                          (fuse-apply, and the cache key)
  *   RUN ["/.fuse/fuse-apply","--no-changes-ok","--state","/.fuse/state","--json","{...}"]
  *   COPY .fuse/blobs/3 /.fuse/blobs/3          (a File with a source)
  *   RUN [... "{\"File\":{\"name\":\"/y\",\"source\":\"/.fuse/blobs/3\"}}"]
@@ -28,6 +28,13 @@
 
 /* File contents above this size travel in a bundle file, not inline. */
 #define DF_INLINE_MAX (16 * 1024)
+
+/* The context directory copied to /.fuse by the first step: fuse-apply, and
+ * "key", which names the task. The classic builder reuses the newest child
+ * of an image whose instruction and files match: without the key every
+ * task's first step would be one shared layer, and a --no-cache build of
+ * one task would make that layer new and every other task miss its cache. */
+#define DF_PAYLOAD_DIR "fuse"
 
 /* A file of the build context besides the Dockerfile and fuse-apply: the
  * bundle file of a step (in memory, owned) or the source of a File (on

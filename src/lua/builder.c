@@ -65,6 +65,7 @@ typedef struct tf_job {
     fv *args;
     bundle b;
     build_flags bf;
+    strbuf key; /* bf.cache_key */
     FILE *out;
     pthread_t thread;
     int started, joined, raised;
@@ -116,6 +117,7 @@ static int tf_job_gc(lua_State *L)
     fv_free(j->args);
     bundle_free(&j->b);
     sb_release(&j->err);
+    sb_release(&j->key);
     free(j);
     *pj = NULL;
     return 0;
@@ -202,6 +204,11 @@ static int tf_job_start(lua_State *L, fv *args, const bundle *b, const build_fla
     j->bf.on_chunk = tf_job_chunk;
     j->bf.ud = j;
     tf_host *h = tf_of(L);
+    /* Its own key: a DockerBuilder's image is not its task's. */
+    j->key = (strbuf)STRBUF_INIT;
+    tf_cache_key(h, &j->key);
+    sb_adds(&j->key, "DockerBuilder\n");
+    j->bf.cache_key = j->key.buf;
     j->out = h->out ? h->out : stdout;
     if (tf_job_copy(j, b, err) < 0) {
         lua_pop(L, 1); /* the job; its __gc frees it */

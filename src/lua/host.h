@@ -146,6 +146,9 @@ int tf_is_definer(lua_State *L, int idx);
  * or 130 with err set; *built is set when the failure came from the build
  * (whose message carries no position). */
 int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, int *built);
+/* The build's cache key (build_flags.cache_key) for the running task:
+ * builds with different keys never share their first layer. */
+void tf_cache_key(const tf_host *h, strbuf *out);
 /* The flags build_run gets for args in this run; returns 1 for a dry run
  * (-n), which builds nothing. */
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf);

@@ -7,6 +7,8 @@
 #include "luaconv.h"
 #include "options.h"
 
+#include <string.h>
+
 #if LUA_VERSION_RELEASE_NUM >= 50406
 #define tf_closethread(co, from) lua_closethread(co, from)
 #else
@@ -123,6 +125,25 @@ static int tf_call(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf 
     return status;
 }
 
+/* The last component of the project root, then the running task's name
+ * (where it was defined when it has none). Not the whole path: a copy or
+ * another checkout of the same project (CI, a second clone) keeps sharing
+ * the cache. */
+void tf_cache_key(const tf_host *h, strbuf *out)
+{
+    const tf_obj *o = h->running;
+    const char *slash = h->root ? strrchr(h->root, '/') : NULL;
+    sb_addf(out, "%s\n", slash ? slash + 1 : h->root ? h->root : "");
+    for (size_t i = 0; o && i < h->ntasks; i++) {
+        if (h->tasks[i].obj == o) {
+            sb_addf(out, "%s\n", h->tasks[i].info.name);
+            return;
+        }
+    }
+    if (o)
+        sb_addf(out, "%s\n", o->where);
+}
+
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
     static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL};
@@ -157,7 +178,11 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.on_chunk = on_chunk;
     bf.ud = ud;
     bf.iid = h->iid;
+    strbuf key = STRBUF_INIT;
+    tf_cache_key(h, &key);
+    bf.cache_key = key.buf;
     int rc = build_run(args, b, &bf, out, err);
+    sb_release(&key);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
 }
 

@@ -152,15 +152,17 @@ START_TEST(test_success)
                      "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
                      "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
 
-    /* The body was the tar context: Dockerfile and fuse-apply. */
+    /* The body was the tar context: Dockerfile and the payload directory. */
     struct archive_entry *e;
     struct archive *a = open_body(&r, &e);
     char df[64] = {0};
     ck_assert_int_ge(archive_read_data(a, df, sizeof df - 1), 20);
     ck_assert(!strncmp(df, "FROM fuse-test/busybox\n", 23));
     ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
-    ck_assert_str_eq(archive_entry_pathname(e), "fuse-apply");
+    ck_assert_str_eq(archive_entry_pathname(e), "fuse/fuse-apply");
     ck_assert_int_eq(archive_entry_perm(e), 0755);
+    ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_OK);
+    ck_assert_str_eq(archive_entry_pathname(e), "fuse/key");
     ck_assert_int_eq(archive_read_next_header(a, &e), ARCHIVE_EOF);
     ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
     run_free(&r);

@@ -106,7 +106,7 @@ START_TEST(test_hello)
     gen_ok();
     ck_assert_str_eq(D.text.buf,
                      "FROM debian:bookworm\n"
-                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "COPY fuse /.fuse/\n"
                      "RUN "
                      "[\"/.fuse/fuse-apply\",\"--no-changes-ok\",\"--no-sync\",\"--json\","
                      "\"{\\\"Package\\\":{\\\"name\\\":\\\"python3\\\"}}\"]\n"
@@ -150,7 +150,7 @@ START_TEST(test_all_options_in_order)
     ck_assert_str_eq(D.text.buf, "FROM debian:bookworm\n"
                                  "USER root\n" /* user is set: the steps run as root */
                                  "ENV A=\"x\\$y\\\\z\\\"q'w\" ZED=\"last\"\n"
-                                 "COPY fuse-apply /.fuse/fuse-apply\n"
+                                 "COPY fuse /.fuse/\n"
                                  "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
                                  "VOLUME [\"/data\",\"/a\\\\\\\"b\\\\'c \\\\$d\\\\\\\\e\"]\n"
                                  "EXPOSE 8000 8001 53/udp\n"
@@ -173,7 +173,7 @@ START_TEST(test_base_user)
         ck_assert_int_eq(df_generate_on(O, users[i], &B, &D, &E), 0);
         const char *t = D.text.buf;
         int nonroot = i < 3;
-        const char *head = "FROM debian:bookworm\nUSER root\nCOPY fuse-apply";
+        const char *head = "FROM debian:bookworm\nUSER root\nCOPY fuse";
         ck_assert_msg((strncmp(t, head, strlen(head)) == 0) == nonroot, "%s", t);
         strbuf last = STRBUF_INIT;
         sb_addf(&last, "\nUSER \"%s\"\n", users[i] ? users[i] : "");
@@ -313,7 +313,7 @@ static void check_blob(const char *contents, size_t len, int sensitive)
                                     "\"/.fuse/steps/2/bundle.json\"]\n"
                                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"));
     ck_assert_ptr_null(strstr(t, "COPY ["));
-    /* FROM, COPY fuse-apply, RUN /first, COPY + RUN (resource 1), cleanup. */
+    /* FROM, COPY fuse, RUN /first, COPY + RUN (resource 1), cleanup. */
     ck_assert_uint_eq(D.nsteps, 6);
     ck_assert_int_eq(D.step_res[2], 0);
     ck_assert_int_eq(D.step_res[3], 1);
@@ -528,7 +528,7 @@ START_TEST(test_sixty_one_per_step)
 {
     add_files(60);
     gen_ok();
-    /* FROM, COPY fuse-apply, 60 RUNs, cleanup. */
+    /* FROM, COPY fuse, 60 RUNs, cleanup. */
     ck_assert_uint_eq(count_lines(D.text.buf, "RUN "), 61);
     ck_assert_uint_eq(D.nblobs, 0);
     fv *last = run_json(D.text.buf, 62);
@@ -701,7 +701,7 @@ START_TEST(test_healthcheck_stopsignal)
     gen_ok();
     ck_assert_str_eq(D.text.buf,
                      "FROM debian:bookworm\n"
-                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "COPY fuse /.fuse/\n"
                      "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
                      "CMD [\"app\"]\n"
                      "HEALTHCHECK --interval=1m30s --timeout=5s --start-period=500ms "
@@ -782,7 +782,7 @@ START_TEST(test_artifact_stages)
                      "FROM sha256:0123abcd AS fuse-from-1\n"
                      "FROM busybox AS fuse-from-2\n"
                      "FROM debian:bookworm\n"
-                     "COPY fuse-apply /.fuse/fuse-apply\n"
+                     "COPY fuse /.fuse/\n"
                      "COPY --from=fuse-from-1 [\"/out/\\\\$app\",\"/usr/local/bin/app\"]\n"
                      "COPY --from=fuse-from-2 --chown=www-data:33 [\"/out/www/\",\"/srv/www\"]\n"
                      "COPY --from=fuse-from-1 [\"/out/\\\\$app\",\"/etc/x\"]\n"
