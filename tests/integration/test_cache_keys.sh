@@ -10,11 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 TAG=fuse-it/build-cache-$$
-cleanup() {
-    docker rmi -f "$TAG-a" "$TAG-b" "$TAG-p2-a" "$TAG-p2-b" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG-a" "$TAG-b" "$TAG-p2-a" "$TAG-p2-b" >/dev/null 2>&1'
 
 project() {
     mkdir -p "$1" && cat >"$1/fusefile.lua" <<EOF2

@@ -12,11 +12,7 @@
 
 BASE=fuse-it/build-travelbase-$$
 TAG=fuse-it/build-travel-$$
-cleanup() {
-    docker rmi -f "$TAG-100" "$TAG-16385" "$BASE" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG-100" "$TAG-16385" "$BASE" >/dev/null 2>&1'
 
 mkdir -p "$WORK/base" "$WORK/p"
 # Existing files owned 65534:65534 mode 0600, and a link to one.

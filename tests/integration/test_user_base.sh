@@ -8,11 +8,7 @@
 
 BASE=fuse-it/build-userbase-$$
 TAG=fuse-it/build-user-$$
-cleanup() {
-    docker rmi -f "$TAG-empty" "$TAG-files" "$TAG-opt" "$BASE" >/dev/null 2>&1
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
+on_exit 'docker rmi -f "$TAG-empty" "$TAG-files" "$TAG-opt" "$BASE" >/dev/null 2>&1'
 
 mkdir -p "$WORK/base" "$WORK/p"
 cat >"$WORK/base/Dockerfile" <<'EOF2'
