@@ -418,17 +418,32 @@ done:
 }
 
 /* The base image's USER when the Dockerfile depends on it; "" when it is
- * not needed, unset, or the engine does not have the image yet (the build
- * pulls it, and it is taken as root). */
-static int build_base_user(dk_client *dk, const fv *opts, strbuf *user, strbuf *err)
+ * not needed or unset. A base the engine does not have yet is pulled first
+ * (the build would pull it anyway), and with pull (the build will fetch
+ * the newest base) it is pulled before it is read. When the pull fails,
+ * what the engine has is read, or the base is taken as root, and the build,
+ * pulling again, reports why in its usual words. */
+static int build_base_user(dk_client *dk, const fv *opts, int pull_first, strbuf *user, strbuf *err)
 {
     if (!df_base_user_needed(opts))
         return BUILD_OK;
     const char *img = fv_gets(opts, "from_image");
-    int r = dk_image_user(dk, img ? img : OPT_DEFAULT_IMAGE, user, err);
+    img = img ? img : OPT_DEFAULT_IMAGE;
+    int r = pull_first ? 1 : dk_image_user(dk, img, user, err);
+    if (r == 1) {
+        strbuf why = STRBUF_INIT;
+        r = dk_image_pull(dk, img, &why);
+        if (r == -2)
+            sb_addbuf(err, &why); /* interrupted */
+        else if (r == 0 || pull_first)
+            r = dk_image_user(dk, img, user, err);
+        else
+            r = 0;
+        sb_release(&why);
+    }
     if (r == -2)
         return BUILD_INTERRUPTED;
-    return r < 0 ? BUILD_FAILED : BUILD_OK;
+    return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
@@ -447,7 +462,7 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         return BUILD_FAILED;
     }
     strbuf user = STRBUF_INIT;
-    int rc = build_base_user(dk, opts, &user, err);
+    int rc = build_base_user(dk, opts, build_pull(opts, f), &user, err);
     if (rc == BUILD_OK && user.len) {
         df_free(&d);
         if (df_generate_on(opts, user.buf, b, &d, err) < 0)

@@ -544,7 +544,7 @@ int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
      * slashes in the name. */
     strbuf path = STRBUF_INIT;
     sb_addf(&path, "/v%s/images/%s/json", c->ep.version, name);
-    dk_xfer x = {.c = c};
+    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
     rc = dk_perform(c, path.buf, &x, NULL, err);
     if (rc == 0 && x.status == 404)
         rc = 1;
@@ -558,5 +558,31 @@ int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
         rc = dk_parse_user(&x.body, user, err);
     sb_release(&path);
     dk_xfer_release(&x);
+    return rc;
+}
+
+/* 1 when the last path component of an image reference names a tag or a
+ * digest ("node:20", "x@sha256:..."; not the port of "host:5000/x"). */
+static int dk_has_tag(const char *name)
+{
+    const char *last = strrchr(name, '/');
+    last = last ? last + 1 : name;
+    return strchr(last, ':') || strchr(name, '@');
+}
+
+int dk_image_pull(dk_client *c, const char *name, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    /* Without a tag the engine would pull every tag of the repository;
+     * FROM means :latest. */
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/images/create?fromImage=", c->ep.version);
+    dk_urlencode(&path, name);
+    if (!dk_has_tag(name))
+        sb_adds(&path, "&tag=latest");
+    rc = dk_stream_post(c, path.buf, NULL, NULL, NULL, NULL, NULL, err);
+    sb_release(&path);
     return rc;
 }

@@ -75,6 +75,11 @@ int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, d
  * the API version first, as dk_build() does. */
 int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err);
 
+/* POST /images/create: pulls the image name (":latest" when it names no
+ * tag or digest), waiting until the engine has it. Returns 0, -1 with one
+ * line in err (the engine's message), -2 when interrupted. */
+int dk_image_pull(dk_client *c, const char *name, strbuf *err);
+
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);
 

@@ -246,8 +246,17 @@ static void serve_conn(fake *f, int fd)
         if (strstr(path, "/images/") && strlen(path) > 5 &&
             strcmp(path + strlen(path) - 5, "/json") == 0) {
             f->n_inspect++;
-            answer_json(fd, f->inspect ? 200 : 404,
-                        f->inspect ? f->inspect : "{\"message\":\"No such image\"}", 0);
+            const char *ans = f->did_pull ? f->pulled : f->inspect;
+            answer_json(fd, ans ? 200 : 404, ans ? ans : "{\"message\":\"No such image\"}", 0);
+            continue;
+        }
+        if (strstr(path, "/images/create?")) {
+            f->n_pull++;
+            f->did_pull = f->pulled != NULL;
+            answer_json(fd, f->pulled ? 200 : 404,
+                        f->pulled ? "{\"status\":\"Pulling\"}\r\n{\"status\":\"Downloaded\"}\r\n"
+                                  : "{\"message\":\"pull access denied\"}",
+                        0);
             continue;
         }
         if (strstr(path, "/build")) {
@@ -315,13 +324,14 @@ static int listen_tcp(int *port)
 
 /* Starts the thread; f->canned is set before it runs. */
 static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, const char *canned,
-                       const char *inspect)
+                       const char *inspect, const char *pulled)
 {
     memset(f, 0, sizeof *f);
     sb_init(&f->body);
     sb_init(&f->requests);
     f->canned = canned;
     f->inspect = inspect;
+    f->pulled = pulled;
     test_tmpdir(f->dir, sizeof f->dir, "dk-test");
     snprintf(f->sock, sizeof f->sock, "%s/docker.sock", f->dir);
     f->lfd = tcp ? listen_tcp(&f->port) : listen_unix(f->sock);
@@ -344,22 +354,22 @@ static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, cons
 
 void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp)
 {
-    fake_begin(f, sc, api, tcp, NULL, NULL);
+    fake_begin(f, sc, api, tcp, NULL, NULL, NULL);
 }
 
 void fake_start(fake *f, enum scenario sc, const char *api)
 {
-    fake_begin(f, sc, api, 0, NULL, NULL);
+    fake_begin(f, sc, api, 0, NULL, NULL, NULL);
 }
 
 void fake_start_canned(fake *f, const char *response)
 {
-    fake_begin(f, SC_CANNED, "1.41", 0, response, NULL);
+    fake_begin(f, SC_CANNED, "1.41", 0, response, NULL, NULL);
 }
 
-void fake_start_inspect(fake *f, const char *response, const char *inspect)
+void fake_start_inspect(fake *f, const char *response, const char *inspect, const char *pulled)
 {
-    fake_begin(f, SC_CANNED, "1.41", 0, response, inspect);
+    fake_begin(f, SC_CANNED, "1.41", 0, response, inspect, pulled);
 }
 
 void fake_stop(fake *f)

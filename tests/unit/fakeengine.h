@@ -37,9 +37,11 @@ typedef struct fake {
     strbuf requests;    /* every request line, each followed by "\n" */
     int body_complete;  /* the last build's body arrived whole */
     const char *canned; /* SC_CANNED: the answer to a build */
-    /* The answer to GET /images/{name}/json (200), or NULL: 404. */
-    const char *inspect;
-    int n_inspect;
+    /* The answer to GET /images/{name}/json (200), or NULL: 404; after a
+     * pull (POST /images/create), pulled instead. With pulled NULL, a pull
+     * is refused (404). */
+    const char *inspect, *pulled;
+    int n_inspect, n_pull, did_pull;
 } fake;
 
 /* Starts serving in scenario sc, answering /version with api, on a unix
@@ -49,8 +51,9 @@ void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp);
 void fake_start(fake *f, enum scenario sc, const char *api);
 /* SC_CANNED on a unix socket: every build is answered with response. */
 void fake_start_canned(fake *f, const char *response);
-/* fake_start_canned, answering image inspects with inspect (see above). */
-void fake_start_inspect(fake *f, const char *response, const char *inspect);
+/* fake_start_canned, answering image inspects and pulls with inspect and
+ * pulled (see above). */
+void fake_start_inspect(fake *f, const char *response, const char *inspect, const char *pulled);
 /* Stops the server; its records stay readable until fake_free(). */
 void fake_stop(fake *f);
 void fake_free(fake *f);

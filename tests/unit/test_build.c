@@ -39,11 +39,12 @@ static void add(bundle *b, const char *type, const char *name, const char *k, co
 }
 
 /* inspect: the engine's answer about the base image, or NULL for "no such
- * image"; extra, when given, is set over the options (and consumed). */
-static void run_build_full(const char *response, const char *inspect, const build_flags *fl,
-                           fv *extra, run *r)
+ * image"; pulled: its answer after a pull, or NULL when it refuses to pull;
+ * extra, when given, is set over the options (and consumed). */
+static void run_build_full(const char *response, const char *inspect, const char *pulled,
+                           const build_flags *fl, fv *extra, run *r)
 {
-    fake_start_inspect(&r->f, response, inspect);
+    fake_start_inspect(&r->f, response, inspect, pulled);
     /* The API version given: the build is the engine's one request. */
     setenv("DOCKER_API_VERSION", "1.41", 1);
     bundle b;
@@ -71,19 +72,20 @@ static void run_build_full(const char *response, const char *inspect, const buil
 /* extra, when given, is set over the options (and consumed). */
 static void run_build_with(const char *response, const build_flags *fl, fv *extra, run *r)
 {
-    run_build_full(response, NULL, fl, extra, r);
+    run_build_full(response, NULL, NULL, fl, extra, r);
 }
 
-/* With user as the user option (NULL: none) on a base described by inspect. */
+/* With user as the user option (NULL: none) on a base described by inspect
+ * and pulled. */
 static void run_build_as(const char *response, const char *user, const char *inspect,
-                         const build_flags *fl, run *r)
+                         const char *pulled, const build_flags *fl, run *r)
 {
     fv *extra = NULL;
     if (user) {
         extra = fv_map();
         fv_set(extra, "user", fv_strz(user));
     }
-    run_build_full(response, inspect, fl, extra, r);
+    run_build_full(response, inspect, pulled, fl, extra, r);
 }
 
 static void run_build(const char *response, const build_flags *fl, run *r)
@@ -147,9 +149,12 @@ START_TEST(test_success)
                             "fuse: built sha256:0123456789ab as fuse-it/x:1\n");
     const char *req = r.f.requests.buf;
     ck_assert_ptr_nonnull(req);
-    /* The base image's USER first (the task sets no user), then the build. */
+    /* The base image's USER first (the task sets no user); the engine has
+     * no such image and cannot pull it: the build goes on (and would say). */
     ck_assert_str_eq(req,
                      "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
+                     "POST /v1.41/images/create?fromImage=fuse-test%2Fbusybox&tag=latest "
+                     "HTTP/1.1\n"
                      "POST /v1.41/build?rm=1&forcerm=1&t=fuse-it%2Fx%3A1&nocache=1 HTTP/1.1\n");
 
     /* The body was the tar context: Dockerfile and the payload directory. */
@@ -194,11 +199,12 @@ static int ends_with(const char *text, const char *tail)
 /* Builds with the user option user on a base the engine describes with
  * inspect; checks the inspects made, then that the steps ran as root and
  * the image ends as final_user (NULL: no USER at all). */
-static void check_user(const char *user, const char *inspect, int inspects, const char *final_user)
+static void check_user(const char *user, const char *inspect, const char *pulled, int inspects,
+                       const char *final_user)
 {
     build_flags fl = {.quiet = 1};
     run r;
-    run_build_as(built, user, inspect, &fl, &r);
+    run_build_as(built, user, inspect, pulled, &fl, &r);
     ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
     ck_assert_int_eq(r.f.n_inspect, inspects);
     char *df = body_dockerfile(&r);
@@ -218,23 +224,48 @@ static void check_user(const char *user, const char *inspect, int inspects, cons
  * ends as the base's user. */
 START_TEST(test_base_user_restored)
 {
-    check_user(NULL, "{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"app\",\"Env\":[]}}", 1, "app");
+    check_user(NULL, "{\"Id\":\"sha256:1\",\"Config\":{\"User\":\"app\",\"Env\":[]}}", NULL, 1,
+               "app");
 }
 END_TEST
 
 /* A root base (USER unset or 0:0), and a base the engine does not have: no USER. */
 START_TEST(test_base_user_root)
 {
-    check_user(NULL, "{\"Config\":{\"User\":\"\"}}", 1, NULL);
-    check_user(NULL, "{\"Config\":{\"User\":\"0:0\"}}", 1, NULL);
-    check_user(NULL, NULL, 1, NULL);
+    check_user(NULL, "{\"Config\":{\"User\":\"\"}}", NULL, 1, NULL);
+    check_user(NULL, "{\"Config\":{\"User\":\"0:0\"}}", NULL, 1, NULL);
+    check_user(NULL, NULL, NULL, 1, NULL);
 }
 END_TEST
 
 /* With user set, the base's USER does not matter: no round trip. */
 START_TEST(test_user_option_no_inspect)
 {
-    check_user("www-data", "{\"Config\":{\"User\":\"app\"}}", 0, "www-data");
+    check_user("www-data", "{\"Config\":{\"User\":\"app\"}}", NULL, 0, "www-data");
+}
+END_TEST
+
+/* With pull, the newest base is pulled, then read: its USER, not the old one's. */
+START_TEST(test_base_user_after_pull)
+{
+    build_flags fl = {.quiet = 1, .pull = 1};
+    run r;
+    run_build_full(built, "{\"Config\":{\"User\":\"old\"}}", "{\"Config\":{\"User\":\"new\"}}", &fl,
+                   NULL, &r);
+    ck_assert_msg(r.rc == BUILD_OK, "%s", r.err.buf);
+    ck_assert_int_eq(r.f.n_pull, 1);
+    ck_assert_int_eq(r.f.n_inspect, 1);
+    char *df = body_dockerfile(&r);
+    ck_assert_msg(ends_with(df, "\nUSER \"new\"\n"), "%s", df);
+    free(df);
+    run_free(&r);
+}
+END_TEST
+
+/* A base the engine does not have yet is pulled, then read. */
+START_TEST(test_base_user_pulled)
+{
+    check_user(NULL, NULL, "{\"Config\":{\"User\":\"node\"}}", 2, "node");
 }
 END_TEST
 
@@ -326,7 +357,10 @@ START_TEST(test_verbose_and_quiet)
 }
 END_TEST
 
-#define INSPECT_BASE "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
+/* With pull, the base is pulled (here refused) before its USER is read. */
+#define INSPECT_BASE                                                                               \
+    "POST /v1.41/images/create?fromImage=fuse-test%2Fbusybox&tag=latest HTTP/1.1\n"                \
+    "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
 
 /* Every tag is one t= of the one request (Docker applies them all, and only
  * when the build succeeds); pull = true or --pull asks pull=1. */
@@ -416,6 +450,8 @@ Suite *build_suite(void)
     tcase_add_test(tc, test_base_user_restored);
     tcase_add_test(tc, test_base_user_root);
     tcase_add_test(tc, test_user_option_no_inspect);
+    tcase_add_test(tc, test_base_user_pulled);
+    tcase_add_test(tc, test_base_user_after_pull);
     tcase_add_test(tc, test_failure_names_resource);
     tcase_add_test(tc, test_failure_before_steps);
     tcase_add_test(tc, test_failure_leads_with_reason_and_yield);
