@@ -298,8 +298,12 @@ static ctx *build_context(const dockerfile *d, const build_flags *f, strbuf *err
         (ctx_entry){.name = DF_PAYLOAD_DIR "/key", .data = key, .len = strlen(key), .mode = 0644};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
-        es[3 + i] = (ctx_entry){
-            .name = bl->name, .data = bl->data, .len = bl->len, .path = bl->path, .mode = bl->mode};
+        es[3 + i] = (ctx_entry){.name = bl->name,
+                                .data = bl->data,
+                                .len = bl->len,
+                                .path = bl->path,
+                                .mode = bl->mode,
+                                .keep_mtime = bl->path != NULL};
     }
     strvec own = STRVEC_INIT;
     ctx *c = NULL;

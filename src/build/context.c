@@ -106,6 +106,7 @@ ctx *ctx_new(const ctx_entry *entries, size_t n, strbuf *err)
             it->path = xstrdup(entries[i].path);
             if (ctx_stat_source(it, err) < 0)
                 goto fail;
+            it->mtime = entries[i].keep_mtime ? it->mtime : 0;
         } else {
             it->data = entries[i].data;
             it->len = entries[i].len;

@@ -24,6 +24,9 @@ typedef struct ctx_entry {
     size_t len;
     const char *path; /* or NULL */
     unsigned mode;    /* 0644, 0755...; S_IFDIR | 0755, S_IFLNK | 0777 */
+    /* 1: the tar entry carries path's mtime (a File's source, which
+     * fuse-apply gives the File); else every entry is dated 0. */
+    int keep_mtime;
 } ctx_entry;
 
 typedef struct ctx ctx;

@@ -390,19 +390,19 @@ static void fz_read_ctx(const dockerfile *d, size_t piece, strbuf *tar, fz_want 
 {
     size_t n = 2 + d->nblobs;
     ctx_entry *es = xcalloc(n, sizeof *es);
-    es[0] = (ctx_entry){"Dockerfile", d->text.buf, d->text.len, NULL, 0644};
-    es[1] = (ctx_entry){"fuse-apply", fz_payload, sizeof fz_payload - 1, NULL, 0755};
+    es[0] = (ctx_entry){"Dockerfile", d->text.buf, d->text.len, NULL, 0644, 0};
+    es[1] = (ctx_entry){"fuse-apply", fz_payload, sizeof fz_payload - 1, NULL, 0755, 0};
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
         FZ_ASSERT(bl->mode == 0600, "%s: mode %o", bl->name, bl->mode);
-        es[2 + i] = (ctx_entry){bl->name, bl->data, bl->len, bl->path, bl->mode};
+        es[2 + i] = (ctx_entry){bl->name, bl->data, bl->len, bl->path, bl->mode, bl->path != NULL};
     }
     for (size_t i = 0; i < n; i++) {
         const strbuf *src = es[i].path ? fz_src_of(es[i].path) : NULL;
         struct stat st;
         FZ_ASSERT(!es[i].path || stat(es[i].path, &st) == 0, "stat %s", es[i].path);
         want[i] = (fz_want){es[i].name, src ? src->buf : es[i].data, src ? src->len : es[i].len,
-                            es[i].mode, es[i].path ? st.st_mtime : 0};
+                            es[i].mode, es[i].keep_mtime ? st.st_mtime : 0};
     }
     qsort(want, n, sizeof *want, fz_want_cmp);
     strbuf err = STRBUF_INIT;

@@ -110,12 +110,12 @@ START_TEST(test_contents_read_back)
         {"fuse-apply",
          "\x7f"
          "ELF",
-         4, NULL, 0755},
-        {"Dockerfile", "FROM x\n", 7, NULL, 0644},
+         4, NULL, 0755, 0},
+        {"Dockerfile", "FROM x\n", 7, NULL, 0644, 0},
         /* A source, with its mode (sticky bit too). */
-        {".fuse/blobs/3", NULL, 0, src, 01640},
-        {".fuse/blobs/1", "bin\0ary", 7, NULL, 0600},
-        {".fuse/blobs/2", "", 0, NULL, 0600},
+        {".fuse/blobs/3", NULL, 0, src, 01640, 1},
+        {".fuse/blobs/1", "bin\0ary", 7, NULL, 0600, 0},
+        {".fuse/blobs/2", "", 0, NULL, 0600, 0},
     };
     strbuf err = STRBUF_INIT, tar = STRBUF_INIT;
     ctx *c = ctx_new(es, 5, &err);
@@ -166,9 +166,9 @@ START_TEST(test_deterministic)
     snprintf(src, sizeof src, "%s/s", tmpdir);
     test_write(src, "on disk", 7);
     ctx_entry es[] = {
-        {"Dockerfile", "FROM y\n", 7, NULL, 0644},
-        {".fuse/blobs/1", big, big_n, NULL, 0600},
-        {".fuse/blobs/2", NULL, 0, src, 0600},
+        {"Dockerfile", "FROM y\n", 7, NULL, 0644, 0},
+        {".fuse/blobs/1", big, big_n, NULL, 0600, 0},
+        {".fuse/blobs/2", NULL, 0, src, 0600, 0},
     };
     strbuf a = STRBUF_INIT, b = STRBUF_INIT, err = STRBUF_INIT;
     ctx *c = ctx_new(es, 3, &err);
@@ -190,11 +190,36 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* Only an entry that asks keeps its source's mtime (a File's source); the
+ * files of a Directory's tree are dated 0 like the rest. */
+START_TEST(test_mtime_only_when_kept)
+{
+    char src[128];
+    snprintf(src, sizeof src, "%s/tree.txt", tmpdir);
+    test_write(src, "t", 1);
+    struct timespec when[2] = {{1589000000, 0}, {1589000000, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, src, when, 0), 0);
+    ctx_entry es[] = {{"a", NULL, 0, src, 0644, 1}, {"b", NULL, 0, src, 0644, 0}};
+    strbuf err = STRBUF_INIT, tar = STRBUF_INIT;
+    ctx *c = ctx_new(es, 2, &err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_int_eq(drain(c, 1000, &tar), 0);
+    ctx_free(c);
+    got g[2];
+    ck_assert_uint_eq(untar(&tar, g, 2), 2);
+    ck_assert_int_eq(g[0].mtime, 1589000000);
+    ck_assert_int_eq(g[1].mtime, 0);
+    got_free(g, 2);
+    sb_release(&tar);
+    sb_release(&err);
+}
+END_TEST
+
 START_TEST(test_missing_source)
 {
     char src[128];
     snprintf(src, sizeof src, "%s/nope.txt", tmpdir);
-    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600}};
+    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600, 0}};
     strbuf err = STRBUF_INIT, want = STRBUF_INIT;
     ck_assert_ptr_null(ctx_new(es, 1, &err));
     sb_addf(&want, "%s: No such file or directory", src);
@@ -206,7 +231,7 @@ END_TEST
 
 START_TEST(test_source_is_directory)
 {
-    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, tmpdir, 0600}};
+    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, tmpdir, 0600, 0}};
     strbuf err = STRBUF_INIT, want = STRBUF_INIT;
     ck_assert_ptr_null(ctx_new(es, 1, &err));
     sb_addf(&want, "%s: not a regular file", tmpdir);
@@ -235,7 +260,8 @@ static void check_changed(const char *how, size_t new_len, int remove_it)
     size_t len = 300 * 1024;
     char *data = pattern(len);
     test_write(src, data, len);
-    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600}, {"Dockerfile", "F\n", 2, NULL, 0644}};
+    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600, 0},
+                      {"Dockerfile", "F\n", 2, NULL, 0644, 0}};
     strbuf err = STRBUF_INIT, rest = STRBUF_INIT, want = STRBUF_INIT;
     ctx *c = ctx_new(es, 2, &err);
     ck_assert_ptr_nonnull(c);
@@ -275,7 +301,7 @@ START_TEST(test_source_grows)
     size_t len = 300 * 1024;
     char *data = pattern(len + 10);
     test_write(src, data, len);
-    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600}};
+    ctx_entry es[] = {{".fuse/blobs/1", NULL, 0, src, 0600, 0}};
     strbuf err = STRBUF_INIT, rest = STRBUF_INIT, want = STRBUF_INIT;
     ctx *c = ctx_new(es, 1, &err);
     ck_assert_ptr_nonnull(c);
@@ -317,7 +343,7 @@ END_TEST
 
 START_TEST(test_duplicate_name)
 {
-    ctx_entry es[] = {{"Dockerfile", "a", 1, NULL, 0644}, {"Dockerfile", "b", 1, NULL, 0644}};
+    ctx_entry es[] = {{"Dockerfile", "a", 1, NULL, 0644, 0}, {"Dockerfile", "b", 1, NULL, 0644, 0}};
     strbuf err = STRBUF_INIT;
     ck_assert_ptr_null(ctx_new(es, 2, &err));
     ck_assert_str_eq(err.buf, "build context: Dockerfile appears twice");
@@ -333,6 +359,7 @@ Suite *context_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_contents_read_back);
     tcase_add_test(tc, test_deterministic);
+    tcase_add_test(tc, test_mtime_only_when_kept);
     tcase_add_test(tc, test_missing_source);
     tcase_add_test(tc, test_source_is_directory);
     tcase_add_test(tc, test_source_shrinks);
