@@ -360,17 +360,16 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
     fflush(out);
 }
 
-static int build_send(dk_client *dk, const fv *opts, const bundle *b, const dockerfile *d,
+/* Sends context c (freed here) of d to the engine and follows the build. */
+static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
                       const build_flags *f, FILE *out, strbuf *err)
 {
     /* As docker build: a failed build leaves no stale ID behind. */
     if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
         sb_addf(err, "cannot remove %s: %s", f->iidfile, strerror(errno));
+        ctx_free(c);
         return BUILD_FAILED;
     }
-    ctx *c = build_context(d, f, err);
-    if (!c)
-        return BUILD_FAILED;
     int rc = BUILD_FAILED;
     build_prog p = {.b = b,
                     .d = d,
@@ -450,30 +449,48 @@ static int build_base_user(dk_client *dk, const fv *opts, int pull_first, strbuf
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
+/* The Dockerfile for a base whose USER is user (NULL: root) and its context.
+ * The context is made now: a source or tree that cannot be sent fails
+ * before the engine is asked anything. */
+static ctx *build_prepare(const fv *opts, const char *user, const bundle *b, const build_flags *f,
+                          dockerfile *d, strbuf *err)
+{
+    if (df_generate_on(opts, user, b, d, err) < 0)
+        return NULL;
+    ctx *c = build_context(d, f, err);
+    if (!c)
+        df_free(d);
+    return c;
+}
+
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
     /* A tag that cannot be pushed stops the run before a long build. */
     if (f->push && ship_check(opts, err) != 0)
         return BUILD_FAILED;
-    /* Generated once before asking the engine anything, so that an option
-     * no Dockerfile can hold is reported as such even with no engine. */
-    if (df_generate(opts, b, &d, err) < 0)
+    /* Made once before asking the engine anything, so that an option no
+     * Dockerfile can hold, or a source that cannot be read, is reported as
+     * such even with no engine. */
+    ctx *c = build_prepare(opts, NULL, b, f, &d, err);
+    if (!c)
         return BUILD_FAILED;
     dk_client *dk = dk_open(err);
-    if (!dk) {
-        df_free(&d);
-        return BUILD_FAILED;
-    }
     strbuf user = STRBUF_INIT;
-    int rc = build_base_user(dk, opts, build_pull(opts, f), &user, err);
+    int rc = dk ? build_base_user(dk, opts, build_pull(opts, f), &user, err) : BUILD_FAILED;
     if (rc == BUILD_OK && user.len) {
+        /* USER root and the base's USER again: a new Dockerfile, and so a
+         * new context holding it. */
+        ctx_free(c);
         df_free(&d);
-        if (df_generate_on(opts, user.buf, b, &d, err) < 0)
-            rc = BUILD_FAILED;
+        c = build_prepare(opts, user.buf, b, f, &d, err);
+        rc = c ? BUILD_OK : BUILD_FAILED;
     }
-    if (rc == BUILD_OK)
-        rc = build_send(dk, opts, b, &d, f, out, err);
+    if (rc == BUILD_OK) {
+        rc = build_send(dk, c, opts, b, &d, f, out, err);
+        c = NULL;
+    }
+    ctx_free(c);
     sb_release(&user);
     dk_close(dk);
     df_free(&d);
