@@ -9,6 +9,7 @@
 #define FUSE_BUILD_H
 
 #include "bundle.h"
+#include "cancel.h"
 #include "fv.h"
 #include "strbuf.h"
 
@@ -33,7 +34,11 @@ typedef struct build_flags {
 } build_flags;
 
 /* Exit statuses of build_run(). */
-enum { BUILD_OK = 0, BUILD_FAILED = 1, BUILD_INTERRUPTED = 130 };
+enum {
+    BUILD_OK = FUSE_EXIT_OK,
+    BUILD_FAILED = FUSE_EXIT_FAILED,
+    BUILD_INTERRUPTED = FUSE_EXIT_INTERRUPTED
+};
 
 /* Builds the image. Progress goes to out; on failure a one-line error
  * (without the "fuse: " prefix) is left in err, detail on following lines.

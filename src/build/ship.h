@@ -1,6 +1,6 @@
 /* ship.h -- registries around a build: the credentials a build sends so
  * the engine can pull private base images, and the push of every tag of a
- * task after a successful build (DESIGN §14, fuse(1) SHIPPING). */
+ * task after a successful build (fuse(1) SHIPPING). */
 #ifndef FUSE_SHIP_H
 #define FUSE_SHIP_H
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_opts.sh -- the options and helpers of DESIGN §10 on a real engine,
+# test_opts.sh -- the options and helpers of fusefile(5) on a real engine,
 # checked from outside: several tags on one image (and none moved by a
 # failed build), HEALTHCHECK and STOPSIGNAL in the image config, here(),
 # project_root and template() read back with docker run; then their bad
