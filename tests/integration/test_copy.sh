@@ -82,7 +82,7 @@ COPY_TAG=$TAG-fail "$FUSE" copy:owner=nosuchuser >"$WORK/fail.out" 2>"$WORK/fail
 expect_eq "failing File: exit status 1" 1 $?
 first=$(head -1 "$WORK/fail.err")
 case $first in
-"fuse: build failed at [4/10] File[/srv/big.bin]: "*) ok "failing File: first line names the resource" ;;
+"fuse: build failed at [4/10] File[/srv/big.bin] (fusefile.lua:"*"): "*) ok "failing File: first line names the resource" ;;
 *) not_ok "failing File: first line names the resource"; echo "    actual: $first" ;;
 esac
 check "failing File: the reason names the user" grep -q nosuchuser "$WORK/fail.err"

@@ -93,7 +93,7 @@ end)
 EOF
 rm -f tasks/web.lua
 first_line_status "failed dependency" 1 \
-    "fuse: after: not started: its dependency bad failed: build failed at [1/1] Execute[fails]: fuse-apply returned a non-zero code: 1" \
+    "fuse: after: not started: its dependency bad failed: build failed at [1/1] Execute[fails] (fusefile.lua:2): command exited with status 1" \
     "$FUSE" after
 check "failed dependency: the dependent is not tagged" \
     sh -c '! docker image inspect "$T-after" >/dev/null 2>&1'
@@ -167,12 +167,12 @@ check "artifacts: the image grew by fuse-apply and the artifacts, not the builde
     test $((size_app - size_base)) -lt 1000000
 
 first_line_status "artifact path absent from the image" 1 \
-    "fuse: build failed at [1/1] File[/x]: COPY failed: stat out/nope: file does not exist" \
+    "fuse: build failed at [1/1] File[/x] (fusefile.lua:15): COPY failed: stat out/nope: file does not exist" \
     "$FUSE" missing
 "$FUSE" noimage >"$WORK/out" 2>"$WORK/err"
 expect_eq "from names no image: exit status" 1 $?
 check "from names no image: the build fails at the resource" \
-    grep -q '^fuse: build failed at \[1/1\] File\[/x\]: ' "$WORK/err"
+    grep -q '^fuse: build failed at \[1/1\] File\[/x\] (fusefile.lua:[0-9]*): ' "$WORK/err"
 first_line_status "from is a number" 2 \
     "fuse: fusefile.lua:21: File: from must be an image name or a docker_container task, not a number" \
     "$FUSE" -n number
