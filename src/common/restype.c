@@ -4,12 +4,11 @@
  * them. Every message starts with the type name, so the caller only adds
  * where it came from. */
 #include "restype.h"
+#include "restype_int.h"
 
 #include "fvjson.h"
-#include "ignore.h"
 #include "taskref.h"
 
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,13 +22,6 @@
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }
-
-static int rt_file_check(const fv *fields, strbuf *err);
-static int rt_directory_check(const fv *fields, strbuf *err);
-static int rt_execute_check(const fv *fields, strbuf *err);
-static int rt_link_check(const fv *fields, strbuf *err);
-static int rt_line_check(const fv *fields, strbuf *err);
-static int rt_checkout_check(const fv *fields, strbuf *err);
 
 static const rt_field rt_package_fields[] = {
     {"name", RT_STRS, RT_REQUIRED, NULL},
@@ -243,10 +235,7 @@ void rt_quote(strbuf *out, const char *s, size_t len)
     sb_addc(out, '"');
 }
 
-static int rt_fail(strbuf *err, const rt_type *t, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int rt_fail(strbuf *err, const rt_type *t, const char *fmt, ...)
+int rt_fail(strbuf *err, const rt_type *t, const char *fmt, ...)
 {
     va_list ap;
     sb_addf(err, "%s: ", t->name);
@@ -264,7 +253,7 @@ static int rt_wrong_kind(strbuf *err, const rt_type *t, const char *field, rt_ki
 }
 
 /* An absent field and a JSON null are the same: nothing was given. */
-static int rt_has(const fv *fields, const char *key)
+int rt_has(const fv *fields, const char *key)
 {
     const fv *v = fv_get(fields, key);
     return v && v->kind != FV_NULL;
@@ -525,140 +514,4 @@ const char *rt_default(const rt_type *t, const char *field)
         return t->policies[0];
     const rt_field *f = rt_field_find(t, field);
     return f ? f->dflt : NULL;
-}
-
-/* Cross-field rules, one per type that has any. */
-
-/* An artifact (from = an image or task, source = a path inside it) is one
- * COPY --from: the classic builder's COPY cannot set a mode, reads * ? [
- * in a source as a pattern, and takes an owner only with a group to mean
- * what fuse-apply means by it; and a COPY is a step of its own. */
-static int rt_from_check(const rt_type *t, const fv *fields, strbuf *err)
-{
-    if (!rt_has(fields, "from"))
-        return 0;
-    const fv *src = fv_get(fields, "source");
-    if (!src || src->kind != FV_STR || src->str[0] != '/')
-        return rt_fail(err, t, "from needs source, an absolute path inside that image");
-    if (strpbrk(src->str, "*?[\\"))
-        return rt_fail(err, t,
-                       "source with from must not hold * ? [ or \\ (COPY reads them as a pattern)");
-    if (rt_has(fields, "contents") || (t == &rt_file && rt_has(fields, "mode")) ||
-        (t == &rt_directory && (rt_has(fields, "mode") || rt_has(fields, "parents"))))
-        return rt_fail(err, t, "from copies %s as it is in the image: give no %s",
-                       t == &rt_file ? "the file" : "the tree",
-                       t == &rt_file ? "contents or mode" : "mode or parents");
-    if (rt_has(fields, "owner") != rt_has(fields, "group"))
-        return rt_fail(err, t, "with from, give owner and group together");
-    if (strcmp(rt_policy(t, fields), "apply") != 0 || rt_has(fields, "layer") ||
-        rt_has(fields, "watches"))
-        return rt_fail(err, t, "with from, policy is apply and there is no layer or watches");
-    return 0;
-}
-
-static int rt_file_check(const fv *fields, strbuf *err)
-{
-    if (rt_has(fields, "contents") && rt_has(fields, "source"))
-        return rt_fail(err, &rt_file, "give contents or source, not both");
-    return rt_from_check(&rt_file, fields, err);
-}
-
-/* A tree (source) is only ever copied in; its exclude patterns must parse
- * here, so a bad one is reported at the task file's line. With from, the
- * source is in another image: an artifact, checked as File's are. */
-static int rt_directory_check(const fv *fields, strbuf *err)
-{
-    if (rt_has(fields, "from") && rt_has(fields, "exclude"))
-        return rt_fail(err, &rt_directory, "exclude is for a tree of this host, not with from");
-    if (rt_has(fields, "from"))
-        return rt_from_check(&rt_directory, fields, err);
-    int tree = rt_has(fields, "source");
-    if (rt_has(fields, "exclude") && !tree)
-        return rt_fail(err, &rt_directory, "exclude needs source (a tree to copy)");
-    if (!tree)
-        return 0;
-    if (rt_has(fields, "layer"))
-        return rt_fail(err, &rt_directory,
-                       "a tree (source) is a COPY of its own: it takes no layer");
-    /* An owner alone means its primary group, which only the image knows,
-     * and builders disagree on what COPY --chown=USER gives. */
-    if (rt_has(fields, "owner") && !rt_has(fields, "group"))
-        return rt_fail(err, &rt_directory, "a tree (source) with an owner needs a group too");
-    /* The tree is copied as the last component of name into its parent. */
-    const fv *name = fv_get(fields, "name");
-    size_t len = name && name->kind == FV_STR ? name->len : 0;
-    while (len > 0 && name->str[len - 1] == '/')
-        len--;
-    size_t base = len;
-    while (base > 0 && name->str[base - 1] != '/')
-        base--;
-    if (name && name->kind == FV_STR &&
-        (len == base || (len - base == 1 && name->str[base] == '.') ||
-         (len - base == 2 && name->str[base] == '.' && name->str[base + 1] == '.'))) {
-        rt_fail(err, &rt_directory, "a tree (source) needs a name below /, not ");
-        rt_quote(err, name->str, name->len);
-        return -1;
-    }
-    const fv *ex = fv_get(fields, "exclude");
-    int rc = 0;
-    strbuf why = STRBUF_INIT;
-    for (size_t i = 0; ex && ex->kind == FV_LIST && i < ex->n && rc == 0; i++) {
-        ign_list *l = ign_new();
-        if (ign_add(l, ex->items[i]->str, &why) < 0) {
-            rt_fail(err, &rt_directory, "exclude[%zu] is a bad pattern ", i + 1);
-            rt_quote(err, ex->items[i]->str, ex->items[i]->len);
-            sb_addf(err, ": %s", why.buf);
-            rc = -1;
-        }
-        ign_free(l);
-    }
-    sb_release(&why);
-    return rc;
-}
-
-static int rt_execute_check(const fv *fields, strbuf *err)
-{
-    int one = rt_has(fields, "command"), many = rt_has(fields, "commands");
-    if (one && many)
-        return rt_fail(err, &rt_execute, "give command or commands, not both");
-    if (!one && !many)
-        return rt_fail(err, &rt_execute, "give command or commands");
-    return 0;
-}
-
-static int rt_link_check(const fv *fields, strbuf *err)
-{
-    if (strcmp(rt_policy(&rt_link, fields), "apply") == 0 && !rt_has(fields, "to"))
-        return rt_fail(err, &rt_link, "to is required");
-    return 0;
-}
-
-static int rt_line_check(const fv *fields, strbuf *err)
-{
-    const char *match = fv_gets(fields, "match");
-    if (match) {
-        regex_t re;
-        int rc = regcomp(&re, match, REG_EXTENDED | REG_NOSUB);
-        if (rc != 0) {
-            char msg[256];
-            regerror(rc, &re, msg, sizeof msg);
-            rt_fail(err, &rt_line, "match is not a valid extended regular expression: %s", msg);
-            return -1;
-        }
-        regfree(&re);
-    }
-    if (strcmp(rt_policy(&rt_line, fields), "apply") == 0 && !rt_has(fields, "line"))
-        return rt_fail(err, &rt_line, "policy apply needs line");
-    return 0;
-}
-
-static int rt_checkout_check(const fv *fields, strbuf *err)
-{
-    const fv *scm = fv_get(fields, "scm");
-    if (scm && scm->kind == FV_STR && strcmp(scm->str, "git") != 0) {
-        rt_fail(err, &rt_checkout, "scm must be \"git\", not ");
-        rt_quote(err, scm->str, scm->len);
-        return -1;
-    }
-    return 0;
 }
