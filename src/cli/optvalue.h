@@ -28,6 +28,11 @@ int opt_check_health(const fv *v, strbuf *err);
 int opt_check_signal(const fv *v, strbuf *err);
 fv *opt_conv_signal(const char *value, strbuf *err);
 
+/* Splits s into words with POSIX-ish quoting: '...', "...", backslash (no
+ * expansion). Appends each word to list. Returns 0, or -1 with the reason
+ * appended to err (optwords.c). */
+int opt_shell_words(const char *s, fv *list, strbuf *err);
+
 /* A Go duration of the subset Docker's HEALTHCHECK takes: one or more
  * NUMBER UNIT pairs, units ms, s, m, h ("30s", "1m30s", "500ms"). Sets *ms
  * and returns 0, or -1 for anything else (a bare number, "1.5s", "", a
