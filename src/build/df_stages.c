@@ -11,6 +11,12 @@
 
 #include <string.h>
 
+/* Whether a (possibly absent: a resource without from) names image f. */
+static int df_same_from(const fv *a, const fv *f)
+{
+    return a && fv_equal(a, f);
+}
+
 long df_stage_of(const bundle *b, size_t i)
 {
     const fv *want = fv_get(b->items[i].fields, "from");
@@ -22,7 +28,7 @@ long df_stage_of(const bundle *b, size_t i)
         if (!f)
             continue;
         size_t j = 0; /* is f the first use of its image? */
-        while (j < k && !fv_equal(fv_get(b->items[j].fields, "from"), f))
+        while (j < k && !df_same_from(fv_get(b->items[j].fields, "from"), f))
             j++;
         if (j < k)
             continue;

@@ -796,13 +796,29 @@ START_TEST(test_artifact_stages)
 }
 END_TEST
 
+/* An artifact after resources without from: their stage numbering skips
+ * them (fuzz_dockerfile found it reading a missing from). */
+START_TEST(test_artifact_after_plain)
+{
+    add_file("/a", "a", 1);
+    fv *f = fv_map();
+    fv_set(f, "name", fv_strz("/b"));
+    fv_set(f, "from", fv_strz("busybox"));
+    fv_set(f, "source", fv_strz("/bin/true"));
+    add("File", f);
+    gen_ok();
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "FROM busybox AS fuse-from-1\n"));
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "COPY --from=fuse-from-1 [\"/bin/true\",\"/b\"]\n"));
+}
+END_TEST
+
 /* layer = "NAME": consecutive resources are one inline RUN of a list. */
 START_TEST(test_layer_group)
 {
     add_file("/a", "a", 1);
     for (int i = 0; i < 3; i++) {
         fv *f = fv_map();
-        char n[8];
+        char n[16];
         snprintf(n, sizeof n, "/g%d", i);
         fv_set(f, "name", fv_strz(n));
         fv_set(f, "contents", fv_strz("g"));
@@ -884,6 +900,7 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_healthcheck_shell_none_signal_number);
     tcase_add_test(tc, test_healthcheck_bad_values);
     tcase_add_test(tc, test_artifact_stages);
+    tcase_add_test(tc, test_artifact_after_plain);
     tcase_add_test(tc, test_from_image_task_refused);
     tcase_add_test(tc, test_layer_group);
     tcase_add_test(tc, test_layer_not_consecutive);
