@@ -384,11 +384,10 @@ int df_base_user_needed(const fv *opts)
 int df_from(df_gen *g, const fv *opts, const char *base_user, strbuf *err)
 {
     const fv *v = fv_get(opts, "from_image");
-    const char *img = v ? v->str : OPT_DEFAULT_IMAGE;
     if (v && df_image_ok("from_image", v, err) < 0)
         return -1;
     df_step(g, -1);
-    sb_addf(&g->d->text, "FROM %s\n", img);
+    sb_addf(&g->d->text, "FROM %s\n", v ? v->str : OPT_DEFAULT_IMAGE);
     if (df_steps_need_root(opts, base_user)) {
         df_step(g, -1);
         sb_adds(&g->d->text, "USER root\n");
