@@ -74,6 +74,17 @@ static long build_cur_res(const build_prog *p)
     return p->d->step_res[p->step];
 }
 
+/* Where the resources of the step that starts at resource res end: a
+ * layer group or a batch is one step for several (the step map holds the
+ * first), so the next resource a later step starts, or the bundle's end. */
+static size_t build_span_end(const build_prog *p, long res)
+{
+    for (size_t s = (size_t)p->step + 1; s < p->d->nsteps; s++)
+        if (p->d->step_res[s] > res)
+            return (size_t)p->d->step_res[s];
+    return p->b->n;
+}
+
 static void build_step_begins(build_prog *p, const dk_event *e)
 {
     p->step = e->step - 1;
@@ -89,7 +100,13 @@ static void build_step_begins(build_prog *p, const dk_event *e)
     if (p->f->quiet || p->f->verbose)
         return;
     strbuf label = STRBUF_INIT;
+    const char *layer = fv_gets(p->b->items[res].fields, "layer");
+    size_t more = build_span_end(p, res) - (size_t)res - 1;
+    if (layer)
+        sb_addf(&label, "layer %s: ", layer);
     build_res_label(&p->b->items[res], &label);
+    if (more)
+        sb_addf(&label, " +%zu", more);
     char head[48];
     snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
     term_progress(p->out, head, label.buf);
@@ -217,11 +234,37 @@ static void build_detail(const build_prog *p, strbuf *err)
     sb_release(&d);
 }
 
+/* The resource the failed step was applying: the step's own, or, for a
+ * step of several (a layer group, a batch), the one fuse-apply's error
+ * line names ("fuse-apply: Execute[two]: ..."). */
+static long build_failed_res(const build_prog *p)
+{
+    long res = build_cur_res(p);
+    size_t len = 0;
+    const char *pe = res >= 0 ? build_payload_error(&p->step_out, &len) : NULL;
+    if (!pe)
+        return res;
+    const char *why = pe + strlen("fuse-apply: ");
+    size_t end = build_span_end(p, res);
+    strbuf id = STRBUF_INIT;
+    for (size_t i = (size_t)res; i < end; i++) {
+        sb_reset(&id);
+        build_res_ident(&p->b->items[i], &id);
+        sb_adds(&id, ": ");
+        if (strncmp(why, id.buf, id.len) == 0) {
+            res = (long)i;
+            break;
+        }
+    }
+    sb_release(&id);
+    return res;
+}
+
 /* "build failed at [3/5] Execute[migrate] (fusefile.lua:12): REASON", then
  * the step's output. */
 static void build_failure(build_prog *p, const char *msg, strbuf *err)
 {
-    long res = build_cur_res(p);
+    long res = build_failed_res(p);
     const bundle_res *r = res >= 0 ? &p->b->items[res] : NULL;
     sb_adds(err, "build failed");
     if (r) {
