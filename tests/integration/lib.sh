@@ -52,3 +52,20 @@ expect_eq() {
         printf '    expected: %s\n    actual:   %s\n' "$2" "$3"
     fi
 }
+
+# image_labels IMAGE: its labels as JSON, less the one Podman adds to every
+# image it builds (io.buildah.version): the same answer on both engines.
+image_labels() {
+    docker image inspect -f '{{json .Config.Labels}}' "$1" 2>/dev/null |
+        sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//'
+}
+
+# FUSE_TEST_ENGINE=podman: the tests run on Podman's service (podman.sh).
+# tests/run.sh starts one for all scripts (PM_DIR set); a script run alone
+# starts its own and stops it on exit.
+if [ "${FUSE_TEST_ENGINE:-docker}" = podman ] && [ -z "${PM_DIR:-}" ]; then
+    # shellcheck source=tests/integration/engine.sh
+    . "$ROOT/tests/integration/engine.sh"
+    engine_up || exit 1
+    on_exit engine_down
+fi
