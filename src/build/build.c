@@ -88,7 +88,8 @@ static size_t build_span_end(const build_prog *p, long res)
 static void build_step_begins(build_prog *p, const dk_event *e)
 {
     p->step = e->step - 1;
-    p->nsteps = e->nsteps;
+    /* Podman tells the total only in a build's last stage: the Dockerfile's. */
+    p->nsteps = e->nsteps ? e->nsteps : (long)p->d->nsteps;
     sb_reset(&p->step_text);
     sb_adds(&p->step_text, e->text);
     sb_reset(&p->step_out);

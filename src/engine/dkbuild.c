@@ -1,4 +1,4 @@
-/* dkbuild.c -- POST /build with the classic builder's dialect. */
+/* dkbuild.c -- POST /build, its answer read in the dialect of the engine. */
 #include "dkbuild.h"
 
 /* The dialect gets each message first, then the caller's raw hook. */
@@ -29,11 +29,18 @@ void dkb_query(const dkb_request *r, strbuf *q)
         sb_adds(q, "&pull=1");
 }
 
+/* The dialect of c's engine, known once dk_negotiate() succeeded. */
+static const dl_dialect *dkb_dialect(const dk_client *c)
+{
+    return dk_engine_of(c)->kind == DK_ENGINE_PODMAN ? &dl_podman : &dl_classic;
+}
+
 int dkb_build(dk_client *c, const dkb_request *r, strbuf *err)
 {
-    /* The classic builder is the one dialect so far; BuildKit's and
-     * Podman's are chosen here once the engine says it speaks them. */
-    dkb_ctx b = {.dl = &dl_classic, .r = r};
+    int neg = dk_negotiate(c, err);
+    if (neg != 0)
+        return neg; /* -1, or -2 when interrupted */
+    dkb_ctx b = {.dl = dkb_dialect(c), .r = r};
     b.st = b.dl->open(r->on_event, r->ud);
     strbuf q = STRBUF_INIT;
     dkb_query(r, &q);

@@ -107,7 +107,7 @@ expect_eq "options: user" "1000:1000" "$(inspect $img '{{.Config.User}}')"
 expect_eq "options: workdir" "/srv" "$(inspect $img '{{.Config.WorkingDir}}')"
 expect_eq "options: labels and maintainer" \
     '{"b":"two words","com.example.a":"1","maintainer":"Fuse Tester <t@example.com>"}' \
-    "$(inspect $img '{{json .Config.Labels}}')"
+    "$(image_labels $img)"
 expect_eq "options: the container runs its cmd as the user" "hi from fuse" \
     "$(docker run --rm $img 2>&1)"
 expect_eq "files: sensitive contents arrive" "s3cr3t-value" \
@@ -132,7 +132,7 @@ expect_eq "overrides: cmd" '["echo","a","b"]' "$(inspect $img '{{json .Config.Cm
 expect_eq "overrides: entrypoint" '["/bin/env"]' "$(inspect $img '{{json .Config.Entrypoint}}')"
 expect_eq "overrides: user, workdir" "daemon /w" "$(inspect $img '{{.Config.User}} {{.Config.WorkingDir}}')"
 expect_eq "overrides: labels, maintainer" '{"k":"v","maintainer":"someone"}' \
-    "$(inspect $img '{{json .Config.Labels}}')"
+    "$(image_labels $img)"
 expect_eq "overrides: volumes" '{"/v":{}}' "$(inspect $img '{{json .Config.Volumes}}')"
 
 # --- the layer cache ---------------------------------------------------------
@@ -152,8 +152,10 @@ EOF
 id1=$(image_id fuse-it/cache)
 "$FUSE" -v steps >"$WORK/cache1.out" 2>&1
 # Which steps ran (not cached), after FROM: "Step N/M" not followed by "Using cache".
-ran() { awk '/^Step [0-9]+\//{ if (s) print s; split($2, a, "/"); s = a[1]; next }
-             / ---> Using cache/{ s = "" } END { if (s) print s }' "$1" | grep -vx 1 | paste -sd' '; }
+# The steps -v shows run (not cached): Docker's "Step 3/6 :" and " ---> Using
+# cache", Podman's "STEP 3/6:" and "--> Using cache".
+ran() { awk '/^(Step|STEP) [0-9]+\//{ if (s) print s; split($2, a, "/"); s = a[1]; next }
+             /^ ?-+> Using cache/{ s = "" } END { if (s) print s }' "$1" | grep -vx 1 | paste -sd' '; }
 expect_eq "cache: an identical build reruns no step" "" "$(ran "$WORK/cache1.out")"
 expect_eq "cache: an identical build gives the same image" "$id1" "$(image_id fuse-it/cache)"
 "$FUSE" -v steps:last=two >"$WORK/cache2.out" 2>&1
