@@ -137,6 +137,64 @@ int tf_deferrorf(lua_State *L, const char *fmt, ...)
     return tf_deferror(L, &msg);
 }
 
+/* ---- globals read as nil ----
+ * A misspelt or not yet defined name in a resource's table
+ * (File { from = builderr, ... }) is nil, and a nil field is no field at
+ * all: the resource would silently be another one (a host file instead of
+ * an artifact). Lua cannot tell the field was written; the read of the
+ * name can: the file's environment (registry.c) notes every global read as
+ * nil, and forgets it at every read of a function, since the constructor's
+ * own name (File, docker_container) is read just before its table. A
+ * constructor that finds a note of its caller's file, at or below the line
+ * of its call, raises it. */
+
+void tf_miss_note(lua_State *L, const char *name)
+{
+    tf_host *h = tf_of(L);
+    lua_Debug ar;
+    int found = 0;
+    /* The first Lua frame is the reader: between it and us sits at most the
+     * __index of a parent environment (tasks/web.lua falls back on
+     * fusefile.lua's). */
+    for (int level = 1; !found && lua_getstack(L, level, &ar) && lua_getinfo(L, "Sl", &ar); level++)
+        found = ar.currentline > 0;
+    h->miss_line = 0;
+    if (!found || tf_is_prelude(ar.source))
+        return;
+    sb_reset(&h->miss_name);
+    sb_adds(&h->miss_name, name);
+    sb_reset(&h->miss_src);
+    sb_adds(&h->miss_src, ar.source);
+    h->miss_line = ar.currentline;
+}
+
+void tf_miss_clear(lua_State *L)
+{
+    tf_of(L)->miss_line = 0;
+}
+
+void tf_miss_check(lua_State *L, const char *what)
+{
+    tf_host *h = tf_of(L);
+    lua_Debug ar;
+    int line = h->miss_line;
+    h->miss_line = 0;
+    if (!line || !lua_getstack(L, 1, &ar) || !lua_getinfo(L, "Sl", &ar) || ar.currentline <= 0 ||
+        line < ar.currentline || strcmp(ar.source, h->miss_src.buf) != 0)
+        return;
+    strbuf msg = STRBUF_INIT, where = STRBUF_INIT;
+    sb_addf(&where, "%s:%d", ar.short_src, line);
+    sb_addf(&msg,
+            "%s: %s is nil: no global of that name is defined (misspelt, or defined further "
+            "down?)",
+            what, h->miss_name.buf);
+    /* where moves onto the Lua stack: nothing C-allocated may be pending
+     * when the error unwinds. */
+    lua_pushlstring(L, where.buf, where.len);
+    sb_release(&where);
+    tf_deferror_at(L, lua_tostring(L, -1), &msg);
+}
+
 /* Whether the error text that ended a task is a definition error raised
  * earlier: the prelude's yield adds its own position in front, so compare
  * the end. */

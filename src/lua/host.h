@@ -69,6 +69,10 @@ struct tf_host {
     long nserial;                  /* task objects made so far */
     strbuf *iid;                   /* when set, tf_build leaves the built image's ID here */
     const struct sec_set *secrets; /* the values of the task tf_build builds, or NULL */
+    /* The last global a task file read as nil since it last read a function
+     * (see tf_miss_note); miss_line 0 when there is none. */
+    strbuf miss_name, miss_src;
+    int miss_line;
 };
 
 static inline tf_host *tf_of(lua_State *L)
@@ -102,6 +106,14 @@ int tf_is_deferr(const tf_host *h, const char *msg);
 /* Appends the text of the error value at idx of L, placed at the user's
  * line found on thread co when it is not a string. */
 void tf_errtext(lua_State *L, int idx, lua_State *co, int level, strbuf *out);
+/* Globals read as nil (host.c): the file's environment notes a read of an
+ * undefined name, and forgets it when a function is read; a constructor
+ * raises the note (tf_miss_check) when it was made in its table. */
+void tf_miss_note(lua_State *L, const char *name);
+void tf_miss_clear(lua_State *L);
+/* Raises "FILE:LINE: what: NAME is nil: ..." when the table the user's code
+ * at level 1 is passing read an undefined global; forgets the note. */
+void tf_miss_check(lua_State *L, const char *what);
 /* The message handler of every pcall into task files. */
 int tf_msgh(lua_State *L);
 

@@ -210,6 +210,8 @@ int tf_open(tf_host **out, const char *fusefile, strbuf *err)
     *out = NULL;
     tf_host *h = xcalloc(1, sizeof *h);
     sb_init(&h->deferr);
+    sb_init(&h->miss_name);
+    sb_init(&h->miss_src);
     char *real = NULL;
     if (fusefile) {
         strbuf probe = STRBUF_INIT;
@@ -280,6 +282,8 @@ void tf_close(tf_host *h)
     }
     free(h->files);
     sb_release(&h->deferr);
+    sb_release(&h->miss_name);
+    sb_release(&h->miss_src);
     free(h->root);
     free(h);
 }

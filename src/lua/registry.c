@@ -66,7 +66,12 @@ static int tf_env_index(lua_State *L)
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
         return 1;
     lua_pushvalue(L, 2);
-    lua_gettable(L, lua_upvalueindex(2));
+    int t = lua_gettable(L, lua_upvalueindex(2));
+    /* For the check of names read as nil in a constructor's table (host.c). */
+    if (t == LUA_TNIL && lua_type(L, 2) == LUA_TSTRING)
+        tf_miss_note(L, lua_tostring(L, 2));
+    else if (t == LUA_TFUNCTION)
+        tf_miss_clear(L);
     return 1;
 }
 

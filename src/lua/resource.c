@@ -100,6 +100,7 @@ static int tf_construct(lua_State *L)
         return tf_deferrorf(L, "%s expects a table of fields (%s { name = ... }), got %s", t->name,
                             t->name, luaL_typename(L, 1));
     lua_settop(L, 1);
+    tf_miss_check(L, t->name);
     strbuf err = STRBUF_INIT;
     fv *fields = tf_fields(L, 1, t, &err);
     if (!fields)

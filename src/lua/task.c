@@ -244,6 +244,7 @@ static int tf_define(lua_State *L, int is_container)
         return tf_deferrorf(L, "%s expects an options table or a function, got %s", kind,
                             luaL_typename(L, 1));
     /* Checked now, so a bad option is reported at its own line. */
+    tf_miss_check(L, kind);
     fv_free(tf_checkopts(L, 1, is_container));
     lua_settop(L, 1);
     lua_pushinteger(L, is_container);

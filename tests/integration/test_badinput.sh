@@ -164,6 +164,14 @@ lua "dependency cycle" 2 "fuse: cycle: t -> u -> t" \
     't = docker_container(function ()\n  yield(File { name = "/x", from = u, source = "/x" })\nend)\nu = docker_container { from_image = t } (function () end)\n'
 lua "from_image a plain task" 2 "fuse: t: from_image names p, not a docker_container task" \
     'p = task(function () end)\nt = docker_container { from_image = p } (function () end)\n'
+# A misspelt name is nil, and a nil field no field: caught where it is read.
+NILG="is nil: no global of that name is defined (misspelt, or defined further down?)"
+lua "from a misspelt task (an undefined global)" 2 "fuse: fusefile.lua:5: File: builderr $NILG" \
+    'b = docker_container(function () end)\nt = docker_container(function ()\n  yield(File {\n    name = "/x",\n    from = builderr,\n    source = "/etc/hostname",\n  })\nend)\n'
+lua "from_image a task defined further down" 2 "fuse: fusefile.lua:1: docker_container: base $NILG" \
+    't = docker_container { from_image = base } (function () end)\nbase = docker_container(function () end)\n'
+lua "a nil global read outside a resource's table is no error" 0 "" \
+    't = docker_container(function ()\n  for i = 1, 2 do\n    yield(File { name = "/f" .. i })\n    if OPTIONAL then yield(File { name = "/o" }) end\n  end\nend)\n'
 
 # ---- resource fields ----------------------------------------------------------------
 P="fuse: fusefile.lua:2:"
