@@ -103,8 +103,8 @@ int df_chown_id_ok(const fv *v);
 void df_chown_id(strbuf *t, const fv *v);
 /* 1 when COPY can write to name as a path of that very name. */
 int df_copy_dest_ok(const char *name, size_t len);
-/* 1 when some resource of b watches r (named name). */
-int df_is_watched(const bundle *b, const bundle_res *r, const char *name);
+/* 1 when some resource of b watches r (an item of b). */
+int df_is_watched(const bundle *b, const bundle_res *r);
 /* Checks an image reference for FROM; what names it in the message. */
 int df_image_ok(const char *what, const fv *v, strbuf *err);
 

@@ -58,25 +58,19 @@ int df_copy_dest_ok(const char *name, size_t len)
     return strcmp(base, ".") != 0 && strcmp(base, "..") != 0;
 }
 
-/* 1 when a watches entry of the bundle names r (as "File[/x]" or "/x"):
+/* 1 when a watches entry of the bundle names r, resolved as fuse-apply
+ * resolves every watch (bundle_find: the identity, or else the bare name):
  * the watcher needs the change marker only fuse-apply writes. */
-int df_is_watched(const bundle *b, const bundle_res *r, const char *name)
+int df_is_watched(const bundle *b, const bundle_res *r)
 {
-    strbuf id = STRBUF_INIT;
-    if (r->ident)
-        sb_adds(&id, r->ident);
-    else
-        rt_ident(r->type, r->fields, &id);
-    int hit = 0;
-    for (size_t i = 0; i < b->n && !hit; i++) {
+    long pos = (long)(r - b->items);
+    for (size_t i = 0; i < b->n; i++) {
         const fv *w = fv_get(b->items[i].fields, "watches");
-        for (size_t j = 0; w && w->kind == FV_LIST && j < w->n && !hit; j++) {
-            const fv *e = w->items[j];
-            hit = e->kind == FV_STR && (!strcmp(e->str, id.buf) || !strcmp(e->str, name));
-        }
+        for (size_t j = 0; w && w->kind == FV_LIST && j < w->n; j++)
+            if (w->items[j]->kind == FV_STR && bundle_find(b, w->items[j]->str) == pos)
+                return 1;
     }
-    sb_release(&id);
-    return hit;
+    return 0;
 }
 
 void df_chown_id(strbuf *t, const fv *v)
@@ -163,7 +157,7 @@ int df_tree_step(dockerfile *d, size_t *alloc, const bundle *b, size_t i, strbuf
     if (df_tree_name(r, id.buf, &name, &parent, err) < 0 || df_tree_mode(r, &mode, err) < 0)
         goto done;
     /* A watcher needs the change marker that only fuse-apply writes. */
-    if (df_is_watched(b, r, name.buf)) {
+    if (df_is_watched(b, r)) {
         sb_addf(err, "%s: a tree (source) cannot be watched", id.buf);
         goto done;
     }
