@@ -16,7 +16,31 @@ cleanup() {
 }
 on_exit cleanup
 
-containers() { docker ps -aq | wc -l; }
+# own_layers IMAGE...: the IDs of each IMAGE and of its parents down to its
+# task's first step (COPY ... /.fuse/, which names the task: no other task's
+# build shares it); only this test's builds make containers of these.
+own_layers() {
+    local id
+    for id in "$@"; do
+        id=$(docker image inspect -f '{{.Id}}' "$id" 2>/dev/null)
+        while [ -n "$id" ]; do
+            echo "$id"
+            docker image inspect -f '{{join .ContainerConfig.Cmd " "}}' "$id" 2>/dev/null |
+                grep -q ' in /.fuse/ *$' && break
+            id=$(docker image inspect -f '{{.Parent}}' "$id" 2>/dev/null)
+        done
+    done
+}
+# left_over IMAGE...: the containers not there at the start that were made
+# from these images' own layers: others' containers on the shared engine do
+# not count.
+left_over() {
+    local own c
+    own=$(own_layers "$@")
+    comm -13 "$WORK/containers.before" <(docker ps -aq --no-trunc | sort) | while read -r c; do
+        grep -qxF "$(docker inspect -f '{{.Image}}' "$c" 2>/dev/null)" <<<"$own" && echo "$c"
+    done | wc -l
+}
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
 inspect() { docker image inspect -f "$2" "$1" 2>/dev/null; }
 
@@ -30,7 +54,7 @@ http_get() {
     printf '%s' "$body"
 }
 
-before=$(containers)
+docker ps -aq --no-trunc | sort >"$WORK/containers.before"
 
 # --- the seed's app_server, run and asked over HTTP --------------------------
 cd "$ROOT/examples/hello" || exit 1
@@ -192,15 +216,21 @@ slow = docker_container { from_image = "fuse-test/busybox", tag = "fuse-it/fail"
   yield(Execute { name = "slow", command = "sleep 60" })
 end)
 EOF
-"$FUSE" slow >"$WORK/int.out" 2>&1 &
+# -v: Docker's stream names the cancelled step's container.
+"$FUSE" -v slow >"$WORK/int.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q '^\[1/1\]' "$WORK/int.out" && break; sleep 0.1; done
+for _ in $(seq 1 100); do grep -q '^ ---> Running in ' "$WORK/int.out" && break; sleep 0.1; done
+step_cid=$(sed -n 's/^ ---> Running in \([0-9a-f]*\).*/\1/p' "$WORK/int.out" | tail -1)
 sleep 1
 kill -INT $pid
 wait $pid
 expect_eq "interrupt: exit status 130" 130 $?
 expect_eq "interrupt: the previous image keeps the tag" "$good" "$(image_id fuse-it/fail)"
+check "interrupt: Docker's stream named the step's container" test -n "$step_cid"
 # Docker kills and removes the cancelled step's container asynchronously.
-for _ in $(seq 1 60); do [ "$(containers)" = "$before" ] && break; sleep 0.5; done
+for _ in $(seq 1 60); do docker inspect "$step_cid" >/dev/null 2>&1 || break; sleep 0.5; done
+expect_eq "interrupt: the cancelled step's container is gone" "gone" \
+    "$(docker inspect "$step_cid" >/dev/null 2>&1 && echo present || echo gone)"
 
-expect_eq "no containers are left behind" "$before" "$(containers)"
+expect_eq "no containers of this test's images are left behind" 0 \
+    "$(left_over "${hello_id:-$HELLO_TAG}" fuse-it/mytag fuse-it/opts fuse-it/over fuse-it/cache fuse-it/fail)"
