@@ -71,7 +71,7 @@ static void dkc_close6(int in[2], int out[2], int err[2])
 /* The helper starts with no signal blocked and SIGPIPE at its default,
  * whatever the calling thread has (a DockerBuilder's build thread blocks
  * every signal). */
-static int dkc_spawn_attr(posix_spawnattr_t *at)
+static int dkc_spawn_attr(posix_spawnattr_t *at, short flags)
 {
     sigset_t none, def;
     sigemptyset(&none);
@@ -80,12 +80,13 @@ static int dkc_spawn_attr(posix_spawnattr_t *at)
     int rc = posix_spawnattr_init(at);
     rc = rc ? rc : posix_spawnattr_setsigmask(at, &none);
     rc = rc ? rc : posix_spawnattr_setsigdefault(at, &def);
-    rc = rc ? rc : posix_spawnattr_setflags(at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    rc = rc ? rc
+            : posix_spawnattr_setflags(at, flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     return rc;
 }
 
-static pid_t dkc_spawn(const char *prog, const char *verb, int in[2], int out[2], int err[2],
-                       int *spawn_errno)
+pid_t dkc_spawn(const char *prog, char *const *argv, const int fds[3], short flags,
+                int *spawn_errno)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t at;
@@ -94,11 +95,9 @@ static pid_t dkc_spawn(const char *prog, const char *verb, int in[2], int out[2]
         *spawn_errno = ENOMEM;
         return -1;
     }
-    int rc = dkc_spawn_attr(&at);
-    rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-    rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    char *argv[] = {(char *)prog, (char *)verb, NULL};
+    int rc = dkc_spawn_attr(&at, flags);
+    for (int i = 0; i < 3; i++)
+        rc = rc ? rc : posix_spawn_file_actions_adddup2(&fa, fds[i], i);
     rc = rc ? rc : posix_spawn(&pid, prog, &fa, &at, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
@@ -125,9 +124,7 @@ static void dkc_write_input(int fd, const char *input)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
-/* The helper's path on PATH, found here rather than by posix_spawnp: not
- * every implementation tells a missing program from one that exits 127. */
-static int dkc_find(const char *prog, strbuf *path)
+int dkc_find(const char *prog, strbuf *path)
 {
     const char *p = getenv("PATH");
     if (!p || !*p)
@@ -153,7 +150,8 @@ int dkc_run(const char *name, const char *verb, const char *input, strbuf *out, 
     if (dkc_find(prog.buf, &path) != 0)
         serr = ENOENT;
     else if (dkc_pipes(in, o, e) == 0)
-        pid = dkc_spawn(path.buf, verb, in, o, e, &serr);
+        pid = dkc_spawn(path.buf, (char *const[]){path.buf, (char *)verb, NULL},
+                        (const int[3]){in[0], o[1], e[1]}, 0, &serr);
     else
         serr = errno;
     sb_release(&path);

@@ -13,6 +13,7 @@
 #include "dkauth.h"
 #include "strbuf.h"
 
+#include <spawn.h>
 #include <stddef.h>
 
 /* Fills out for registry (normalised, dka_normalize). Returns 0 (out has
@@ -28,5 +29,18 @@ void dkc_free_all(dka_cred *creds, size_t n);
  * out. Returns the exit status (0..255), or -1 with err set when it could
  * not run. Exposed for tests. */
 int dkc_run(const char *name, const char *verb, const char *input, strbuf *out, strbuf *err);
+
+/* The program's path on PATH (the default PATH when unset) into path; -1
+ * when none is executable. Found here rather than by posix_spawnp: not
+ * every implementation tells a missing program from one that exits 127. */
+int dkc_find(const char *prog, strbuf *path);
+
+/* Starts prog with argv, fds[0..2] as its stdin, stdout and stderr, no
+ * signal blocked and SIGPIPE at its default whatever the calling thread
+ * has (a DockerBuilder's build thread blocks every signal), and the
+ * posix_spawn flags (POSIX_SPAWN_SETSID). Returns its pid, or -1 with the
+ * error number in *spawn_errno. For credential helpers and ssh alike. */
+pid_t dkc_spawn(const char *prog, char *const *argv, const int fds[3], short flags,
+                int *spawn_errno);
 
 #endif

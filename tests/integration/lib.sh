@@ -60,6 +60,26 @@ image_labels() {
         sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//'
 }
 
+# free_port: a TCP port nothing listens on (bash's /dev/tcp connect fails).
+free_port() {
+    local p
+    for _ in $(seq 1 100); do
+        p=$((20000 + RANDOM % 20000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+# run NAME ARGS...: fuse with ARGS, its output in $WORK/NAME.out and .err,
+# its status in $st. first NAME: the first line it wrote on stderr.
+run() {
+    local name=$1
+    shift
+    "$FUSE" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
+    st=$?
+}
+first() { head -n 1 "$WORK/$1.err"; }
+
 # FUSE_TEST_ENGINE=podman: the tests run on Podman's service (podman.sh).
 # tests/run.sh starts one for all scripts (PM_DIR set); a script run alone
 # starts its own and stops it on exit.

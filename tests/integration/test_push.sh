@@ -29,15 +29,6 @@ for tool in docker-registry htpasswd openssl; do
     fi
 done
 
-# free_port: a TCP port nothing listens on (bash's /dev/tcp connect fails).
-free_port() {
-    local p
-    for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 20000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-    done
-    return 1
-}
 wait_http() {
     for _ in $(seq 1 100); do
         curl -s -o /dev/null --cacert "$WORK/pki/ca.crt" "$1" && return 0
@@ -141,15 +132,6 @@ child = docker_container { from_image = "$TLS/fuse-it/push-base:v1", tag = "fuse
 end)
 EOF
 
-# run NAME ARGS...: fuse with ARGS, output in $WORK/NAME.out and .err, the
-# status in $st.
-run() {
-    local name=$1
-    shift
-    "$FUSE" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
-    st=$?
-}
-first() { head -n 1 "$WORK/$1.err"; }
 tag_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
 # in_registry HOST REPO TAG: the registry has the manifest; prints its digest.
 manifest_digest() {
