@@ -6,6 +6,7 @@
 #   fuse <TAB>                task names (fuse --shortlist)
 #   fuse -<TAB>               options (read from fuse --help)
 #   fuse -d <TAB>             task names;  fuse -f <TAB>  files
+#   fuse --context <TAB>      docker context names (docker context ls)
 #   fuse app_server:<TAB>     the task's keys (the "arguments:" of fuse -d),
 #   fuse app:tag=x,<TAB>      then after each comma; no_cache=, pull= and push=
 #                             offer true/false, healthcheck= offers none
@@ -43,7 +44,7 @@ _fuse_keys()
 # The option words of fuse --help ("  -l, --list   ...", "      --shortlist").
 _fuse_options()
 {
-    _fuse_run --help | sed -n 's/^ *\(-.*\)/\1/p' | sed 's/  .*//' | grep -o -- '-[-a-z]*'
+    _fuse_run --help | sed -n 's/^ *\(-.*\)/\1/p' | sed 's/  .*//' | grep -o -- '-[-a-zA-Z]*'
 }
 
 _fuse()
@@ -70,7 +71,11 @@ _fuse()
     -d | --display)
         mapfile -t cands < <(_fuse_run --shortlist)
         ;;
-    --timeout | -j | --jobs | --engine) return ;;
+    --timeout | -j | --jobs | --engine | -H | --host) return ;;
+    --context)
+        # The docker CLI's context names, when it is installed.
+        mapfile -t cands < <(docker context ls --format '{{.Name}}' 2>/dev/null)
+        ;;
     *)
         if [[ $cur == -* ]]; then
             mapfile -t cands < <(_fuse_options)

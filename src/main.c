@@ -5,6 +5,7 @@
  * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
 #include "cancel.h"
 #include "cli.h"
+#include "endpoint.h"
 #include "lazy.h"
 #include "strbuf.h"
 #include "taskfile.h"
@@ -84,9 +85,12 @@ static void fuse_help(void)
                      "      --iidfile FILE    write the built image's ID to FILE\n"
                      "  -j, --jobs N          build up to N independent tasks at once\n"
                      "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
+                     "  -H, --host URL        the engine: unix://, tcp:// or ssh://[user@]host\n"
+                     "      --context NAME    the engine of this docker context\n"
                      "  -v, --verbose         show the full build output\n"
                      "  -q, --quiet           show errors only\n"
                      "      --version         print the versions of fuse and its libraries\n"
+                     "                        (with -v, the engine fuse would talk to)\n"
                      "  -h, --help            print this help\n"
                      "\n"
                      "Task arguments: ',' separates, the first '=' splits key and value, ';'\n"
@@ -99,7 +103,7 @@ static void fuse_help(void)
 
 /* Loads libcurl and libarchive (lazy.h) to ask them their versions; one
  * that cannot be loaded is printed as missing, with the reason. */
-static void fuse_version(void)
+static int fuse_version(int verbose, strbuf *err)
 {
     strbuf cerr = STRBUF_INIT, aerr = STRBUF_INIT;
     const curl_version_info_data *cv =
@@ -115,6 +119,31 @@ static void fuse_version(void)
         fprintf(stderr, "fuse: %s\n", aerr.buf);
     sb_release(&cerr);
     sb_release(&aerr);
+    if (!verbose)
+        return 0;
+    /* Named, not asked: --version never waits for an engine. */
+    ep_endpoint e;
+    int rc = ep_from_env(&e, err);
+    if (rc == 0)
+        printf("engine: %s (context %s)\n", e.host, e.context);
+    ep_release(&e);
+    return rc == 0 ? 0 : FUSE_EXIT_FAILED;
+}
+
+/* -H and --context are settled before anything runs: one naming no engine
+ * is a wrong command line (exit 2), found before a long build, as a task
+ * name that does not exist. The environment's settings are read when a
+ * build first needs the engine, and fail that task (exit 1) as a daemon
+ * that is down would. */
+static int fuse_engine_check(const cli_opts *o, strbuf *err)
+{
+    ep_set_cli(o->host, o->context);
+    if (!o->host && !o->context)
+        return 0;
+    ep_endpoint e;
+    int rc = ep_from_env(&e, err);
+    ep_release(&e);
+    return rc == 0 ? 0 : FUSE_EXIT_USAGE;
 }
 
 /* fabric's -l layout: names padded to one column, the description after. */
@@ -172,12 +201,13 @@ static int fuse_main(const cli_opts *o, strbuf *err)
         fuse_help();
         return 0;
     }
-    if (o->version) {
-        fuse_version();
-        return 0;
-    }
+    int rc = fuse_engine_check(o, err);
+    if (rc != 0)
+        return rc;
+    if (o->version)
+        return fuse_version(o->verbose, err);
     tf_host *h = NULL;
-    int rc = tf_open(&h, o->fusefile, err);
+    rc = tf_open(&h, o->fusefile, err);
     if (rc != 0)
         return rc;
     if (o->list)

@@ -520,6 +520,11 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     if (!c)
         return BUILD_FAILED;
     dk_client *dk = dk_open(err);
+    if (dk && f->verbose) {
+        /* -v names the engine before its first word. */
+        fprintf(out, "fuse: engine %s (context %s)\n", dk_host(dk), dk_context(dk));
+        fflush(out);
+    }
     strbuf user = STRBUF_INIT;
     int rc = dk ? build_base_user(dk, opts, build_pull(opts, f), &user, err) : BUILD_FAILED;
     if (rc == BUILD_OK && user.len) {

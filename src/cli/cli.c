@@ -23,10 +23,11 @@ enum {
     CLI_PULL,
     CLI_PUSH,
     CLI_IIDFILE,
-    CLI_ENGINE
+    CLI_ENGINE,
+    CLI_CONTEXT
 };
 
-static const char cli_shortopts[] = "+:ld:f:nvqhj:";
+static const char cli_shortopts[] = "+:ld:f:nvqhj:H:";
 
 static const struct option cli_longopts[] = {
     {"list", no_argument, NULL, 'l'},
@@ -44,6 +45,8 @@ static const struct option cli_longopts[] = {
     {"iidfile", required_argument, NULL, CLI_IIDFILE},
     {"jobs", required_argument, NULL, 'j'},
     {"engine", required_argument, NULL, CLI_ENGINE},
+    {"host", required_argument, NULL, 'H'},
+    {"context", required_argument, NULL, CLI_CONTEXT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -228,6 +231,8 @@ void cli_opts_free(cli_opts *o)
     free(o->fusefile);
     free(o->iidfile);
     strvec_clear(&o->engines);
+    free(o->host);
+    free(o->context);
     memset(o, 0, sizeof *o);
     strvec_init(&o->engines);
 }
@@ -393,7 +398,34 @@ static void cli_apply(int c, cli_opts *o)
     case CLI_ENGINE:
         strvec_push(&o->engines, optarg);
         break;
+    case 'H':
+        cli_set_str(&o->host, optarg);
+        break;
+    case CLI_CONTEXT:
+        cli_set_str(&o->context, optarg);
+        break;
     }
+}
+
+/* -H and --context: one value each, never both (the docker CLI's rules). */
+static int cli_engine(int c, const cli_opts *o, strbuf *err)
+{
+    if (c != 'H' && c != CLI_CONTEXT)
+        return 0;
+    const char *name = c == 'H' ? "-H/--host" : "--context";
+    if (!*optarg) {
+        sb_addf(err, "option %s: expected %s", name, c == 'H' ? "a URL" : "a context name");
+        return 2;
+    }
+    if ((c == 'H' && o->host) || (c == CLI_CONTEXT && o->context)) {
+        sb_addf(err, "option %s given twice: name one engine", name);
+        return 2;
+    }
+    if ((c == 'H' && o->context) || (c == CLI_CONTEXT && o->host)) {
+        sb_adds(err, "conflicting options: cannot specify both --host and --context");
+        return 2;
+    }
+    return 0;
 }
 
 static int cli_parse_tasks(int first, int argc, char **argv, cli_opts *o, strbuf *err)
@@ -420,6 +452,8 @@ int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err)
         if (c == '?' || c == ':')
             return cli_getopt_error(c, argc, argv, err);
         if (cli_check_value(c, o, err) != 0)
+            return 2;
+        if (cli_engine(c, o, err) != 0)
             return 2;
         cli_apply(c, o);
     }

@@ -43,6 +43,8 @@ typedef struct cli_opts {
     char *iidfile;    /* --iidfile FILE: the built image's ID goes there */
     unsigned jobs;    /* -j, --jobs N: 0 = not given (one task after another) */
     strvec engines;   /* --engine URL-or-CONTEXT, repeated: where -j may build */
+    char *host;       /* -H, --host URL: the engine */
+    char *context;    /* --context NAME: the engine, a docker context */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

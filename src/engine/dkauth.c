@@ -46,6 +46,7 @@ void dka_free(dka_config *cfg)
     free(cfg->helper_reg);
     free(cfg->helper_name);
     free(cfg->creds_store);
+    free(cfg->current_context);
     free(cfg->path);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -165,8 +166,7 @@ const char *dka_helper(const dka_config *cfg, const char *registry)
 
 /* ---- parsing ---- */
 
-/* Nesting depth of the JSON text, counting brackets outside strings. */
-static int dka_too_deep(const char *s, size_t len)
+int dka_too_deep(const char *s, size_t len)
 {
     int depth = 0, in_str = 0;
     for (size_t i = 0; i < len; i++) {
@@ -331,6 +331,21 @@ static int dka_store(dka_config *cfg, yajl_val root, strbuf *err)
     return 0;
 }
 
+/* currentContext: a name, checked only when it is used (endpoint.c). */
+static int dka_context(dka_config *cfg, yajl_val root, strbuf *err)
+{
+    const char *path[] = {"currentContext", NULL};
+    yajl_val s = yajl_tree_get(root, path, yajl_t_any);
+    if (!s || YAJL_IS_NULL(s) || (YAJL_IS_STRING(s) && !*YAJL_GET_STRING(s)))
+        return 0;
+    if (!YAJL_IS_STRING(s)) {
+        sb_addf(err, "%s: currentContext is not a string", cfg->path);
+        return -1;
+    }
+    cfg->current_context = xstrdup(YAJL_GET_STRING(s));
+    return 0;
+}
+
 int dka_parse(const char *json, size_t len, const char *path, dka_config *cfg, strbuf *err)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -352,19 +367,26 @@ int dka_parse(const char *json, size_t len, const char *path, dka_config *cfg, s
     else if (!YAJL_IS_OBJECT(root))
         sb_addf(err, "%s: not a JSON object", path);
     else if (dka_auths(cfg, root, err) == 0 && dka_helpers(cfg, root, err) == 0 &&
-             dka_store(cfg, root, err) == 0)
+             dka_store(cfg, root, err) == 0 && dka_context(cfg, root, err) == 0)
         rc = 0;
     yajl_tree_free(root);
     return rc;
 }
 
-static void dka_config_path(strbuf *out)
+void dka_config_dir(strbuf *out)
 {
     const char *dir = getenv("DOCKER_CONFIG");
     if (dir && *dir)
-        sb_addf(out, "%s/config.json", dir);
+        sb_adds(out, dir);
     else if (getenv("HOME"))
-        sb_addf(out, "%s/.docker/config.json", getenv("HOME"));
+        sb_addf(out, "%s/.docker", getenv("HOME"));
+}
+
+static void dka_config_path(strbuf *out)
+{
+    dka_config_dir(out);
+    if (out->len)
+        sb_adds(out, "/config.json");
 }
 
 int dka_load(dka_config *cfg, strbuf *err)

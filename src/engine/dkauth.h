@@ -4,7 +4,8 @@
  *   "auths":       { "REGISTRY": { "auth": base64("user:password") } or
  *                                 { "identitytoken": "..." } },
  *   "credsStore":  "NAME"           (docker-credential-NAME for every registry),
- *   "credHelpers": { "REGISTRY": "NAME" }  (per registry, before credsStore).
+ *   "credHelpers": { "REGISTRY": "NAME" }  (per registry, before credsStore),
+ *   "currentContext": "NAME"       (the docker context to use, endpoint.h).
  * This module only parses and encodes: running helpers is dkcred.c. Nothing
  * here ever puts a secret into an error message: a malformed file is named,
  * and at most the registry key of the bad entry. Separate so it can be
@@ -32,12 +33,17 @@ typedef struct dka_config {
     char **helper_reg;  /* credHelpers keys, normalised */
     char **helper_name; /* their helper names */
     size_t nhelpers;
+    char *current_context; /* or NULL */
 } dka_config;
 
 /* Parses config.json's text; path names the file in messages. Returns 0, or
  * -1 with one line in err ("PATH: not valid JSON", "PATH: auths entry
  * \"HOST\": auth is not base64 of user:password"). */
 int dka_parse(const char *json, size_t len, const char *path, dka_config *cfg, strbuf *err);
+
+/* The docker CLI's directory: $DOCKER_CONFIG, or ~/.docker; "" when
+ * neither is known (no HOME). */
+void dka_config_dir(strbuf *out);
 
 /* Reads $DOCKER_CONFIG/config.json, or ~/.docker/config.json. A missing file
  * is an empty configuration. */
@@ -71,6 +77,11 @@ int dka_config_header(const dka_cred *creds, size_t n, strbuf *out);
 int dka_b64decode(const char *s, size_t len, strbuf *out);
 /* base64url with padding, as the docker CLI encodes its auth headers. */
 void dka_b64url(const void *data, size_t len, strbuf *out);
+
+/* 1 when the JSON text nests deeper than any docker CLI file does (64
+ * levels), counting brackets outside strings: yajl's tree would exhaust
+ * the stack freeing it. For every JSON file of the CLI fuse reads. */
+int dka_too_deep(const char *s, size_t len);
 
 /* Overwrites and frees a secret string (NULL is fine). */
 void dka_wipe(char *s);

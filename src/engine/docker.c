@@ -6,6 +6,7 @@
 #include "cancel.h"
 #include "dkstream.h"
 #include "endpoint.h"
+#include "epssh.h"
 #include "lazy.h"
 #include "mem.h"
 
@@ -28,6 +29,7 @@ struct dk_client {
     CURL *curl;
     ep_endpoint ep;           /* ep.version: the settled API version, "" until then */
     struct curl_slist *extra; /* dk_add_header()'s, for the next build */
+    strbuf ssh_err;           /* why ssh could not be started */
     char errbuf[CURL_ERROR_SIZE];
     dk_engine eng;
     int pinged; /* eng holds what /_ping said */
@@ -60,10 +62,17 @@ static int dk_global_init(strbuf *err)
 
 dk_client *dk_open(strbuf *err)
 {
+    return dk_open_engine(NULL, err);
+}
+
+dk_client *dk_open_engine(const char *engine, strbuf *err)
+{
     if (dk_global_init(err) != 0)
         return NULL;
     dk_client *c = xcalloc(1, sizeof *c);
-    if (ep_from_env(&c->ep, err) != 0) {
+    sb_init(&c->ssh_err);
+    int rc = engine ? ep_resolve(&c->ep, engine, "engine", err) : ep_from_env(&c->ep, err);
+    if (rc != 0) {
         dk_close(c);
         return NULL;
     }
@@ -85,6 +94,7 @@ void dk_close(dk_client *c)
     ep_release(&c->ep);
     if (c->extra)
         lz_curl.slist_free_all(c->extra);
+    sb_release(&c->ssh_err);
     free(c);
 }
 
@@ -101,6 +111,11 @@ const char *dk_host(const dk_client *c)
 const dk_engine *dk_engine_of(const dk_client *c)
 {
     return &c->eng;
+}
+
+const char *dk_context(const dk_client *c)
+{
+    return c->ep.context;
 }
 
 /* One request's state, shared with the curl callbacks. */
@@ -194,6 +209,34 @@ static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     return dk_stop ? 1 : 0;
 }
 
+/* ssh://: curl connects to the unix socket epssh.c listens on, and
+ * the connection becomes ssh's stdin and stdout (epssh.h). curl asks for a
+ * socket only when it has no open connection, so one ssh serves every
+ * request of the client. */
+static curl_socket_t dk_ssh_open(void *ud, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    dk_client *c = ud;
+    (void)purpose, (void)addr;
+    sb_reset(&c->ssh_err);
+    int fd = ep_ssh_listen(c->ep.ssh, &c->ssh_err);
+    return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+/* Connected (or reused): ssh starts on a new connection's other end. */
+static int dk_ssh_prereq(void *ud, char *ip, char *lip, int port, int lport)
+{
+    dk_client *c = ud;
+    (void)ip, (void)lip, (void)port, (void)lport;
+    return ep_ssh_start(c->ep.ssh, &c->ssh_err) == 0 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
+
+static int dk_ssh_close(void *ud, curl_socket_t fd)
+{
+    dk_client *c = ud;
+    ep_ssh_disconnect(c->ep.ssh, fd);
+    return 0;
+}
+
 /* The options of every request; lz_curl.easy_reset() keeps the connection. */
 static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs)
 {
@@ -218,9 +261,18 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->ep.sock);
     else
         DK_SET(CURLOPT_NOPROXY, c->ep.noproxy);
+    if (c->ep.ssh) {
+        DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->ep.ssh->path);
+        DK_SET(CURLOPT_OPENSOCKETFUNCTION, dk_ssh_open);
+        DK_SET(CURLOPT_OPENSOCKETDATA, c);
+        DK_SET(CURLOPT_PREREQFUNCTION, dk_ssh_prereq);
+        DK_SET(CURLOPT_PREREQDATA, c);
+        DK_SET(CURLOPT_CLOSESOCKETFUNCTION, dk_ssh_close);
+        DK_SET(CURLOPT_CLOSESOCKETDATA, c);
+    }
     if (c->ep.tls) {
-        DK_SET(CURLOPT_SSL_VERIFYPEER, 1L);
-        DK_SET(CURLOPT_SSL_VERIFYHOST, 2L);
+        DK_SET(CURLOPT_SSL_VERIFYPEER, c->ep.skip_verify ? 0L : 1L);
+        DK_SET(CURLOPT_SSL_VERIFYHOST, c->ep.skip_verify ? 0L : 2L);
         if (c->ep.ca)
             DK_SET(CURLOPT_CAINFO, c->ep.ca);
         if (c->ep.cert)
@@ -255,6 +307,13 @@ static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
     long oserr = 0;
     if (lz_curl.easy_getinfo(c->curl, CURLINFO_OS_ERRNO, &oserr) != CURLE_OK)
         oserr = 0;
+    /* Over ssh, ssh knows best what broke: its exit status and words. */
+    if (c->ep.ssh && c->ssh_err.len) {
+        sb_addbuf(err, &c->ssh_err);
+        return;
+    }
+    if (c->ep.ssh && ep_ssh_failed(c->ep.ssh, c->ep.host, err))
+        return;
     switch (rc) {
     case CURLE_COULDNT_CONNECT:
         if (oserr == EACCES || oserr == EPERM)

@@ -1,7 +1,8 @@
 /* docker.h -- a small Docker Engine API client on libcurl.
  *
- * The engine is found from the environment as the docker CLI finds it
- * (endpoint.h). One connection is reused for every request. */
+ * The engine is found as the docker CLI finds it (endpoint.h). One
+ * connection is reused for every request: to a socket, over TCP, or
+ * through one ssh process (epssh.h). */
 #ifndef FUSE_DOCKER_H
 #define FUSE_DOCKER_H
 
@@ -16,9 +17,14 @@ typedef struct dk_client dk_client;
  * DOCKER_API_VERSION. The first call also runs curl_global_init() (once per
  * process; curl_global_cleanup() runs at exit). */
 dk_client *dk_open(strbuf *err);
+/* The same for the engine a task names: a URL or a docker context's name
+ * (endpoint.h, ep_resolve); NULL is dk_open(). */
+dk_client *dk_open_engine(const char *engine, strbuf *err);
 void dk_close(dk_client *c);
-/* DOCKER_HOST as used, e.g. "unix:///var/run/docker.sock", for messages. */
+/* The engine's URL as used, e.g. "unix:///var/run/docker.sock", for messages. */
 const char *dk_host(const dk_client *c);
+/* The docker context it came from: "default" when none. */
+const char *dk_context(const dk_client *c);
 
 /* GET /_ping once (see dk_engine below) and settles the API version: the
  * lower of the server's and ours (1.41), or DOCKER_API_VERSION. Errors name the

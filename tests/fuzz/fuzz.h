@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define FZ_ASSERT(cond, ...)                                                                       \
     do {                                                                                           \
@@ -47,6 +48,20 @@ static inline const char *fz_bytes(fz_reader *r, size_t max, size_t *len)
     r->left -= n;
     *len = n;
     return s;
+}
+
+/* A parser's result: -1 with one line starting with "PREFIX: " (the file
+ * it names), or 0 with no message at all. */
+static inline void fz_check_result(int rc, const char *err, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (rc != 0) {
+        FZ_ASSERT(rc == -1 && strncmp(err, prefix, n) == 0 && err[n] == ':' && err[n + 1] == ' ',
+                  "error does not name %s: %s", prefix, err);
+        FZ_ASSERT(!strchr(err, '\n'), "error is not one line: %s", err);
+    } else {
+        FZ_ASSERT(!*err, "success with an error: %s", err);
+    }
 }
 
 #endif

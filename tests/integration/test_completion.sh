@@ -64,7 +64,7 @@ expect_eq "-f completes files" "$WORK/other/only.lua" \
 expect_eq "options from --help" "--display --dry-run" "$(complete_in "$WORK/p" "fuse --d")"
 opts=$(complete_in "$WORK/p" "fuse -") missing=
 for o in -l --list --shortlist -d --display -f --fusefile -n --dry-run --no-cache --pull --push -v --verbose \
-    -q --quiet --version -h --help; do
+    -q --quiet --version -h --help -H --host --context; do
     case " $opts " in
     *" $o "*) ;;
     *) missing+=" $o" ;;

@@ -247,18 +247,30 @@ START_TEST(bad_environment)
         const char *var, *val, *msg;
     } cases[] = {
         {"DOCKER_HOST", "localhost:2375",
-         "DOCKER_HOST=localhost:2375: expected unix:///path/to/socket or tcp://host:port"},
+         "DOCKER_HOST=localhost:2375: expected unix:///path/to/socket, tcp://host:port or "
+         "ssh://[user@]host[:port]"},
         {"DOCKER_HOST", "unix://",
-         "DOCKER_HOST=unix://: expected unix:///path/to/socket or "
-         "tcp://host:port"},
+         "DOCKER_HOST=unix://: expected unix:///path/to/socket, "
+         "tcp://host:port or ssh://[user@]host[:port]"},
         {"DOCKER_HOST", "tcp://h:99999",
          "DOCKER_HOST=tcp://h:99999: expected "
-         "unix:///path/to/socket or tcp://host:port"},
+         "unix:///path/to/socket, tcp://host:port or ssh://[user@]host[:port]"},
         {"DOCKER_HOST", "tcp://:2375",
          "DOCKER_HOST=tcp://:2375: expected "
-         "unix:///path/to/socket or tcp://host:port"},
-        {"DOCKER_HOST", "ssh://me@host",
-         "DOCKER_HOST=ssh://me@host: unsupported scheme (fuse speaks unix:// and tcp://)"},
+         "unix:///path/to/socket, tcp://host:port or ssh://[user@]host[:port]"},
+        {"DOCKER_HOST", "ftp://me@host",
+         "DOCKER_HOST=ftp://me@host: unsupported scheme (fuse speaks unix://, tcp:// and ssh://)"},
+        {"DOCKER_HOST", "ssh://me:pw@host",
+         "DOCKER_HOST=ssh://me:pw@host: a password in the URL is not supported"},
+        {"DOCKER_HOST", "ssh://", "DOCKER_HOST=ssh://: no host name"},
+        {"DOCKER_HOST", "ssh://-oProxyCommand=x",
+         "DOCKER_HOST=ssh://-oProxyCommand=x: not a host name or address"},
+        {"DOCKER_HOST", "ssh://h:0",
+         "DOCKER_HOST=ssh://h:0: the port is not a number from 1 to 65535"},
+        {"DOCKER_HOST", "ssh://h?x=1",
+         "DOCKER_HOST=ssh://h?x=1: query parameters and fragments are not allowed"},
+        {"DOCKER_HOST", "ssh://h/a;b",
+         "DOCKER_HOST=ssh://h/a;b: the socket path holds characters fuse does not pass on"},
         {"DOCKER_API_VERSION", "1.x", "DOCKER_API_VERSION=1.x: expected a version like 1.41"},
         {"DOCKER_API_VERSION", "v1.41", "DOCKER_API_VERSION=v1.41: expected a version like 1.41"},
         {"DOCKER_API_VERSION", "1.20", "DOCKER_API_VERSION=1.20 is too old (need 1.24 or newer)"},
@@ -279,8 +291,15 @@ END_TEST
 
 START_TEST(good_hosts)
 {
-    static const char *const hosts[] = {"tcp://127.0.0.1:2375", "tcp://docker.example:1/",
-                                        "tcp://[::1]:2376", "tcp://somehost", "unix:///x/y.sock"};
+    static const char *const hosts[] = {"tcp://127.0.0.1:2375",
+                                        "tcp://docker.example:1/",
+                                        "tcp://[::1]:2376",
+                                        "tcp://somehost",
+                                        "unix:///x/y.sock",
+                                        "ssh://me@host",
+                                        "ssh://[::1]:2222",
+                                        "ssh://h/var/run/docker.sock",
+                                        "ssh://h/"};
     unsetenv("DOCKER_API_VERSION");
     unsetenv("DOCKER_TLS_VERIFY");
     unsetenv("DOCKER_CERT_PATH");
