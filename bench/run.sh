@@ -334,6 +334,8 @@ print_table() {
 
 # shellcheck source=bench/cases_tree.sh
 . "$ROOT/bench/cases_tree.sh"
+# shellcheck source=bench/cases_ship.sh
+. "$ROOT/bench/cases_ship.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -347,6 +349,7 @@ else
     case_cold
 fi
 case_warm
+case_push && case_ssh
 [ "$QUICK" = 1 ] || case_inc
 case_startup
 [ "$QUICK" = 1 ] || case_big

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stddef.h>
@@ -281,14 +282,27 @@ static int ep_ssh_reap(ep_ssh *s, long ms)
     }
 }
 
+/* 1 when ssh closed its end of the connection: it is leaving by itself. */
+static int ep_ssh_hung_up(int fd)
+{
+    struct pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+    char c;
+    if (poll(&p, 1, 0) != 1)
+        return 0;
+    return (p.revents & (POLLRDHUP | POLLHUP)) || recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 void ep_ssh_disconnect(ep_ssh *s, int fd)
 {
+    int gone = fd >= 0 && ep_ssh_hung_up(fd);
     if (fd >= 0)
         close(fd);
     if (s->pid < 0)
         return;
-    /* ssh ends the session on the end of its input, within a round trip. */
-    if (ep_ssh_reap(s, 1000))
+    /* An ssh that hung up is ending with its own status (ep_ssh_failed
+     * reads it); one that did not is ended as the docker CLI ends it, so a
+     * run never waits for the remote side to close. */
+    if (gone && ep_ssh_reap(s, 10000))
         return;
     kill(s->pid, SIGTERM);
     if (!ep_ssh_reap(s, 3000)) {

@@ -45,8 +45,9 @@ int ep_ssh_listen(ep_ssh *s, strbuf *err);
  * connection waiting on the listener, if any, and starts ssh on it.
  * Returns 0, or -1 with err set. */
 int ep_ssh_start(ep_ssh *s, strbuf *err);
-/* Closes the client's socket and ends ssh: it sees the end of its input
- * and leaves; one that does not is sent SIGTERM, then SIGKILL. */
+/* Closes the client's socket and ends ssh: one that hung up already is
+ * waited for (its status tells why); one that did not is sent SIGTERM,
+ * then SIGKILL, as the docker CLI ends it. */
 void ep_ssh_disconnect(ep_ssh *s, int fd);
 
 /* After a failed request: 1 when ssh ended with an error, and err holds why

@@ -60,15 +60,8 @@ image_labels() {
         sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//'
 }
 
-# free_port: a TCP port nothing listens on (bash's /dev/tcp connect fails).
-free_port() {
-    local p
-    for _ in $(seq 1 100); do
-        p=$((20000 + RANDOM % 20000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return 0; }
-    done
-    return 1
-}
+# shellcheck source=tests/integration/ports.sh
+. "$ROOT/tests/integration/ports.sh"
 
 # run NAME ARGS...: fuse with ARGS, its output in $WORK/NAME.out and .err,
 # its status in $st. first NAME: the first line it wrote on stderr.
