@@ -79,6 +79,8 @@ static void fuse_help(void)
                      "  -f, --fusefile PATH   load this task file instead of searching upwards\n"
                      "  -n, --dry-run         print the Dockerfile and the bundle; touch nothing\n"
                      "      --no-cache        build without Docker's layer cache\n"
+                     "      --plan            say which steps are cached and why the others\n"
+                     "                        would run; build nothing\n"
                      "      --pull            look for a newer base image before building\n"
                      "      --push            push every tag of each task after its build\n"
                      "      --timeout SECONDS stop task files and builds running longer\n"
@@ -186,7 +188,8 @@ static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 
 static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
-    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache, o->pull, o->push, o->iidfile};
+    tf_flags f = {o->dry_run, o->verbose, o->quiet,   o->no_cache,
+                  o->pull,    o->push,    o->iidfile, o->plan};
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

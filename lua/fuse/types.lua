@@ -28,6 +28,8 @@
 ---@field layer? string
 ---Names of the task's secrets present at /run/secrets/NAME while this step runs.
 ---@field secrets? string[]
+---false: this step and every later one run on every build.
+---@field cache? boolean
 
 ---A resource made by a constructor: its fields, marked with its type.
 ---tostring gives its identity, "File[/etc/motd]".

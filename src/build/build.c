@@ -14,12 +14,15 @@
 #include "mem.h"
 #include "options.h"
 #include "payload.h"
+#include "plan.h"
 #include "ship.h"
 #include "term.h"
 #include "tree.h"
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -408,6 +411,12 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
 static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
                       const build_flags *f, FILE *out, strbuf *err)
 {
+    /* cache = false: a value no build had before (plan.h). */
+    char bust[128];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    snprintf(bust, sizeof bust, "{\"" PLAN_BUST_ARG "\":\"%lld.%09ld.%ld\"}", (long long)now.tv_sec,
+             now.tv_nsec, (long)getpid());
     /* As docker build: a failed build leaves no stale ID behind. */
     if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
         sb_addf(err, "cannot remove %s: %s", f->iidfile, strerror(errno));
@@ -433,6 +442,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     dkb_request req = {.tags = tags,
                        .no_cache = build_no_cache(opts, f),
                        .pull = build_pull(opts, f),
+                       .buildargs = plan_first_no_cache(b) >= 0 ? bust : NULL,
                        .read = ctx_read_fn,
                        .read_ud = c,
                        .on_event = build_on_event,
@@ -464,30 +474,31 @@ done:
     return rc;
 }
 
-/* The base image's USER when the Dockerfile depends on it; "" when it is
- * not needed or unset. A base the engine does not have yet is pulled first
- * (the build would pull it anyway), and with pull (the build will fetch
- * the newest base) it is pulled before it is read. When the pull fails,
- * what the engine has is read, or the base is taken as root, and the build,
- * pulling again, reports why in its usual words. */
-static int build_base_user(dk_client *dk, const fv *opts, int pull_first, strbuf *user, strbuf *err)
+/* The base image's ID and USER (the keys of plan.h need the one, the
+ * Dockerfile the other). A base the engine does not have yet is pulled
+ * first (the build would pull it anyway), and with pull (the build will
+ * fetch the newest base) it is pulled before it is read. When the pull
+ * fails, what the engine has is read, or the base is taken as root and
+ * unknown, and the build, pulling again, reports why in its usual words. */
+static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_info *base,
+                      strbuf *err)
 {
-    if (!df_base_user_needed(opts))
-        return BUILD_OK;
     const char *img = fv_gets(opts, "from_image");
     img = img ? img : OPT_DEFAULT_IMAGE;
-    int r = pull_first ? 1 : dk_image_user(dk, img, user, err);
+    int r = pull_first ? 1 : dk_image_inspect(dk, img, NULL, base, err);
     if (r == 1) {
         strbuf why = STRBUF_INIT;
         r = dk_image_pull(dk, img, &why);
         if (r == -2)
             sb_addbuf(err, &why); /* interrupted */
         else if (r == 0 || pull_first)
-            r = dk_image_user(dk, img, user, err);
+            r = dk_image_inspect(dk, img, NULL, base, err);
         else
             r = 0;
         sb_release(&why);
     }
+    if (!df_base_user_needed(opts))
+        sb_reset(&base->user);
     if (r == -2)
         return BUILD_INTERRUPTED;
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
@@ -507,9 +518,94 @@ static ctx *build_prepare(const fv *opts, const char *user, const bundle *b, con
     return c;
 }
 
+/* The keys of d on base (plan.h). */
+static int build_keys(const bundle *b, const dockerfile *d, const dk_image_info *base,
+                      const build_flags *f, plan *p, strbuf *err)
+{
+    hc_cache *hc = hc_open();
+    int rc = plan_compute(p, b, d, base->id.buf, f->cache_key ? f->cache_key : "", hc, err);
+    hc_close(hc);
+    return rc < 0 ? BUILD_FAILED : BUILD_OK;
+}
+
+/* The first tag's image when its label is what p would build: its ID goes
+ * to iid. 1 up to date, 0 not, or BUILD_INTERRUPTED. */
+static int build_fresh(dk_client *dk, const fv *opts, const plan *p, strbuf *iid)
+{
+    const char *tag = build_tag(opts, 0);
+    if (!tag || p->no_cache >= 0)
+        return 0;
+    dk_image_info img = DK_IMAGE_INFO_INIT;
+    strbuf why = STRBUF_INIT;
+    int r = dk_image_inspect(dk, tag, PLAN_LABEL, &img, &why);
+    int fresh = r == 0 && img.id.len && plan_fresh(p, img.label.buf);
+    if (fresh)
+        sb_addbuf(iid, &img.id);
+    dk_image_info_release(&img);
+    sb_release(&why);
+    return r == -2 ? -2 : fresh;
+}
+
+/* Up to date: the other tags are moved to the image too, the ID written
+ * and reported, the tags pushed when asked, as after a build. */
+static int build_current(dk_client *dk, const fv *opts, const char *id, const build_flags *f,
+                         FILE *out, strbuf *err)
+{
+    const char *tag;
+    for (size_t i = 1; (tag = build_tag(opts, i)) != NULL; i++)
+        if (dk_image_tag(dk, id, tag, err) != 0)
+            return BUILD_FAILED;
+    if (f->iidfile && build_write_iidfile(f->iidfile, id, err) != 0)
+        return BUILD_FAILED;
+    if (f->iid)
+        sb_adds(f->iid, id);
+    if (!f->quiet) {
+        fprintf(out, "fuse: %s is up to date (%s)\n", build_tag(opts, 0), id);
+        fflush(out);
+    }
+    return f->push ? ship_push(dk, opts, f, out, err) : BUILD_OK;
+}
+
+/* The base image, the Dockerfile for it, and its keys in p. */
+static int build_settle(dk_client *dk, const fv *opts, const bundle *b, const build_flags *f,
+                        dockerfile *d, plan *p, dk_image_info *base, strbuf *err)
+{
+    int rc = build_base(dk, opts, build_pull(opts, f), base, err);
+    if (rc == BUILD_OK && base->user.len) {
+        /* USER root and the base's USER again: a new Dockerfile. */
+        df_free(d);
+        if (df_generate_on(opts, base->user.buf, b, d, err) < 0)
+            rc = BUILD_FAILED;
+    }
+    if (rc == BUILD_OK)
+        rc = build_keys(b, d, base, f, p, err);
+    return rc;
+}
+
+int build_up_to_date(const fv *opts, const bundle *b, const build_flags *f, strbuf *iid,
+                     strbuf *err)
+{
+    dockerfile d = {.nsteps = 0};
+    plan p = {.steps = NULL};
+    dk_image_info base = DK_IMAGE_INFO_INIT;
+    int fresh = 0;
+    dk_client *dk = df_generate(opts, b, &d, err) == 0 ? dk_open(err) : NULL;
+    if (dk && build_settle(dk, opts, b, f, &d, &p, &base, err) == BUILD_OK)
+        fresh = build_fresh(dk, opts, &p, iid) == 1;
+    if (p.steps)
+        plan_free(&p);
+    dk_image_info_release(&base);
+    dk_close(dk);
+    df_free(&d);
+    return fresh;
+}
+
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
+    plan p = {.steps = NULL};
+    dk_image_info base = DK_IMAGE_INFO_INIT;
+    strbuf id = STRBUF_INIT, label = STRBUF_INIT;
     /* A tag that cannot be pushed stops the run before a long build. */
     if (f->push && ship_check(opts, err) != 0)
         return BUILD_FAILED;
@@ -519,28 +615,75 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     ctx *c = build_prepare(opts, NULL, b, f, &d, err);
     if (!c)
         return BUILD_FAILED;
+    ctx_free(c);
+    c = NULL;
     dk_client *dk = dk_open(err);
     if (dk && f->verbose) {
         /* -v names the engine before its first word. */
         fprintf(out, "fuse: engine %s (context %s)\n", dk_host(dk), dk_context(dk));
         fflush(out);
     }
-    strbuf user = STRBUF_INIT;
-    int rc = dk ? build_base_user(dk, opts, build_pull(opts, f), &user, err) : BUILD_FAILED;
-    if (rc == BUILD_OK && user.len) {
-        /* USER root and the base's USER again: a new Dockerfile, and so a
-         * new context holding it. */
-        ctx_free(c);
+    int rc = dk ? build_settle(dk, opts, b, f, &d, &p, &base, err) : BUILD_FAILED;
+    int fresh = rc == BUILD_OK && !build_no_cache(opts, f) ? build_fresh(dk, opts, &p, &id) : 0;
+    if (fresh == -2) {
+        sb_adds(err, "interrupted");
+        rc = BUILD_INTERRUPTED;
+    } else if (fresh == 1) {
+        rc = build_current(dk, opts, id.buf, f, out, err);
+    } else if (rc == BUILD_OK) {
+        plan_label(&p, &label);
+        df_add_label(&d, PLAN_LABEL, label.buf);
+        c = build_context(&d, f, err);
+        rc = c ? build_send(dk, c, opts, b, &d, f, out, err) : BUILD_FAILED;
+    }
+    if (p.steps)
+        plan_free(&p);
+    dk_image_info_release(&base);
+    sb_release(&id);
+    sb_release(&label);
+    dk_close(dk);
+    df_free(&d);
+    return rc;
+}
+
+int build_plan(const fv *opts, const bundle *b, const build_flags *f, const char *lead, FILE *out,
+               strbuf *err)
+{
+    dockerfile d = {.nsteps = 0};
+    plan p = {.steps = NULL};
+    dk_image_info base = DK_IMAGE_INFO_INIT, img = DK_IMAGE_INFO_INIT;
+    const char *tag = build_tag(opts, 0);
+    const char *from = fv_gets(opts, "from_image");
+    from = from ? from : OPT_DEFAULT_IMAGE;
+    int rc = df_generate(opts, b, &d, err) == 0 ? BUILD_OK : BUILD_FAILED;
+    dk_client *dk = rc == BUILD_OK ? dk_open(err) : NULL;
+    int r = dk ? dk_image_inspect(dk, from, NULL, &base, err) : -1;
+    if (r == 0 && base.user.len && df_base_user_needed(opts)) {
         df_free(&d);
-        c = build_prepare(opts, user.buf, b, f, &d, err);
-        rc = c ? BUILD_OK : BUILD_FAILED;
+        r = df_generate_on(opts, base.user.buf, b, &d, err);
     }
-    if (rc == BUILD_OK) {
-        rc = build_send(dk, c, opts, b, &d, f, out, err);
-        c = NULL;
+    if (r >= 0 && build_keys(b, &d, &base, f, &p, err) != BUILD_OK)
+        r = -1;
+    if (r >= 0 && tag && dk_image_inspect(dk, tag, PLAN_LABEL, &img, err) < 0)
+        r = -1;
+    /* A task depending on this one is planned on its current image. */
+    if (r >= 0 && f->iid)
+        sb_addbuf(f->iid, &img.id);
+    if (r >= 0) {
+        fprintf(out, "%stags: ", lead);
+        if (tag)
+            build_print_tags(out, opts);
+        else
+            fputs("(none)", out);
+        fprintf(out, "\n%sbase: %s (%s)\n", lead, from, base.id.len ? base.id.buf : "not pulled");
+        plan_print(&p, img.label.buf, b, lead, out);
+        fflush(out);
     }
-    ctx_free(c);
-    sb_release(&user);
+    rc = r >= 0 ? BUILD_OK : r == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
+    if (p.steps)
+        plan_free(&p);
+    dk_image_info_release(&base);
+    dk_image_info_release(&img);
     dk_close(dk);
     df_free(&d);
     return rc;

@@ -49,6 +49,20 @@ enum {
  * build, all of them. */
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err);
 
+/* 1 when the first tag's image is what build_run would build (the keys
+ * of plan.h recorded on it are the build's, no resource has cache =
+ * false): its ID ("sha256:...") is appended to iid. 0 otherwise, also when
+ * the engine cannot say. build_run makes the same check before it builds
+ * (but with --no-cache) and then prints "fuse: TAG is up to date (ID)". */
+int build_up_to_date(const fv *opts, const bundle *b, const build_flags *f, strbuf *iid,
+                     strbuf *err);
+
+/* --plan: the tags, the base image and its ID, then one line per resource
+ * saying whether its step is cached or why it would run (plan.h), each
+ * line prefixed by lead. Builds nothing, pulls nothing. */
+int build_plan(const fv *opts, const bundle *b, const build_flags *f, const char *lead, FILE *out,
+               strbuf *err);
+
 /* The i-th tag of opts: opts.tag is one string or a list whose first is
  * the primary. NULL past the last (and for an empty string: no tag). */
 const char *build_tag(const fv *opts, size_t i);

@@ -12,6 +12,7 @@
 
 #include "df_stages.h"
 #include "mem.h"
+#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,18 @@ static int df_group(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
  * keep a step each (DF_TAIL_LAYERS worth), so that editing the end of a
  * task still reruns little, and the earlier ones go in at most
  * DF_MAX_BATCHES batches of about equal size. */
+/* Before the unit or batch [from, to) holding the first resource with
+ * cache = false: the ARG whose new value each build (plan.h) makes that
+ * step and every later one miss the cache. */
+static void df_bust(df_gen *g, const bundle *b, size_t from, size_t to)
+{
+    long nc = plan_first_no_cache(b);
+    if (nc < 0 || (size_t)nc < from || (size_t)nc >= to)
+        return;
+    df_step(g, nc);
+    sb_adds(&g->d->text, "ARG " PLAN_BUST_ARG "\n");
+}
+
 static int df_resources(df_gen *g, const bundle *b, strbuf *err)
 {
     size_t *starts = xcalloc(b->n + 1, sizeof *starts), nu = 0, total = 0, tail = 0;
@@ -283,10 +296,14 @@ static int df_resources(df_gen *g, const bundle *b, strbuf *err)
             used += df_unit_layers(b, starts[--tail]);
         size_t nb = tail < DF_MAX_BATCHES ? tail : DF_MAX_BATCHES;
         size_t per = nb ? (tail + nb - 1) / nb : 0;
-        for (size_t u = 0; u < tail && rc == 0; u += per)
-            rc = df_batch_trees(g, b, starts[u], starts[u + per < tail ? u + per : tail], err);
+        for (size_t u = 0; u < tail && rc == 0; u += per) {
+            size_t end = starts[u + per < tail ? u + per : tail];
+            df_bust(g, b, starts[u], end);
+            rc = df_batch_trees(g, b, starts[u], end, err);
+        }
     }
     for (size_t u = tail; u < nu && rc == 0; u++) {
+        df_bust(g, b, starts[u], starts[u + 1]);
         if (starts[u + 1] > starts[u] + 1)
             rc = df_group(g, b, starts[u], starts[u + 1], err);
         else
@@ -334,6 +351,17 @@ int df_generate_on(const fv *opts, const char *base_user, const bundle *b, docke
 fail:
     df_free(d);
     return -1;
+}
+
+void df_add_label(dockerfile *d, const char *key, const char *value)
+{
+    d->step_res = xreallocarray(d->step_res, d->nsteps + 1, sizeof *d->step_res);
+    d->step_res[d->nsteps++] = -1;
+    sb_adds(&d->text, "LABEL ");
+    df_json_str(&d->text, key, strlen(key));
+    sb_addc(&d->text, '=');
+    df_json_str(&d->text, value, strlen(value));
+    sb_addc(&d->text, '\n');
 }
 
 void df_free(dockerfile *d)

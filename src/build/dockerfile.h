@@ -84,6 +84,9 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
  * user whoever the base's USER is). */
 int df_base_user_needed(const fv *opts);
 void df_free(dockerfile *d);
+/* Appends LABEL "key"="value" (UTF-8 without NUL or newline, as a label
+ * of plan.h is) as one more instruction of no resource. */
+void df_add_label(dockerfile *d, const char *key, const char *value);
 
 /* Appends s (len bytes) as a JSON string literal. s must be valid UTF-8
  * without NUL. */

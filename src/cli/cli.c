@@ -18,6 +18,7 @@
 enum {
     CLI_SHORTLIST = 256,
     CLI_NO_CACHE,
+    CLI_PLAN,
     CLI_VERSION,
     CLI_TIMEOUT,
     CLI_PULL,
@@ -36,6 +37,7 @@ static const struct option cli_longopts[] = {
     {"fusefile", required_argument, NULL, 'f'},
     {"dry-run", no_argument, NULL, 'n'},
     {"no-cache", no_argument, NULL, CLI_NO_CACHE},
+    {"plan", no_argument, NULL, CLI_PLAN},
     {"pull", no_argument, NULL, CLI_PULL},
     {"push", no_argument, NULL, CLI_PUSH},
     {"verbose", no_argument, NULL, 'v'},
@@ -373,6 +375,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_NO_CACHE:
         o->no_cache = 1;
+        break;
+    case CLI_PLAN:
+        o->plan = 1;
         break;
     case CLI_PULL:
         o->pull = 1;

@@ -33,6 +33,7 @@ typedef struct cli_opts {
     char *fusefile;   /* -f, --fusefile PATH */
     int dry_run;      /* -n, --dry-run */
     int no_cache;     /* --no-cache */
+    int plan;         /* --plan: what would be built, and why */
     int pull;         /* --pull */
     int push;         /* --push */
     int verbose;      /* -v */

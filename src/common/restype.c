@@ -17,10 +17,12 @@
 /* Every type also takes these, last, so the table order is the JSON order.
  * id, as in fuselage, replaces the name in the identity (restype_ident.c);
  * layer: consecutive resources of one layer name share one build step;
+ * cache = false: its step and every later one run on every build (plan.h);
  * secrets: the names of the task's secrets its step sees (secret.h). */
 #define RT_COMMON                                                                                  \
-    {"id", RT_STR, 0, NULL}, {"layer", RT_STR, 0, NULL}, {"policy", RT_STR, 0, NULL},              \
-        {"watches", RT_LIST, 0, NULL}, {"secrets", RT_LIST, 0, NULL},                              \
+    {"id", RT_STR, 0, NULL}, {"layer", RT_STR, 0, NULL}, {"cache", RT_BOOL, 0, "true"},            \
+        {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},                                \
+        {"secrets", RT_LIST, 0, NULL},                                                             \
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }

@@ -1,7 +1,6 @@
-/* sha256.c -- SHA-256 of a byte string held whole in memory (sha256.h). */
+/* sha256.c -- SHA-256 as FIPS 180-4 specifies it (sha256.h). */
 #include "sha256.h"
 
-#include <stdint.h>
 #include <string.h>
 
 static const uint32_t sha256_k[64] = {
@@ -14,57 +13,117 @@ static const uint32_t sha256_k[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
 
-#define SHA256_ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
+#define SHA_ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void sha256_block(uint32_t h[8], const unsigned char *p)
+static void sha256_block(sha256_ctx *c, const unsigned char *p)
 {
-    uint32_t w[64], s[8];
+    uint32_t w[64];
     for (int i = 0; i < 16; i++)
         w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
     for (int i = 16; i < 64; i++) {
-        uint32_t s0 = SHA256_ROR(w[i - 15], 7) ^ SHA256_ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = SHA256_ROR(w[i - 2], 17) ^ SHA256_ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        uint32_t s0 = SHA_ROR(w[i - 15], 7) ^ SHA_ROR(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = SHA_ROR(w[i - 2], 17) ^ SHA_ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    memcpy(s, h, sizeof s);
+    uint32_t a = c->h[0], b = c->h[1], cc = c->h[2], d = c->h[3];
+    uint32_t e = c->h[4], f = c->h[5], g = c->h[6], h = c->h[7];
     for (int i = 0; i < 64; i++) {
-        uint32_t e = s[4], a = s[0];
-        uint32_t t1 = s[7] + (SHA256_ROR(e, 6) ^ SHA256_ROR(e, 11) ^ SHA256_ROR(e, 25)) +
-                      ((e & s[5]) ^ (~e & s[6])) + sha256_k[i] + w[i];
-        uint32_t t2 = (SHA256_ROR(a, 2) ^ SHA256_ROR(a, 13) ^ SHA256_ROR(a, 22)) +
-                      ((a & s[1]) ^ (a & s[2]) ^ (s[1] & s[2]));
-        memmove(s + 1, s, 7 * sizeof s[0]);
-        s[4] += t1;
-        s[0] = t1 + t2;
+        uint32_t t1 = h + (SHA_ROR(e, 6) ^ SHA_ROR(e, 11) ^ SHA_ROR(e, 25)) + ((e & f) ^ (~e & g)) +
+                      sha256_k[i] + w[i];
+        uint32_t t2 =
+            (SHA_ROR(a, 2) ^ SHA_ROR(a, 13) ^ SHA_ROR(a, 22)) + ((a & b) ^ (a & cc) ^ (b & cc));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = cc;
+        cc = b;
+        b = a;
+        a = t1 + t2;
     }
-    for (int i = 0; i < 8; i++)
-        h[i] += s[i];
+    c->h[0] += a;
+    c->h[1] += b;
+    c->h[2] += cc;
+    c->h[3] += d;
+    c->h[4] += e;
+    c->h[5] += f;
+    c->h[6] += g;
+    c->h[7] += h;
 }
 
-void sha256_hex(const void *data, size_t len, char hex[SHA256_HEX_SIZE])
+void sha256_init(sha256_ctx *c)
 {
-    uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    memcpy(c->h, iv, sizeof iv);
+    c->bytes = 0;
+    c->used = 0;
+}
+
+void sha256_update(sha256_ctx *c, const void *data, size_t len)
+{
     const unsigned char *p = data;
-    size_t left = len;
-    for (; left >= 64; p += 64, left -= 64)
-        sha256_block(h, p);
-    /* The tail, the 0x80 marker and the bit length, in one or two blocks. */
-    unsigned char tail[128] = {0};
-    memcpy(tail, p, left);
-    tail[left] = 0x80;
-    size_t n = left < 56 ? 64 : 128;
-    uint64_t bits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++)
-        tail[n - 1 - i] = (unsigned char)(bits >> (8 * i));
-    for (size_t off = 0; off < n; off += 64)
-        sha256_block(h, tail + off);
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) {
-        unsigned char b = (unsigned char)(h[i / 4] >> (24 - 8 * (i % 4)));
-        hex[2 * i] = digits[b >> 4];
-        hex[2 * i + 1] = digits[b & 15];
+    c->bytes += len;
+    while (len > 0) {
+        if (c->used == 0 && len >= 64) {
+            sha256_block(c, p);
+            p += 64;
+            len -= 64;
+            continue;
+        }
+        size_t n = 64 - c->used < len ? 64 - c->used : len;
+        memcpy(c->block + c->used, p, n);
+        c->used += n;
+        p += n;
+        len -= n;
+        if (c->used == 64) {
+            sha256_block(c, c->block);
+            c->used = 0;
+        }
     }
-    hex[64] = '\0';
+}
+
+void sha256_final(sha256_ctx *c, unsigned char out[SHA256_LEN])
+{
+    uint64_t bits = c->bytes * 8;
+    unsigned char pad[72] = {0x80};
+    size_t n = c->used < 56 ? 56 - c->used : 120 - c->used;
+    for (int i = 0; i < 8; i++)
+        pad[n + (size_t)i] = (unsigned char)(bits >> (56 - 8 * i));
+    sha256_update(c, pad, n + 8);
+    for (int i = 0; i < 8; i++) {
+        out[4 * i] = (unsigned char)(c->h[i] >> 24);
+        out[4 * i + 1] = (unsigned char)(c->h[i] >> 16);
+        out[4 * i + 2] = (unsigned char)(c->h[i] >> 8);
+        out[4 * i + 3] = (unsigned char)c->h[i];
+    }
+}
+
+void sha256_hex(const unsigned char *digest, size_t n, strbuf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        sb_addc(out, hex[digest[i] >> 4]);
+        sb_addc(out, hex[digest[i] & 15]);
+    }
+}
+
+void sha256_field(sha256_ctx *c, const void *s, size_t len)
+{
+    unsigned char n[8];
+    for (int i = 0; i < 8; i++)
+        n[i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
+    sha256_update(c, n, sizeof n);
+    sha256_update(c, s, len);
+}
+
+void sha256_of(const void *data, size_t len, strbuf *hex)
+{
+    sha256_ctx c;
+    unsigned char d[SHA256_LEN];
+    sha256_init(&c);
+    sha256_update(&c, data, len);
+    sha256_final(&c, d);
+    sha256_hex(d, SHA256_LEN, hex);
 }

@@ -27,6 +27,10 @@ void dkb_query(const dkb_request *r, strbuf *q)
         sb_adds(q, "&nocache=1");
     if (r->pull)
         sb_adds(q, "&pull=1");
+    if (r->buildargs) {
+        sb_adds(q, "&buildargs=");
+        dk_urlencode(q, r->buildargs);
+    }
 }
 
 /* The dialect of c's engine, known once dk_negotiate() succeeded. */

@@ -14,7 +14,9 @@
 typedef struct dkb_request {
     const char *const *tags; /* the image's new names, NULL-terminated; NULL for none */
     int no_cache;
-    int pull;        /* look for a newer base image first */
+    int pull; /* look for a newer base image first */
+    /* The build arguments as a JSON object ({"A":"1"}), or NULL. */
+    const char *buildargs;
     dk_read_fn read; /* the tar context, pulled as it is sent */
     void *read_ud;
     dk_event_fn on_event; /* every event of the build, in order */

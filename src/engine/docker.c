@@ -663,7 +663,14 @@ void dk_urlencode(strbuf *out, const char *s)
 }
 
 /* Config.User of an image inspect answer: "" when unset. */
-static int dk_parse_user(const strbuf *body, strbuf *user, strbuf *err)
+static void dk_get_str(yajl_val root, const char **path, strbuf *out)
+{
+    yajl_val v = yajl_tree_get(root, path, yajl_t_string);
+    if (v)
+        sb_adds(out, YAJL_GET_STRING(v));
+}
+
+static int dk_parse_image(const strbuf *body, const char *label, dk_image_info *out, strbuf *err)
 {
     char ebuf[128];
     yajl_val root = yajl_tree_parse(body->buf, ebuf, sizeof ebuf);
@@ -671,15 +678,19 @@ static int dk_parse_user(const strbuf *body, strbuf *user, strbuf *err)
         sb_addf(err, "bad JSON from Docker's image inspect: %s", ebuf);
         return -1;
     }
+    const char *ipath[] = {"Id", NULL};
     const char *upath[] = {"Config", "User", NULL};
-    yajl_val u = yajl_tree_get(root, upath, yajl_t_string);
-    if (u)
-        sb_adds(user, YAJL_GET_STRING(u));
+    const char *lpath[] = {"Config", "Labels", label, NULL};
+    dk_get_str(root, ipath, &out->id);
+    dk_get_str(root, upath, &out->user);
+    if (label)
+        dk_get_str(root, lpath, &out->label);
     yajl_tree_free(root);
     return 0;
 }
 
-int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
+int dk_image_inspect(dk_client *c, const char *name, const char *label, dk_image_info *out,
+                     strbuf *err)
 {
     int rc = dk_negotiate(c, err);
     if (rc != 0)
@@ -701,8 +712,51 @@ int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
         sb_adds(err, "Docker's image inspect answer is too large");
         rc = -1;
     } else if (rc == 0)
-        rc = dk_parse_user(&x.body, user, err);
+        rc = dk_parse_image(&x.body, label, out, err);
     sb_release(&path);
+    dk_xfer_release(&x);
+    return rc;
+}
+
+void dk_image_info_release(dk_image_info *i)
+{
+    sb_release(&i->id);
+    sb_release(&i->user);
+    sb_release(&i->label);
+}
+
+int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
+{
+    dk_image_info i = DK_IMAGE_INFO_INIT;
+    int rc = dk_image_inspect(c, name, NULL, &i, err);
+    sb_addbuf(user, &i.user);
+    dk_image_info_release(&i);
+    return rc;
+}
+
+int dk_image_tag(dk_client *c, const char *id, const char *ref, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    /* "repo:tag", the tag after the last ':' not followed by a '/'. */
+    const char *colon = strrchr(ref, ':');
+    if (colon && strchr(colon, '/'))
+        colon = NULL;
+    strbuf path = STRBUF_INIT, repo = STRBUF_INIT;
+    sb_add(&repo, ref, colon ? (size_t)(colon - ref) : strlen(ref));
+    sb_addf(&path, "/v%s/images/%s/tag?repo=", c->ep.version, id);
+    dk_urlencode(&path, repo.buf);
+    sb_adds(&path, "&tag=");
+    dk_urlencode(&path, colon ? colon + 1 : "latest");
+    dk_xfer x = {.c = c, .post = 1, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
+    rc = dk_perform(c, path.buf, &x, NULL, err);
+    if (rc == 0 && x.status != 201 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    }
+    sb_release(&path);
+    sb_release(&repo);
     dk_xfer_release(&x);
     return rc;
 }

@@ -100,6 +100,27 @@ int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, d
  * the API version first, as dk_build() does. */
 int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err);
 
+/* What GET /images/{name}/json says of an image. */
+typedef struct dk_image_info {
+    strbuf id;    /* "sha256:..." */
+    strbuf user;  /* Config.User ("" when unset) */
+    strbuf label; /* Config.Labels[label] ("" when unset or not asked) */
+} dk_image_info;
+#define DK_IMAGE_INFO_INIT                                                                         \
+    {                                                                                              \
+        STRBUF_INIT, STRBUF_INIT, STRBUF_INIT                                                      \
+    }
+/* One inspect: appends the image's ID, user, and the value of the label
+ * named label (NULL: none) to out. Returns as dk_image_user(). */
+int dk_image_inspect(dk_client *c, const char *name, const char *label, dk_image_info *out,
+                     strbuf *err);
+void dk_image_info_release(dk_image_info *i);
+
+/* POST /images/{id}/tag: names image id ref ("repo:tag"; ":latest" when
+ * it names no tag). Returns 0, -1 with one line in err, -2 when
+ * interrupted. */
+int dk_image_tag(dk_client *c, const char *id, const char *ref, strbuf *err);
+
 /* POST /images/create: pulls the image name (":latest" when it names no
  * tag or digest), waiting until the engine has it. Returns 0, -1 with one
  * line in err (the engine's message), -2 when interrupted. */

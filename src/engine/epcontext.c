@@ -108,11 +108,11 @@ int ep_tls_dir(const char *dir, char **ca, char **cert, char **key, strbuf *err)
 int ep_context_load(const char *name, const char *from, ep_ctxmeta *m, strbuf *err)
 {
     memset(m, 0, sizeof *m);
-    char id[SHA256_HEX_SIZE];
-    sha256_hex(name, strlen(name), id);
+    strbuf id = STRBUF_INIT;
+    sha256_of(name, strlen(name), &id);
     strbuf dir = STRBUF_INIT, path = STRBUF_INIT, text = STRBUF_INIT;
     dka_config_dir(&dir);
-    sb_addf(&path, "%s/contexts/meta/%s/meta.json", dir.buf, id);
+    sb_addf(&path, "%s/contexts/meta/%s/meta.json", dir.buf, id.buf);
     int rc = -1;
     if (dir.len == 0 || sb_read_file(&text, path.buf) != 0) {
         if (dir.len == 0 || errno == ENOENT || errno == ENOTDIR)
@@ -123,11 +123,12 @@ int ep_context_load(const char *name, const char *from, ep_ctxmeta *m, strbuf *e
         sb_addf(err, "%s: larger than %u MiB", path.buf, EP_MAX_META >> 20);
     } else if (ep_meta_parse(text.buf, text.len, path.buf, m, err) == 0) {
         sb_reset(&path);
-        sb_addf(&path, "%s/contexts/tls/%s/docker", dir.buf, id);
+        sb_addf(&path, "%s/contexts/tls/%s/docker", dir.buf, id.buf);
         rc = ep_tls_dir(path.buf, &m->ca, &m->cert, &m->key, err);
     }
     if (rc != 0)
         ep_ctxmeta_release(m);
+    sb_release(&id);
     sb_release(&dir);
     sb_release(&path);
     sb_release(&text);

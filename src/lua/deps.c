@@ -199,6 +199,8 @@ static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
         tf_resolve(g, b->items[r].fields, "from", dry);
     if (dry && g->norder > 1)
         fprintf(g->h->out ? g->h->out : stdout, "# %s\n", tf_node_name(g, i));
+    else if (g->h->flags && g->h->flags->plan)
+        fprintf(g->h->out ? g->h->out : stdout, "%s:\n", tf_node_name(g, i));
     g->h->iid = &nd->iid;
     g->h->secrets = &nd->secrets;
     int status = tf_build(g->h, nd->args, b, 0, NULL, NULL, err);

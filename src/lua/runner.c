@@ -146,7 +146,7 @@ void tf_cache_key(const tf_host *h, strbuf *out)
 
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
-    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL};
+    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
     const fv *nc = fv_get(args, "no_cache"), *push = fv_get(args, "push");
     *bf = (build_flags){.verbose = f->verbose && !quiet,
@@ -164,7 +164,26 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
 {
     FILE *out = h->out ? h->out : stdout;
     build_flags bf;
-    if (tf_build_prepare(h, args, quiet, &bf)) {
+    strbuf key = STRBUF_INIT;
+    tf_cache_key(h, &key);
+    int dry = tf_build_prepare(h, args, quiet, &bf);
+    bf.cache_key = key.buf;
+    int plan = h->flags && h->flags->plan && !quiet;
+    if (plan && !dry) {
+        bf.iid = h->iid;
+        int rc = build_plan(args, b, &bf, "  ", out, err);
+        sb_release(&key);
+        return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
+    }
+    if (dry) {
+        strbuf why = STRBUF_INIT;
+        /* -n --plan: the plan as comments, so the output stays a
+         * Dockerfile; without an engine, the Dockerfile all the same. -n
+         * alone asks no engine (it maps no libcurl, see lazy.h). */
+        if (plan && build_plan(args, b, &bf, "# ", out, &why) != BUILD_OK)
+            fprintf(out, "# fuse -n: no plan: %s\n", why.buf);
+        sb_release(&why);
+        sb_release(&key);
         /* A Dockerfile comment, so the output stays a Dockerfile. */
         if (build_tag(args, 0)) {
             fputs("# fuse -n: the image would be tagged ", out);
@@ -179,9 +198,6 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.ud = ud;
     bf.iid = h->iid;
     bf.secrets = h->secrets;
-    strbuf key = STRBUF_INIT;
-    tf_cache_key(h, &key);
-    bf.cache_key = key.buf;
     int rc = build_run(args, b, &bf, out, err);
     sb_release(&key);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;

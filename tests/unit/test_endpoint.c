@@ -15,28 +15,30 @@ static char cfgdir[64];
 /* A context NAME with host (and skip), as `docker context create` files it. */
 static void make_context(const char *name, const char *host, int skip)
 {
-    char id[SHA256_HEX_SIZE];
-    sha256_hex(name, strlen(name), id);
+    strbuf id = STRBUF_INIT;
+    sha256_of(name, strlen(name), &id);
     strbuf path = STRBUF_INIT, json = STRBUF_INIT;
-    sb_addf(&path, "%s/contexts/meta/%s/meta.json", cfgdir, id);
+    sb_addf(&path, "%s/contexts/meta/%s/meta.json", cfgdir, id.buf);
     test_mkparents(path.buf);
     sb_addf(&json,
             "{\"Name\":\"%s\",\"Metadata\":{\"Description\":\"\"},"
             "\"Endpoints\":{\"docker\":{\"Host\":\"%s\",\"SkipTLSVerify\":%s}}}",
             name, host, skip ? "true" : "false");
     test_write(path.buf, json.buf, json.len);
+    sb_release(&id);
     sb_release(&path);
     sb_release(&json);
 }
 
 static void make_tls(const char *name, const char *file)
 {
-    char id[SHA256_HEX_SIZE];
-    sha256_hex(name, strlen(name), id);
+    strbuf id = STRBUF_INIT;
+    sha256_of(name, strlen(name), &id);
     strbuf path = STRBUF_INIT;
-    sb_addf(&path, "%s/contexts/tls/%s/docker/%s", cfgdir, id, file);
+    sb_addf(&path, "%s/contexts/tls/%s/docker/%s", cfgdir, id.buf, file);
     test_mkparents(path.buf);
     test_write(path.buf, "x", 1);
+    sb_release(&id);
     sb_release(&path);
 }
 
@@ -49,6 +51,7 @@ static void set_current(const char *name)
     else
         sb_adds(&json, "{}");
     test_write(path.buf, json.buf, json.len);
+    sb_release(&id);
     sb_release(&path);
     sb_release(&json);
 }
@@ -262,11 +265,13 @@ END_TEST
 START_TEST(sha256_names)
 {
     /* The id the docker CLI gives the context "default" and "". */
-    char hex[SHA256_HEX_SIZE];
-    sha256_hex("", 0, hex);
-    ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    sha256_hex("abc", 3, hex);
-    ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    strbuf hex = STRBUF_INIT;
+    sha256_of("", 0, &hex);
+    ck_assert_str_eq(hex.buf, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sb_reset(&hex);
+    sha256_of("abc", 3, &hex);
+    ck_assert_str_eq(hex.buf, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sb_release(&hex);
 }
 END_TEST
 

@@ -138,10 +138,10 @@ START_TEST(test_unknown_field)
     ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"nmae\": \"/y\"}"),
                      "File: unknown field \"nmae\"\n"
                      "accepted: name, contents, source, owner, group, mode, sensitive, from, id, "
-                     "layer, policy, watches, secrets");
+                     "layer, cache, policy, watches, secrets");
     ck_assert_str_eq(check("Package", "{\"name\": \"x\", \"changes\": []}"),
                      "Package: unknown field \"changes\"\n"
-                     "accepted: name, version, purge, id, layer, policy, watches, secrets");
+                     "accepted: name, version, purge, id, layer, cache, policy, watches, secrets");
 }
 END_TEST
 

@@ -1,0 +1,452 @@
+/* plan.c -- the keys a build records in its image, and the plan that
+ * compares them with a new build's (plan.h). */
+#include "plan.h"
+
+#include "fvjson.h"
+#include "mem.h"
+#include "payload.h"
+#include "tree.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PLAN_VERSION "1"
+
+static void plan_hex(sha256_ctx *s, char *out, size_t nhex)
+{
+    unsigned char d[SHA256_LEN];
+    sha256_final(s, d);
+    strbuf h = STRBUF_INIT;
+    sha256_hex(d, nhex / 2, &h);
+    memcpy(out, h.buf, nhex);
+    out[nhex] = '\0';
+    sb_release(&h);
+}
+
+static void plan_short(const void *data, size_t len, char out[9])
+{
+    sha256_ctx s;
+    sha256_init(&s);
+    sha256_update(&s, data, len);
+    plan_hex(&s, out, 8);
+}
+
+long plan_first_no_cache(const bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const fv *v = fv_get(b->items[i].fields, "cache");
+        if (v && v->kind == FV_BOOL && !v->b)
+            return (long)i;
+    }
+    return -1;
+}
+
+/* A Directory's tree: every entry's name, type and mode, link target and
+ * file contents, in the walk's (byte) order. */
+typedef struct plan_tree {
+    sha256_ctx *s;
+    hc_cache *hc;
+} plan_tree;
+
+static int plan_tree_item(const tree_item *it, void *ud, strbuf *err)
+{
+    plan_tree *t = ud;
+    char mode[16];
+    snprintf(mode, sizeof mode, "%o", (unsigned)it->st->st_mode);
+    sha256_field(t->s, it->rel, strlen(it->rel));
+    sha256_field(t->s, mode, strlen(mode));
+    if (it->link)
+        sha256_field(t->s, it->link, strlen(it->link));
+    if (S_ISREG(it->st->st_mode)) {
+        unsigned char h[SHA256_LEN];
+        if (hc_file(t->hc, it->path, h, err) < 0)
+            return -1;
+        sha256_field(t->s, h, sizeof h);
+    }
+    return 0;
+}
+
+/* The hash of r's source (a File's file, a Directory's tree) into src; "-"
+ * when it copies none from the host. */
+static int plan_source(const bundle_res *r, hc_cache *hc, char src[9], strbuf *err)
+{
+    const char *path = fv_gets(r->fields, "source");
+    strcpy(src, "-");
+    if (!path || fv_get(r->fields, "from"))
+        return 0;
+    sha256_ctx s;
+    sha256_init(&s);
+    if (df_is_tree(r)) {
+        plan_tree t = {&s, hc};
+        if (tree_walk(path, fv_get(r->fields, "exclude"), plan_tree_item, &t, err) != 0)
+            return -1;
+    } else if (strcmp(r->type->name, "File") == 0) {
+        unsigned char h[SHA256_LEN];
+        if (hc_file(hc, path, h, err) < 0)
+            return -1;
+        sha256_update(&s, h, sizeof h);
+    } else {
+        return 0;
+    }
+    plan_hex(&s, src, 8);
+    return 0;
+}
+
+/* "IDX:HASH6" for each field r sets, in the table's order. */
+static void plan_fields(const bundle_res *r, strbuf *out)
+{
+    strbuf json = STRBUF_INIT, why = STRBUF_INIT;
+    for (size_t k = 0; r->type->fields[k].name; k++) {
+        const fv *v = fv_get(r->fields, r->type->fields[k].name);
+        if (!v)
+            continue;
+        sb_reset(&json);
+        if (fvj_write(v, &json, 0, &why) < 0)
+            sb_adds(&json, "?"); /* cannot happen for a validated field */
+        char h[9];
+        plan_short(json.buf, json.len, h);
+        sb_addf(out, "%s%zu:%.6s", out->len ? "." : "", k, h);
+    }
+    if (!out->len)
+        sb_addc(out, '-');
+    sb_release(&json);
+    sb_release(&why);
+}
+
+/* Feeds each line of d credited to resource res (-1: the lines before the
+ * first resource's, -2: after the last's, FROM lines left out: the base
+ * is its ID) to s. */
+static void plan_lines(const dockerfile *d, long res, long first, long last, sha256_ctx *s)
+{
+    const char *l = d->text.buf;
+    for (size_t k = 0; *l; k++) {
+        size_t n = strcspn(l, "\n");
+        long r = k < d->nsteps ? d->step_res[k] : -1;
+        int take = res >= 0    ? r == res
+                   : res == -1 ? r < 0 && (long)k < first && strncmp(l, "FROM ", 5) != 0
+                               : r < 0 && (long)k > last;
+        if (take)
+            sha256_field(s, l, n);
+        l += n + (l[n] == '\n');
+    }
+}
+
+int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base_id,
+                 const char *task_key, hc_cache *hc, strbuf *err)
+{
+    memset(p, 0, sizeof *p);
+    sb_init(&p->base);
+    p->no_cache = plan_first_no_cache(b);
+    /* Only an ID the label's format can hold: any other is "not known". */
+    const char *hex = base_id && strncmp(base_id, "sha256:", 7) == 0 ? base_id + 7 : "";
+    if (strlen(hex) == SHA256_HEX && strspn(hex, "0123456789abcdef") == SHA256_HEX)
+        sb_adds(&p->base, hex);
+    plan_short(task_key, strlen(task_key), p->t);
+    plan_short(fuse_payload_start, (size_t)(fuse_payload_end - fuse_payload_start), p->p);
+    long first = -1, last = -1;
+    for (size_t k = 0; k < d->nsteps; k++) {
+        if (d->step_res[k] >= 0 && first < 0)
+            first = (long)k;
+        if (d->step_res[k] >= 0)
+            last = (long)k;
+    }
+    if (first < 0)
+        first = last = (long)d->nsteps;
+    sha256_ctx s, whole;
+    sha256_init(&whole);
+    sha256_field(&whole, PLAN_VERSION, 1);
+    sha256_init(&s);
+    plan_lines(d, -1, first, last, &s);
+    plan_hex(&s, p->o, 8);
+    sha256_init(&s);
+    plan_lines(d, -2, first, last, &s);
+    plan_hex(&s, p->m, 8);
+    p->steps = xcalloc(b->n ? b->n : 1, sizeof *p->steps);
+    for (size_t i = 0; i < b->n; i++, p->n++) {
+        plan_step *st = &p->steps[i];
+        const bundle_res *r = &b->items[i];
+        sb_init(&st->fields);
+        if (plan_source(r, hc, st->src, err) < 0) {
+            plan_free(p);
+            return -1;
+        }
+        plan_fields(r, &st->fields);
+        char ty[9];
+        plan_short(r->type->name, strlen(r->type->name), ty);
+        memcpy(st->type, ty, 4);
+        sha256_init(&s);
+        plan_lines(d, (long)i, first, last, &s);
+        sha256_field(&s, st->src, strlen(st->src));
+        sha256_field(&s, st->fields.buf, st->fields.len);
+        unsigned char dg[SHA256_LEN];
+        sha256_final(&s, dg);
+        sha256_update(&whole, dg, sizeof dg);
+        strbuf h = STRBUF_INIT;
+        sha256_hex(dg, 8, &h);
+        memcpy(st->key, h.buf, 16);
+        sb_release(&h);
+    }
+    const char *parts[] = {p->t, p->p, p->o, p->m, p->base.buf};
+    for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
+        sha256_field(&whole, parts[k], strlen(parts[k]));
+    plan_hex(&whole, p->whole, SHA256_HEX);
+    return 0;
+}
+
+void plan_free(plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        sb_release(&p->steps[i].fields);
+    free(p->steps);
+    sb_release(&p->base);
+    memset(p, 0, sizeof *p);
+    sb_init(&p->base);
+}
+
+void plan_label(const plan *p, strbuf *out)
+{
+    sb_addf(out, PLAN_VERSION " W=%s B=%s T=%s P=%s O=%s M=%s S=", p->whole, p->base.buf, p->t,
+            p->p, p->o, p->m);
+    for (size_t i = 0; i < p->n; i++) {
+        const plan_step *st = &p->steps[i];
+        sb_addf(out, "%s%s,%s,%s,%s", i ? ";" : "", st->key, st->type, st->src, st->fields.buf);
+    }
+}
+
+/* Copies exactly n lowercase hex digits from s, then expects end. */
+static const char *plan_take_hex(const char *s, size_t n, char *out, const char *end)
+{
+    if (strspn(s, "0123456789abcdef") != n || !strchr(end, s[n]))
+        return NULL;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return s + n;
+}
+
+static const char *plan_take_kv(const char *s, const char *key, size_t n, char *out)
+{
+    size_t kl = strlen(key);
+    if (strncmp(s, key, kl) != 0)
+        return NULL;
+    s = plan_take_hex(s + kl, n, out, " ");
+    return s ? s + 1 : NULL;
+}
+
+/* "IDX:HASH6" joined by '.', or "-"; *n set to its length. */
+static int plan_fields_ok(const char *s, size_t *n)
+{
+    if (*s == '-') {
+        *n = 1;
+        return 1;
+    }
+    const char *p = s;
+    for (;;) {
+        size_t d = strspn(p, "0123456789");
+        if (d == 0 || d > 3 || p[d] != ':' || strspn(p + d + 1, "0123456789abcdef") != 6)
+            return 0;
+        p += d + 7;
+        if (*p != '.')
+            break;
+        p++;
+    }
+    *n = (size_t)(p - s);
+    return 1;
+}
+
+static const char *plan_take_step(const char *s, plan_step *st)
+{
+    size_t n;
+    if (!(s = plan_take_hex(s, 16, st->key, ",")) || !(s = plan_take_hex(s + 1, 4, st->type, ",")))
+        return NULL;
+    s++;
+    if (*s == '-' && s[1] == ',') {
+        strcpy(st->src, "-");
+        s++;
+    } else if (!(s = plan_take_hex(s, 8, st->src, ","))) {
+        return NULL;
+    }
+    s++;
+    if (!plan_fields_ok(s, &n) || (s[n] != ';' && s[n] != '\0'))
+        return NULL;
+    sb_add(&st->fields, s, n);
+    return s + n;
+}
+
+int plan_parse(plan *p, const char *label)
+{
+    memset(p, 0, sizeof *p);
+    sb_init(&p->base);
+    p->no_cache = -1;
+    const char *s = label;
+    char base[SHA256_HEX + 1];
+    if (!s || strncmp(s, PLAN_VERSION " ", 2) != 0)
+        return -1;
+    s += 2;
+    if (!(s = plan_take_kv(s, "W=", SHA256_HEX, p->whole)))
+        return -1;
+    if (strncmp(s, "B= ", 3) == 0) {
+        base[0] = '\0';
+        s += 3;
+    } else if (!(s = plan_take_kv(s, "B=", SHA256_HEX, base))) {
+        return -1;
+    }
+    sb_adds(&p->base, base);
+    if (!(s = plan_take_kv(s, "T=", 8, p->t)) || !(s = plan_take_kv(s, "P=", 8, p->p)) ||
+        !(s = plan_take_kv(s, "O=", 8, p->o)) || !(s = plan_take_kv(s, "M=", 8, p->m)) ||
+        strncmp(s, "S=", 2) != 0)
+        goto bad;
+    s += 2;
+    size_t cap = 0;
+    while (*s) {
+        ALLOC_GROW(p->steps, p->n + 1, cap);
+        plan_step *st = &p->steps[p->n++];
+        memset(st, 0, sizeof *st);
+        sb_init(&st->fields);
+        if (!(s = plan_take_step(s, st)))
+            goto bad;
+        if (*s == ';' && *++s == '\0')
+            goto bad;
+    }
+    return 0;
+bad:
+    plan_free(p);
+    return -1;
+}
+
+int plan_fresh(const plan *p, const char *label)
+{
+    plan old;
+    if (p->no_cache >= 0 || plan_parse(&old, label) < 0)
+        return 0;
+    int fresh = strcmp(old.whole, p->whole) == 0;
+    plan_free(&old);
+    return fresh;
+}
+
+/* The hash recorded for field idx in fields ("IDX:HASH.IDX:HASH"), or NULL. */
+static const char *plan_field_hash(const char *fields, size_t idx)
+{
+    for (const char *f = fields; *f && *f != '-';) {
+        char *end;
+        unsigned long k = strtoul(f, &end, 10);
+        if (*end != ':')
+            return NULL;
+        if (k == idx)
+            return end + 1;
+        f = strchr(end, '.');
+        if (!f)
+            break;
+        f++;
+    }
+    return NULL;
+}
+
+/* The names of the fields whose hashes differ between old and now. */
+static void plan_changed_fields(const rt_type *t, const plan_step *old, const plan_step *now,
+                                strbuf *out)
+{
+    for (size_t k = 0; t->fields[k].name; k++) {
+        const char *a = plan_field_hash(old->fields.buf, k);
+        const char *b = plan_field_hash(now->fields.buf, k);
+        if ((a == NULL) != (b == NULL) || (a && strncmp(a, b, 6) != 0))
+            sb_addf(out, "%s%s", out->len ? "," : "", t->fields[k].name);
+    }
+}
+
+/* A source path as the user wrote it: relative to the working directory
+ * when it is below it. */
+static void plan_path(const char *path, strbuf *out)
+{
+    char cwd[4096];
+    size_t n = getcwd(cwd, sizeof cwd) ? strlen(cwd) : 0;
+    if (n > 1 && strncmp(path, cwd, n) == 0 && path[n] == '/')
+        path += n + 1;
+    sb_adds(out, path);
+}
+
+/* Why step i of now is not the recorded one (old, i < old->n), or "" when
+ * it is. */
+static void plan_step_reason(const plan *now, const plan *old, size_t i, const bundle_res *r,
+                             strbuf *why)
+{
+    const plan_step *a = &old->steps[i], *b = &now->steps[i];
+    if (strcmp(a->type, b->type) != 0) {
+        sb_adds(why, "never built");
+        return;
+    }
+    if (strcmp(a->key, b->key) == 0)
+        return;
+    if (strcmp(a->src, b->src) != 0 && strcmp(b->src, "-") != 0) {
+        sb_adds(why, "source changed: ");
+        plan_path(fv_gets(r->fields, "source"), why);
+        return;
+    }
+    strbuf names = STRBUF_INIT;
+    plan_changed_fields(r->type, a, b, &names);
+    if (strcmp(names.buf, "contents") == 0)
+        sb_adds(why, "contents changed");
+    else if (names.len)
+        sb_addf(why, "fields changed: %s", names.buf);
+    else
+        sb_adds(why, "options changed");
+    sb_release(&names);
+}
+
+/* Why every step must run (before the first resource), or "". */
+static void plan_head_reason(const plan *now, const plan *old, int have, strbuf *why)
+{
+    if (!have || strcmp(old->t, now->t) != 0)
+        sb_adds(why, "never built");
+    else if (strcmp(old->p, now->p) != 0)
+        sb_adds(why, "fuse-apply changed");
+    else if (strcmp(old->base.buf, now->base.buf) != 0 || !now->base.len)
+        sb_adds(why, "base image changed");
+    else if (strcmp(old->o, now->o) != 0)
+        sb_adds(why, "options changed");
+}
+
+void plan_print(const plan *now, const char *label, const bundle *b, const char *lead, FILE *out)
+{
+    plan old;
+    int have = plan_parse(&old, label) == 0;
+    strbuf why = STRBUF_INIT, id = STRBUF_INIT;
+    plan_head_reason(now, &old, have, &why);
+    int changed = 0;
+    for (size_t i = 0; i < now->n; i++) {
+        const bundle_res *r = &b->items[i];
+        if (changed && have) {
+            sb_reset(&why);
+            sb_adds(&why, "after a change above");
+        } else if (!why.len && (long)i == now->no_cache) {
+            sb_adds(&why, "cache = false");
+        } else if (!why.len) {
+            if (i < old.n)
+                plan_step_reason(now, &old, i, r, &why);
+            else
+                sb_adds(&why, "never built");
+        }
+        sb_reset(&id);
+        if (r->ident)
+            sb_adds(&id, r->ident);
+        else
+            rt_ident(r->type, r->fields, &id);
+        fprintf(out, "%s[%zu/%zu] %s: %s%s\n", lead, i + 1, now->n, id.buf,
+                why.len ? "build: " : "", why.len ? why.buf : "cached");
+        changed = changed || why.len;
+    }
+    if (!changed && !why.len && (!have || strcmp(old.m, now->m) != 0))
+        sb_adds(&why, have ? "options changed" : "never built");
+    else if (changed && have) {
+        sb_reset(&why);
+        sb_adds(&why, "after a change above");
+    }
+    fprintf(out, "%simage settings: %s%s\n", lead, why.len ? "build: " : "",
+            why.len ? why.buf : "cached");
+    sb_release(&why);
+    sb_release(&id);
+    if (have)
+        plan_free(&old);
+}

@@ -1,0 +1,95 @@
+#!/bin/bash
+# test_plan.sh -- fuse --plan names the first step that must run and why,
+# the next build runs exactly from there, and an image whose recorded keys
+# match is up to date without a build (fuse(1) --plan, DESIGN §13). For
+# each kind of input: a resource's field, an option, a source's contents
+# (same size and mtime), the base image retagged, cache = false; an image
+# built by something else; a corrupt label; another task's --no-cache.
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+TAG=fuse-it/plan-$$
+BASE=fuse-it/plan-base-$$:1
+P="$WORK/planproj-plan-$$"
+on_exit 'docker rmi -f "$TAG" "$TAG-other" "$BASE" >/dev/null 2>&1'
+docker tag fuse-test/busybox "$BASE"
+mkdir -p "$P"
+printf 'hello\n' >"$P/b.txt"
+touch -d '2020-01-01 00:00:00' "$P/b.txt"
+
+# write ENV COMMAND CACHE: the task file, three resource steps.
+write() {
+    cat >"$P/fusefile.lua" <<EOF2
+app = docker_container { from_image = "$BASE", tag = "$TAG", env = { A = "$1" } } (function ()
+  yield(File { name = "/a", contents = "a" })
+  yield(File { name = "/b", source = "b.txt" })
+  yield(Execute { name = "mark", command = "$2"$3 })
+end)
+other = docker_container { from_image = "$BASE", tag = "$TAG-other" } (function ()
+  yield(File { name = "/o", contents = "o" })
+end)
+EOF2
+}
+plan() { (cd "$P" && "$FUSE" --plan app) 2>&1; }
+# The first step of the plan that is not cached: "N: REASON".
+first() { plan | sed -n 's/^  \[\([0-9]*\)\/[0-9]*\] [^:]*: build: /\1: /p' | head -n 1; }
+image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
+# How many resource RUN steps ran (not cached) in a -v build's output.
+ran() {
+    awk '/^Step [0-9]+\//{ if (s) n++; s = ($0 ~ /fuse-apply","--no-changes-ok/); next }
+         / ---> Using cache/{ s = 0 } END { if (s) n++; print n + 0 }' "$1"
+}
+build() { (cd "$P" && "$FUSE" -v app) >"$WORK/build.out" 2>&1; ran "$WORK/build.out"; }
+
+write 1 "touch /ran" ""
+expect_eq "never built: the first step says so" "1: never built" "$(first)"
+check "the plan builds nothing" test -z "$(image_id "$TAG")"
+expect_eq "the first build runs every step" 3 "$(build)"
+label=$(docker image inspect -f '{{index .Config.Labels "fuse.plan"}}' "$TAG")
+check "the image records its keys, hashes only" grep -Eq '^1 W=[0-9a-f]{64} B=[0-9a-f]{64} ' <<<"$label"
+expect_eq "after the build, every step is cached" "" "$(first)"
+check "the plan names the tags and the base image's ID" \
+    grep -q "base: $BASE (sha256:$(image_id "$BASE" | cut -c8-))" <<<"$(plan)"
+id=$(image_id "$TAG")
+out=$( (cd "$P" && "$FUSE" app) 2>&1)
+expect_eq "up to date: no build" "fuse: $TAG is up to date ($id)" "$out"
+
+write 1 "touch /ran2" ""
+expect_eq "a field: its step, named" "3: fields changed: command" "$(first)"
+expect_eq "a field: the build runs that step alone" 1 "$(build)"
+
+write 2 "touch /ran2" ""
+expect_eq "an option: the first step" "1: options changed" "$(first)"
+expect_eq "an option: every step runs" 3 "$(build)"
+
+printf 'jello\n' >"$P/b.txt"
+touch -d '2020-01-01 00:00:00' "$P/b.txt"
+expect_eq "a source, same size and mtime: its step" "2: source changed: b.txt" "$(first)"
+expect_eq "a source: the build runs from there" 2 "$(build)"
+expect_eq "a source: then cached (the hash cache is right)" "" "$(first)"
+
+docker tag debian:bookworm "$BASE"
+expect_eq "the base retagged: the first step" "1: base image changed" "$(first)"
+expect_eq "the base retagged: every step runs" 3 "$(build)"
+
+write 2 "touch /ran2" ", cache = false"
+expect_eq "cache = false: its step" "3: cache = false" "$(first)"
+expect_eq "cache = false: that step runs" 1 "$(build)"
+expect_eq "cache = false: and again on the next build" 1 "$(build)"
+check "cache = false: never up to date" test -n "$(plan | grep 'cache = false')"
+write 2 "touch /ran2" ""
+build >/dev/null
+
+(cd "$P" && "$FUSE" -q --no-cache other) >/dev/null 2>&1
+expect_eq "another task's --no-cache build: still cached" "" "$(first)"
+out=$( (cd "$P" && "$FUSE" app) 2>&1)
+check "another task's --no-cache build: still up to date" grep -q "is up to date" <<<"$out"
+
+printf 'FROM %s\nLABEL fuse.plan="1 W=%s B=junk"\n' "$TAG" "$(printf '0%.0s' {1..64})" |
+    docker build -q -t "$TAG" - >/dev/null 2>&1
+expect_eq "a corrupt label: never built" "1: never built" "$(first)"
+out=$( (cd "$P" && "$FUSE" app) 2>&1)
+check "a corrupt label: a build, not up to date" grep -q "^fuse: built" <<<"$out"
+
+printf 'FROM %s\nLABEL x=1\n' "$BASE" | docker build -q -t "$TAG" - >/dev/null 2>&1
+expect_eq "an image built by something else: never built" "1: never built" "$(first)"
