@@ -192,7 +192,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
@@ -205,6 +205,7 @@ FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfme
 	src/build/dockerfile_tree.c src/build/df_stages.c src/build/context.c src/engine/lazy.c \
 	src/cli/options.c src/cli/optvalue.c src/cli/optwords.c src/cli/cli.c
 FUZZ_SRC_template   = src/lua/template.c
+FUZZ_SRC_plan       = src/build/plan_label.c src/build/hashcache.c
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

@@ -415,7 +415,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     char bust[128];
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    snprintf(bust, sizeof bust, "{\"" PLAN_BUST_ARG "\":\"%lld.%09ld.%ld\"}", (long long)now.tv_sec,
+    snprintf(bust, sizeof bust, "{\"" DF_BUST_ARG "\":\"%lld.%09ld.%ld\"}", (long long)now.tv_sec,
              now.tv_nsec, (long)getpid());
     /* As docker build: a failed build leaves no stale ID behind. */
     if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
@@ -442,7 +442,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     dkb_request req = {.tags = tags,
                        .no_cache = build_no_cache(opts, f),
                        .pull = build_pull(opts, f),
-                       .buildargs = plan_first_no_cache(b) >= 0 ? bust : NULL,
+                       .buildargs = df_first_no_cache(b) >= 0 ? bust : NULL,
                        .read = ctx_read_fn,
                        .read_ud = c,
                        .on_event = build_on_event,

@@ -12,7 +12,6 @@
 
 #include "df_stages.h"
 #include "mem.h"
-#include "plan.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -268,16 +267,26 @@ static int df_group(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
  * keep a step each (DF_TAIL_LAYERS worth), so that editing the end of a
  * task still reruns little, and the earlier ones go in at most
  * DF_MAX_BATCHES batches of about equal size. */
+long df_first_no_cache(const bundle *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const fv *v = fv_get(b->items[i].fields, "cache");
+        if (v && v->kind == FV_BOOL && !v->b)
+            return (long)i;
+    }
+    return -1;
+}
+
 /* Before the unit or batch [from, to) holding the first resource with
  * cache = false: the ARG whose new value each build (plan.h) makes that
- * step and every later one miss the cache. */
+ * step and every later one miss the cache (build.c gives it). */
 static void df_bust(df_gen *g, const bundle *b, size_t from, size_t to)
 {
-    long nc = plan_first_no_cache(b);
+    long nc = df_first_no_cache(b);
     if (nc < 0 || (size_t)nc < from || (size_t)nc >= to)
         return;
     df_step(g, nc);
-    sb_adds(&g->d->text, "ARG " PLAN_BUST_ARG "\n");
+    sb_adds(&g->d->text, "ARG " DF_BUST_ARG "\n");
 }
 
 static int df_resources(df_gen *g, const bundle *b, strbuf *err)

@@ -84,6 +84,11 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
  * user whoever the base's USER is). */
 int df_base_user_needed(const fv *opts);
 void df_free(dockerfile *d);
+/* The first resource with cache = false, or -1. Before its step the
+ * Dockerfile declares ARG DF_BUST_ARG: a build giving it a value no build
+ * had makes that step and every later one miss the cache. */
+long df_first_no_cache(const bundle *b);
+#define DF_BUST_ARG "FUSE_CACHE_BUST"
 /* Appends LABEL "key"="value" (UTF-8 without NUL or newline, as a label
  * of plan.h is) as one more instruction of no resource. */
 void df_add_label(dockerfile *d, const char *key, const char *value);

@@ -96,7 +96,8 @@ size_t hc_parse(hc_cache *c, const char *text, size_t len)
         n++;
         at = (size_t)(nl - text) + 1;
     }
-    qsort(rs, n, sizeof *rs, hc_cmp);
+    if (n)
+        qsort(rs, n, sizeof *rs, hc_cmp);
     for (size_t i = 1; i < n; i++)
         if (strcmp(rs[i - 1].path, rs[i].path) == 0)
             goto bad;
@@ -215,7 +216,8 @@ static void hc_put(strbuf *t, const hc_rec *r)
 static void hc_text(hc_cache *c, strbuf *t)
 {
     sb_adds(t, HC_HEADER);
-    qsort(c->fresh, c->nfresh, sizeof *c->fresh, hc_cmp);
+    if (c->nfresh)
+        qsort(c->fresh, c->nfresh, sizeof *c->fresh, hc_cmp);
     size_t n = 0;
     for (size_t i = 0; i < c->nfresh && n < HC_MAX; i++) {
         /* a file hashed twice in this run: once is enough */

@@ -13,8 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PLAN_VERSION "1"
-
 static void plan_hex(sha256_ctx *s, char *out, size_t nhex)
 {
     unsigned char d[SHA256_LEN];
@@ -32,16 +30,6 @@ static void plan_short(const void *data, size_t len, char out[9])
     sha256_init(&s);
     sha256_update(&s, data, len);
     plan_hex(&s, out, 8);
-}
-
-long plan_first_no_cache(const bundle *b)
-{
-    for (size_t i = 0; i < b->n; i++) {
-        const fv *v = fv_get(b->items[i].fields, "cache");
-        if (v && v->kind == FV_BOOL && !v->b)
-            return (long)i;
-    }
-    return -1;
 }
 
 /* A Directory's tree: every entry's name, type and mode, link target and
@@ -139,13 +127,14 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
 {
     memset(p, 0, sizeof *p);
     sb_init(&p->base);
-    p->no_cache = plan_first_no_cache(b);
+    p->no_cache = df_first_no_cache(b);
     /* Only an ID the label's format can hold: any other is "not known". */
     const char *hex = base_id && strncmp(base_id, "sha256:", 7) == 0 ? base_id + 7 : "";
     if (strlen(hex) == SHA256_HEX && strspn(hex, "0123456789abcdef") == SHA256_HEX)
         sb_adds(&p->base, hex);
     plan_short(task_key, strlen(task_key), p->t);
-    plan_short(fuse_payload_start, (size_t)(fuse_payload_end - fuse_payload_start), p->p);
+    plan_short(fuse_payload_start,
+               (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start), p->p);
     long first = -1, last = -1;
     for (size_t k = 0; k < d->nsteps; k++) {
         if (d->step_res[k] >= 0 && first < 0)
@@ -194,136 +183,6 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
         sha256_field(&whole, parts[k], strlen(parts[k]));
     plan_hex(&whole, p->whole, SHA256_HEX);
     return 0;
-}
-
-void plan_free(plan *p)
-{
-    for (size_t i = 0; i < p->n; i++)
-        sb_release(&p->steps[i].fields);
-    free(p->steps);
-    sb_release(&p->base);
-    memset(p, 0, sizeof *p);
-    sb_init(&p->base);
-}
-
-void plan_label(const plan *p, strbuf *out)
-{
-    sb_addf(out, PLAN_VERSION " W=%s B=%s T=%s P=%s O=%s M=%s S=", p->whole, p->base.buf, p->t,
-            p->p, p->o, p->m);
-    for (size_t i = 0; i < p->n; i++) {
-        const plan_step *st = &p->steps[i];
-        sb_addf(out, "%s%s,%s,%s,%s", i ? ";" : "", st->key, st->type, st->src, st->fields.buf);
-    }
-}
-
-/* Copies exactly n lowercase hex digits from s, then expects end. */
-static const char *plan_take_hex(const char *s, size_t n, char *out, const char *end)
-{
-    if (strspn(s, "0123456789abcdef") != n || !strchr(end, s[n]))
-        return NULL;
-    memcpy(out, s, n);
-    out[n] = '\0';
-    return s + n;
-}
-
-static const char *plan_take_kv(const char *s, const char *key, size_t n, char *out)
-{
-    size_t kl = strlen(key);
-    if (strncmp(s, key, kl) != 0)
-        return NULL;
-    s = plan_take_hex(s + kl, n, out, " ");
-    return s ? s + 1 : NULL;
-}
-
-/* "IDX:HASH6" joined by '.', or "-"; *n set to its length. */
-static int plan_fields_ok(const char *s, size_t *n)
-{
-    if (*s == '-') {
-        *n = 1;
-        return 1;
-    }
-    const char *p = s;
-    for (;;) {
-        size_t d = strspn(p, "0123456789");
-        if (d == 0 || d > 3 || p[d] != ':' || strspn(p + d + 1, "0123456789abcdef") != 6)
-            return 0;
-        p += d + 7;
-        if (*p != '.')
-            break;
-        p++;
-    }
-    *n = (size_t)(p - s);
-    return 1;
-}
-
-static const char *plan_take_step(const char *s, plan_step *st)
-{
-    size_t n;
-    if (!(s = plan_take_hex(s, 16, st->key, ",")) || !(s = plan_take_hex(s + 1, 4, st->type, ",")))
-        return NULL;
-    s++;
-    if (*s == '-' && s[1] == ',') {
-        strcpy(st->src, "-");
-        s++;
-    } else if (!(s = plan_take_hex(s, 8, st->src, ","))) {
-        return NULL;
-    }
-    s++;
-    if (!plan_fields_ok(s, &n) || (s[n] != ';' && s[n] != '\0'))
-        return NULL;
-    sb_add(&st->fields, s, n);
-    return s + n;
-}
-
-int plan_parse(plan *p, const char *label)
-{
-    memset(p, 0, sizeof *p);
-    sb_init(&p->base);
-    p->no_cache = -1;
-    const char *s = label;
-    char base[SHA256_HEX + 1];
-    if (!s || strncmp(s, PLAN_VERSION " ", 2) != 0)
-        return -1;
-    s += 2;
-    if (!(s = plan_take_kv(s, "W=", SHA256_HEX, p->whole)))
-        return -1;
-    if (strncmp(s, "B= ", 3) == 0) {
-        base[0] = '\0';
-        s += 3;
-    } else if (!(s = plan_take_kv(s, "B=", SHA256_HEX, base))) {
-        return -1;
-    }
-    sb_adds(&p->base, base);
-    if (!(s = plan_take_kv(s, "T=", 8, p->t)) || !(s = plan_take_kv(s, "P=", 8, p->p)) ||
-        !(s = plan_take_kv(s, "O=", 8, p->o)) || !(s = plan_take_kv(s, "M=", 8, p->m)) ||
-        strncmp(s, "S=", 2) != 0)
-        goto bad;
-    s += 2;
-    size_t cap = 0;
-    while (*s) {
-        ALLOC_GROW(p->steps, p->n + 1, cap);
-        plan_step *st = &p->steps[p->n++];
-        memset(st, 0, sizeof *st);
-        sb_init(&st->fields);
-        if (!(s = plan_take_step(s, st)))
-            goto bad;
-        if (*s == ';' && *++s == '\0')
-            goto bad;
-    }
-    return 0;
-bad:
-    plan_free(p);
-    return -1;
-}
-
-int plan_fresh(const plan *p, const char *label)
-{
-    plan old;
-    if (p->no_cache >= 0 || plan_parse(&old, label) < 0)
-        return 0;
-    int fresh = strcmp(old.whole, p->whole) == 0;
-    plan_free(&old);
-    return fresh;
 }
 
 /* The hash recorded for field idx in fields ("IDX:HASH.IDX:HASH"), or NULL. */

@@ -27,10 +27,7 @@
 #include <stdio.h>
 
 #define PLAN_LABEL "fuse.plan"
-/* The build argument of `ARG` before the first step of a resource with
- * cache = false: a new value each build makes it and every later step
- * miss the cache. */
-#define PLAN_BUST_ARG "FUSE_CACHE_BUST"
+#define PLAN_VERSION "1"
 
 typedef struct plan_step {
     char key[17];  /* hex */
@@ -53,7 +50,7 @@ typedef struct plan {
  * hc. Returns 0, or -1 with one line in err (a source cannot be read). */
 int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base_id,
                  const char *task_key, hc_cache *hc, strbuf *err);
-/* Parses a label's value into p; -1 (p left empty) when it is not one of
+/* plan_label.c: parses a label's value into p; -1 (p left empty) when it is not one of
  * this version, whole and well-formed. */
 int plan_parse(plan *p, const char *label);
 void plan_free(plan *p);
@@ -65,7 +62,5 @@ int plan_fresh(const plan *p, const char *label);
 /* The plan's lines: one per resource ("[2/3] File /x: build: fields
  * changed: mode"), then the image's settings, each prefixed by lead. */
 void plan_print(const plan *now, const char *label, const bundle *b, const char *lead, FILE *out);
-/* The first resource with cache = false, or -1. */
-long plan_first_no_cache(const bundle *b);
 
 #endif
