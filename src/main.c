@@ -70,36 +70,38 @@ static void fuse_error(const strbuf *err)
 
 static void fuse_help(void)
 {
-    fputs(FUSE_USAGE "Build container images from Lua task files (fusefile.lua, tasks/*.lua).\n"
-                     "\n"
-                     "Options:\n"
-                     "  -l, --list            list the tasks with their descriptions\n"
-                     "      --shortlist       list task names only, one per line\n"
-                     "  -d, --display TASK    show a task: description, file, accepted arguments\n"
-                     "  -f, --fusefile PATH   load this task file instead of searching upwards\n"
-                     "  -n, --dry-run         print the Dockerfile and the bundle; touch nothing\n"
-                     "      --no-cache        build without Docker's layer cache\n"
-                     "      --plan            say which steps are cached and why the others\n"
-                     "                        would run; build nothing\n"
-                     "      --pull            look for a newer base image before building\n"
-                     "      --push            push every tag of each task after its build\n"
-                     "      --timeout SECONDS stop task files and builds running longer\n"
-                     "      --iidfile FILE    write the built image's ID to FILE\n"
-                     "  -j, --jobs N          build up to N independent tasks at once\n"
-                     "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
-                     "  -H, --host URL        the engine: unix://, tcp:// or ssh://[user@]host\n"
-                     "      --context NAME    the engine of this docker context\n"
-                     "  -v, --verbose         show the full build output\n"
-                     "  -q, --quiet           show errors only\n"
-                     "      --version         print the versions of fuse and its libraries\n"
-                     "                        (with -v, the engine fuse would talk to)\n"
-                     "  -h, --help            print this help\n"
-                     "\n"
-                     "Task arguments: ',' separates, the first '=' splits key and value, ';'\n"
-                     "separates list items; \\, \\= \\; \\\\ escape. Example:\n"
-                     "  fuse app_server:tag=mytag,ports=8000;53/udp\n"
-                     "\n"
-                     "See fuse(1), fusefile(5), fuse-resources(7).\n",
+    fputs(FUSE_USAGE
+          "Build container images from Lua task files (fusefile.lua, tasks/*.lua).\n"
+          "\n"
+          "Options:\n"
+          "  -l, --list            list the tasks with their descriptions\n"
+          "      --shortlist       list task names only, one per line\n"
+          "  -d, --display TASK    show a task: description, file, accepted arguments\n"
+          "  -f, --fusefile PATH   load this task file instead of searching upwards\n"
+          "  -n, --dry-run         print the Dockerfile and the bundle; touch nothing\n"
+          "      --no-cache        build without Docker's layer cache\n"
+          "      --plan            say which steps are cached and why the others\n"
+          "                        would run; build nothing\n"
+          "      --no-keep-failed  keep no fuse-failed/TASK:STEP image of a failed step\n"
+          "      --pull            look for a newer base image before building\n"
+          "      --push            push every tag of each task after its build\n"
+          "      --timeout SECONDS stop task files and builds running longer\n"
+          "      --iidfile FILE    write the built image's ID to FILE\n"
+          "  -j, --jobs N          build up to N independent tasks at once\n"
+          "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
+          "  -H, --host URL        the engine: unix://, tcp:// or ssh://[user@]host\n"
+          "      --context NAME    the engine of this docker context\n"
+          "  -v, --verbose         show the full build output\n"
+          "  -q, --quiet           show errors only\n"
+          "      --version         print the versions of fuse and its libraries\n"
+          "                        (with -v, the engine fuse would talk to)\n"
+          "  -h, --help            print this help\n"
+          "\n"
+          "Task arguments: ',' separates, the first '=' splits key and value, ';'\n"
+          "separates list items; \\, \\= \\; \\\\ escape. Example:\n"
+          "  fuse app_server:tag=mytag,ports=8000;53/udp\n"
+          "\n"
+          "See fuse(1), fusefile(5), fuse-resources(7).\n",
           stdout);
 }
 
@@ -188,8 +190,8 @@ static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 
 static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
-    tf_flags f = {o->dry_run, o->verbose, o->quiet,   o->no_cache,
-                  o->pull,    o->push,    o->iidfile, o->plan};
+    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache,      o->pull,
+                  o->push,    o->iidfile, o->plan,  o->no_keep_failed};
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

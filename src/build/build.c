@@ -44,6 +44,7 @@ typedef struct build_prog {
     strbuf error;     /* the engine's error message, if any */
     int code;         /* the failed command's exit status, or -1 */
     strbuf image_id;  /* "sha256:..." */
+    strbuf layer;     /* the image the last finished step left, or "" */
 } build_prog;
 
 static void build_res_ident(const bundle_res *r, strbuf *out)
@@ -144,6 +145,10 @@ static void build_on_event(const dk_event *e, void *ud)
         build_step_output(p, e->text);
         break;
     case DK_EV_NOTE:
+        break;
+    case DK_EV_LAYER:
+        sb_reset(&p->layer);
+        sb_adds(&p->layer, e->text);
         break;
     case DK_EV_IMAGE:
         /* The last ID is the image: a multi-stage build (artifacts, see
@@ -370,6 +375,7 @@ static void build_prog_free(build_prog *p)
     sb_release(&p->step_out);
     sb_release(&p->error);
     sb_release(&p->image_id);
+    sb_release(&p->layer);
 }
 
 /* --iidfile: written whole or not at all (a script may read it while
@@ -407,6 +413,53 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
     fflush(out);
 }
 
+/* "fuse-failed/NAME": the task's name as a repository may spell it. */
+static void build_failed_repo(const char *task, strbuf *out)
+{
+    sb_adds(out, "fuse-failed/");
+    size_t start = out->len;
+    for (const char *s = task; *s; s++) {
+        char ch = *s >= 'A' && *s <= 'Z' ? (char)(*s - 'A' + 'a') : *s;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+        if (ok || (out->len > start && out->buf[out->len - 1] != '-'))
+            sb_addc(out, ok ? ch : '-');
+    }
+    while (out->len > start && out->buf[out->len - 1] == '-')
+        sb_setlen(out, out->len - 1);
+    if (out->len == start)
+        sb_adds(out, "task");
+}
+
+/* A failed resource step: the image its previous step left is named
+ * fuse-failed/TASK:STEP (the task's earlier one unnamed), and the error
+ * ends with the command that opens a shell in it. That image is one the
+ * engine's cache holds anyway: naming it makes no new cache entry, unlike
+ * a commit of the failed container, which a later build could take for the
+ * step's result. An engine that keeps no intermediate images (BuildKit)
+ * reports none: nothing is kept. */
+static void build_keep_failed(dk_client *dk, const build_prog *p, const build_flags *f, strbuf *err)
+{
+    long res = build_cur_res(p);
+    if (!f->task || f->no_keep_failed || res < 0 || !p->layer.len)
+        return;
+    strbuf repo = STRBUF_INIT, ref = STRBUF_INIT, why = STRBUF_INIT;
+    strvec old = STRVEC_INIT;
+    build_failed_repo(f->task, &repo);
+    sb_addf(&ref, "%s:%ld", repo.buf, res + 1);
+    if (dk_image_tags(dk, repo.buf, &old, &why) == 0 &&
+        dk_image_tag(dk, p->layer.buf, ref.buf, &why) == 0) {
+        for (size_t i = 0; i < old.nr; i++)
+            if (strcmp(old.v[i], ref.buf) != 0)
+                dk_image_untag(dk, old.v[i], &why);
+        sb_addf(err, "\nthe state before this step is kept: docker run --rm -it --entrypoint sh %s",
+                ref.buf);
+    }
+    strvec_clear(&old);
+    sb_release(&repo);
+    sb_release(&ref);
+    sb_release(&why);
+}
+
 /* Sends context c (freed here) of d to the engine and follows the build. */
 static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
                       const build_flags *f, FILE *out, strbuf *err)
@@ -434,7 +487,8 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
                     .step_text = STRBUF_INIT,
                     .step_out = STRBUF_INIT,
                     .error = STRBUF_INIT,
-                    .image_id = STRBUF_INIT};
+                    .image_id = STRBUF_INIT,
+                    .layer = STRBUF_INIT};
     strbuf derr = STRBUF_INIT;
     if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
@@ -459,6 +513,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
         sb_addf(err, "cannot send the build context: %s", ctx_error(c));
     } else if (r < 0 || p.error.len) {
         build_failure(&p, p.error.len ? p.error.buf : derr.buf, err);
+        build_keep_failed(dk, &p, f, err);
     } else if (p.image_id.len == 0) {
         sb_adds(err, "build failed: Docker did not report the image it built");
     } else if (!f->iidfile || build_write_iidfile(f->iidfile, p.image_id.buf, err) == 0) {

@@ -34,6 +34,10 @@ typedef struct build_flags {
     /* The values of the task's secrets (resources name them in their
      * secrets field; see secstep.h), or NULL. */
     const struct sec_set *secrets;
+    /* The task's name: a failed step's state is kept as
+     * fuse-failed/NAME:STEP. NULL, or no_keep_failed, keeps nothing. */
+    const char *task;
+    int no_keep_failed; /* --no-keep-failed */
 } build_flags;
 
 /* Exit statuses of build_run(). */

@@ -19,6 +19,7 @@ enum {
     CLI_SHORTLIST = 256,
     CLI_NO_CACHE,
     CLI_PLAN,
+    CLI_NO_KEEP_FAILED,
     CLI_VERSION,
     CLI_TIMEOUT,
     CLI_PULL,
@@ -38,6 +39,7 @@ static const struct option cli_longopts[] = {
     {"dry-run", no_argument, NULL, 'n'},
     {"no-cache", no_argument, NULL, CLI_NO_CACHE},
     {"plan", no_argument, NULL, CLI_PLAN},
+    {"no-keep-failed", no_argument, NULL, CLI_NO_KEEP_FAILED},
     {"pull", no_argument, NULL, CLI_PULL},
     {"push", no_argument, NULL, CLI_PUSH},
     {"verbose", no_argument, NULL, 'v'},
@@ -378,6 +380,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_PLAN:
         o->plan = 1;
+        break;
+    case CLI_NO_KEEP_FAILED:
+        o->no_keep_failed = 1;
         break;
     case CLI_PULL:
         o->pull = 1;

@@ -27,25 +27,26 @@ typedef struct cli_task {
 } cli_task;
 
 typedef struct cli_opts {
-    int list;         /* -l, --list */
-    int shortlist;    /* --shortlist */
-    char *display;    /* -d, --display TASK */
-    char *fusefile;   /* -f, --fusefile PATH */
-    int dry_run;      /* -n, --dry-run */
-    int no_cache;     /* --no-cache */
-    int plan;         /* --plan: what would be built, and why */
-    int pull;         /* --pull */
-    int push;         /* --push */
-    int verbose;      /* -v */
-    int quiet;        /* -q */
-    int version;      /* --version */
-    int help;         /* -h, --help */
-    unsigned timeout; /* --timeout SECONDS, 0 = none */
-    char *iidfile;    /* --iidfile FILE: the built image's ID goes there */
-    unsigned jobs;    /* -j, --jobs N: 0 = not given (one task after another) */
-    strvec engines;   /* --engine URL-or-CONTEXT, repeated: where -j may build */
-    char *host;       /* -H, --host URL: the engine */
-    char *context;    /* --context NAME: the engine, a docker context */
+    int list;           /* -l, --list */
+    int shortlist;      /* --shortlist */
+    char *display;      /* -d, --display TASK */
+    char *fusefile;     /* -f, --fusefile PATH */
+    int dry_run;        /* -n, --dry-run */
+    int no_cache;       /* --no-cache */
+    int plan;           /* --plan: what would be built, and why */
+    int no_keep_failed; /* --no-keep-failed: no fuse-failed/TASK:STEP image */
+    int pull;           /* --pull */
+    int push;           /* --push */
+    int verbose;        /* -v */
+    int quiet;          /* -q */
+    int version;        /* --version */
+    int help;           /* -h, --help */
+    unsigned timeout;   /* --timeout SECONDS, 0 = none */
+    char *iidfile;      /* --iidfile FILE: the built image's ID goes there */
+    unsigned jobs;      /* -j, --jobs N: 0 = not given (one task after another) */
+    strvec engines;     /* --engine URL-or-CONTEXT, repeated: where -j may build */
+    char *host;         /* -H, --host URL: the engine */
+    char *context;      /* --context NAME: the engine, a docker context */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

@@ -21,8 +21,7 @@
  * secrets: the names of the task's secrets its step sees (secret.h). */
 #define RT_COMMON                                                                                  \
     {"id", RT_STR, 0, NULL}, {"layer", RT_STR, 0, NULL}, {"cache", RT_BOOL, 0, "true"},            \
-        {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL},                                \
-        {"secrets", RT_LIST, 0, NULL},                                                             \
+        {"policy", RT_STR, 0, NULL}, {"watches", RT_LIST, 0, NULL}, {"secrets", RT_LIST, 0, NULL}, \
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }

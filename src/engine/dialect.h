@@ -20,7 +20,9 @@ typedef enum dk_ev_kind {
     DK_EV_NOTE,   /* the engine's own bookkeeping (" ---> 0123", a pull) */
     DK_EV_IMAGE,  /* an image was built: text its ID, "sha256:..." or short; a
                    * multi-stage build reports each stage's, the last is the build's */
-    DK_EV_ERROR   /* the build failed: text one line, code the step's exit status */
+    DK_EV_ERROR,  /* the build failed: text one line, code the step's exit status */
+    DK_EV_LAYER   /* a step is done: text the (short) ID of the image it left; a
+                   * builder that keeps no intermediate images sends none */
 } dk_ev_kind;
 
 typedef struct dk_event {

@@ -59,6 +59,9 @@ static void dlc_line(dlc_state *s, const char *raw)
         /* The short ID of the same image, for an engine too old to send
          * aux.ID; after a full ID it would only hide it. */
         dl_emit(&s->t, s->aux_id ? DK_EV_NOTE : DK_EV_IMAGE, s->aux_id ? l : v, -1, raw, l);
+    else if ((v = dl_after(l, " ---> ")) != NULL && strspn(v, "0123456789abcdef") >= 12 &&
+             v[strspn(v, "0123456789abcdef")] == '\0')
+        dl_emit(&s->t, DK_EV_LAYER, v, -1, raw, l); /* not "Running in", "Using cache" */
     else
         dl_emit(&s->t, dlc_bookkeeping(l) ? DK_EV_NOTE : DK_EV_OUTPUT, l, -1, raw, l);
 }

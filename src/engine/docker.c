@@ -124,8 +124,9 @@ typedef struct dk_xfer {
     dk_read_fn read; /* the request body, or NULL */
     void *read_ud;
     int read_failed;
-    int post;    /* POST even without a body */
-    dks *stream; /* a 200 answer's body goes here when set */
+    int post;           /* POST even without a body */
+    const char *method; /* another method ("DELETE"), or NULL */
+    dks *stream;        /* a 200 answer's body goes here when set */
     int stream_failed;
     strbuf stream_err;
     strbuf body; /* else here, up to DK_MAX_BODY */
@@ -290,6 +291,8 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         DK_SET(CURLOPT_POSTFIELDS, "");
         DK_SET(CURLOPT_POSTFIELDSIZE, 0L);
     }
+    if (x->method)
+        DK_SET(CURLOPT_CUSTOMREQUEST, x->method);
     if (hdrs)
         DK_SET(CURLOPT_HTTPHEADER, hdrs);
     if (x->eng) {
@@ -783,6 +786,67 @@ int dk_image_pull(dk_client *c, const char *name, strbuf *err)
     if (!dk_has_tag(name))
         sb_adds(&path, "&tag=latest");
     rc = dk_stream_post(c, path.buf, NULL, NULL, NULL, NULL, NULL, err);
+    sb_release(&path);
+    return rc;
+}
+
+/* Runs a request without a body whose answer is ok or an error. */
+static int dk_simple(dk_client *c, const char *path, const char *method, strbuf *body, strbuf *err)
+{
+    dk_xfer x = {.c = c, .method = method, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
+    int rc = dk_perform(c, path, &x, NULL, err);
+    if (rc == 0 && (x.status < 200 || x.status > 299)) {
+        dk_http_error(&x, err);
+        rc = -1;
+    } else if (rc == 0 && body) {
+        sb_addbuf(body, &x.body);
+    }
+    dk_xfer_release(&x);
+    return rc;
+}
+
+int dk_image_tags(dk_client *c, const char *repo, strvec *tags, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf path = STRBUF_INIT, filter = STRBUF_INIT, body = STRBUF_INIT;
+    sb_addf(&filter, "{\"reference\":[\"%s\"]}", repo);
+    sb_addf(&path, "/v%s/images/json?filters=", c->ep.version);
+    dk_urlencode(&path, filter.buf);
+    rc = dk_simple(c, path.buf, NULL, &body, err);
+    char ebuf[128];
+    yajl_val root = rc == 0 ? yajl_tree_parse(body.buf, ebuf, sizeof ebuf) : NULL;
+    if (rc == 0 && !YAJL_IS_ARRAY(root)) {
+        sb_adds(err, "bad JSON from Docker's image list");
+        rc = -1;
+    }
+    const char *tpath[] = {"RepoTags", NULL};
+    for (size_t i = 0; rc == 0 && i < YAJL_GET_ARRAY(root)->len; i++) {
+        yajl_val t = yajl_tree_get(YAJL_GET_ARRAY(root)->values[i], tpath, yajl_t_array);
+        for (size_t k = 0; t && k < YAJL_GET_ARRAY(t)->len; k++) {
+            const char *s = YAJL_GET_STRING(YAJL_GET_ARRAY(t)->values[k]);
+            if (s && strncmp(s, repo, strlen(repo)) == 0 && s[strlen(repo)] == ':')
+                strvec_push(tags, s);
+        }
+    }
+    yajl_tree_free(root);
+    sb_release(&path);
+    sb_release(&filter);
+    sb_release(&body);
+    return rc;
+}
+
+int dk_image_untag(dk_client *c, const char *ref, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/images/", c->ep.version);
+    dk_urlencode(&path, ref);
+    sb_adds(&path, "?noprune=1");
+    rc = dk_simple(c, path.buf, "DELETE", NULL, err);
     sb_release(&path);
     return rc;
 }

@@ -7,6 +7,7 @@
 #define FUSE_DOCKER_H
 
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <stddef.h>
 
@@ -120,6 +121,12 @@ void dk_image_info_release(dk_image_info *i);
  * it names no tag). Returns 0, -1 with one line in err, -2 when
  * interrupted. */
 int dk_image_tag(dk_client *c, const char *id, const char *ref, strbuf *err);
+/* GET /images/json: pushes every "repo:TAG" the engine has of repo onto
+ * tags. Returns as dk_image_tag(). */
+int dk_image_tags(dk_client *c, const char *repo, strvec *tags, strbuf *err);
+/* DELETE /images/{ref}?noprune=1: removes the name ref (and the image when
+ * no other name or child holds it). Returns as dk_image_tag(). */
+int dk_image_untag(dk_client *c, const char *ref, strbuf *err);
 
 /* POST /images/create: pulls the image name (":latest" when it names no
  * tag or digest), waiting until the engine has it. Returns 0, -1 with one

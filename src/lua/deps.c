@@ -203,7 +203,12 @@ static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
         fprintf(g->h->out ? g->h->out : stdout, "%s:\n", tf_node_name(g, i));
     g->h->iid = &nd->iid;
     g->h->secrets = &nd->secrets;
+    /* Built as itself: its cache key (tf_cache_key) and name are its own,
+     * whichever task asked for it. */
+    const tf_obj *outer = g->h->running;
+    g->h->running = nd->obj;
     int status = tf_build(g->h, nd->args, b, 0, NULL, NULL, err);
+    g->h->running = outer;
     g->h->iid = NULL;
     g->h->secrets = NULL;
     lua_pop(g->L, 1);

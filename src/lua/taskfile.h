@@ -25,6 +25,7 @@ typedef struct tf_flags {
     int dry_run, verbose, quiet, no_cache, pull, push;
     const char *iidfile; /* --iidfile, or NULL */
     int plan;            /* --plan */
+    int no_keep_failed;  /* --no-keep-failed */
 } tf_flags;
 
 /* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2

@@ -54,10 +54,12 @@ expect_eq() {
 }
 
 # image_labels IMAGE: its labels as JSON, less the one Podman adds to every
-# image it builds (io.buildah.version): the same answer on both engines.
+# image it builds (io.buildah.version): the same answer on both engines;
+# and less fuse.plan, the keys of the build (test_plan.sh reads them).
 image_labels() {
     docker image inspect -f '{{json .Config.Labels}}' "$1" 2>/dev/null |
-        sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//'
+        sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//' \
+            -e 's/"fuse\.plan":"[^"]*",//' -e 's/,\?"fuse\.plan":"[^"]*"//'
 }
 
 # shellcheck source=tests/integration/ports.sh

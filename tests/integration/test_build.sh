@@ -183,8 +183,9 @@ ran() { awk '/^(Step|STEP) [0-9]+\//{ if (s) print s; split($2, a, "/"); s = a[1
 expect_eq "cache: an identical build reruns no step" "" "$(ran "$WORK/cache1.out")"
 expect_eq "cache: an identical build gives the same image" "$id1" "$(image_id fuse-it/cache)"
 "$FUSE" -v steps:last=two >"$WORK/cache2.out" 2>&1
-# FROM, COPY fuse, /a, /b, /c, cleanup: only /c (5) and cleanup (6) run.
-expect_eq "cache: changing the last resource reruns only its step" "5 6" "$(ran "$WORK/cache2.out")"
+# FROM, COPY fuse, /a, /b, /c, cleanup, the label of the keys: only /c (5),
+# cleanup (6) and the label (7) run.
+expect_eq "cache: changing the last resource reruns only its step" "5 6 7" "$(ran "$WORK/cache2.out")"
 expect_eq "cache: the changed resource arrived" "two" "$(docker run --rm fuse-it/cache cat /c)"
 
 # --- a failing resource --------------------------------------------------------

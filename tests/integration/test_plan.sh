@@ -93,3 +93,41 @@ check "a corrupt label: a build, not up to date" grep -q "^fuse: built" <<<"$out
 
 printf 'FROM %s\nLABEL x=1\n' "$BASE" | docker build -q -t "$TAG" - >/dev/null 2>&1
 expect_eq "an image built by something else: never built" "1: never built" "$(first)"
+
+# --- a failed step can be entered ------------------------------------------------
+F="$WORK/planfail-plan-$$"
+mkdir -p "$F"
+on_exit 'docker rmi -f fuse-failed/planfail:2 fuse-failed/planfail:3 "$TAG-fail" >/dev/null 2>&1'
+# failing A B: the second and third steps' commands.
+failing() {
+    cat >"$F/fusefile.lua" <<EOF2
+planfail = docker_container { from_image = "fuse-test/busybox", tag = "$TAG-fail" } (function ()
+  yield(File { name = "/a", contents = "a" })
+  yield(Execute { name = "two", command = "$1" })
+  yield(Execute { name = "three", command = "$2" })
+end)
+EOF2
+}
+failing "echo partial > /two; false" "true"
+(cd "$F" && "$FUSE" planfail) >"$WORK/fail.out" 2>&1
+expect_eq "failed: exit status 1" 1 $?
+expect_eq "failed: the error ends with the command that enters the state" \
+    "the state before this step is kept: docker run --rm -it --entrypoint sh fuse-failed/planfail:2" \
+    "$(tail -n 1 "$WORK/fail.out")"
+expect_eq "failed: the state has the steps before" "a" \
+    "$(docker run --rm --entrypoint sh fuse-failed/planfail:2 -c 'cat /a' 2>&1)"
+check "failed: the task's tag is not moved" test -z "$(image_id "$TAG-fail")"
+failing "true" "false"
+(cd "$F" && "$FUSE" planfail) >/dev/null 2>&1
+check "a later failure: its own step kept" test -n "$(image_id fuse-failed/planfail:3)"
+check "a later failure: replaces the previous one" test -z "$(image_id fuse-failed/planfail:2)"
+failing "true" "true"
+expect_eq "a kept state is no cache: the plan" "3: never built" "$( (cd "$F" && "$FUSE" --plan planfail) |
+    sed -n 's/^  \[\([0-9]*\)\/[0-9]*\] [^:]*: build: /\1: /p' | sed -n 3p)"
+(cd "$F" && "$FUSE" -v planfail) >"$WORK/fixed.out" 2>&1
+expect_eq "a kept state is no cache: the fixed step runs" 1 "$(ran "$WORK/fixed.out")"
+docker rmi -f fuse-failed/planfail:3 >/dev/null 2>&1
+failing "true" "exit 4"
+(cd "$F" && "$FUSE" --no-keep-failed planfail) >"$WORK/nokeep.out" 2>&1
+check "--no-keep-failed: nothing kept" test -z "$(image_id fuse-failed/planfail:3)"
+check "--no-keep-failed: no command in the error" sh -c "! grep -q 'fuse-failed' '$WORK/nokeep.out'"

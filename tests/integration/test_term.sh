@@ -43,7 +43,7 @@ out=$(TERM=dumb on_tty "'$FUSE' no_such_task")
 check "TERM=dumb: no colour" no_esc "$out"
 
 # --- the step progress --------------------------------------------------------
-out=$(on_tty "'$FUSE' img")
+out=$(on_tty "'$FUSE' --no-cache img")
 # The three steps share one row: each starts with \r + clear-line, and the
 # row ends (one newline) before the final "fuse: built" line.
 steps=$(printf '%s' "$out" | grep -c "^fuse: built")
@@ -55,12 +55,12 @@ expect_eq "tty: progress rewrites one line, bold counters" \
 check "tty: every progress write begins with a carriage return" \
     test "$(printf '%s' "$first" | grep -o $'\r'"${ESC}\\[K" | wc -l)" = 3
 
-out=$(NO_COLOR=1 on_tty "'$FUSE' img" | tr -d '\r')
+out=$(NO_COLOR=1 on_tty "'$FUSE' --no-cache img" | tr -d '\r')
 expect_eq "tty + NO_COLOR: rewritten in place, no colour" \
     "${ESC}[K[1/3] File /a${ESC}[K[2/3] Directory /d${ESC}[K[3/3] File /d/b" \
     "$(grep -v '^fuse: built' <<<"$out" | tr -d '\n')"
 
-out=$("$FUSE" img | cat)
+out=$("$FUSE" --no-cache img | cat)
 expect_eq "pipe: one plain line per step, then the result" \
     "[1/3] File /a|[2/3] Directory /d|[3/3] File /d/b|fuse: built" \
     "$(awk '/^fuse: built/ { $0 = "fuse: built" } 1' <<<"$out" | paste -sd'|')"
