@@ -336,6 +336,8 @@ print_table() {
 . "$ROOT/bench/cases_tree.sh"
 # shellcheck source=bench/cases_ship.sh
 . "$ROOT/bench/cases_ship.sh"
+# shellcheck source=bench/cases_plan.sh
+. "$ROOT/bench/cases_plan.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -356,4 +358,5 @@ case_startup
 case_many
 case_size
 [ "$QUICK" = 1 ] || { case_tree && case_multistage; }
+case_plan
 print_table

@@ -695,17 +695,19 @@ static int dk_parse_image(const strbuf *body, const char *label, dk_image_info *
 int dk_image_inspect(dk_client *c, const char *name, const char *label, dk_image_info *out,
                      strbuf *err)
 {
-    int rc = dk_negotiate(c, err);
-    if (rc != 0)
-        return rc;
     /* The name goes into the path as is: image references are made of
      * letters, digits and "._-:/@" (the Dockerfile generator checks), all
      * legal in a URL path, and the engine routes /images/{name}/json with
-     * slashes in the name. */
+     * slashes in the name. Id, Config.User and Config.Labels read the same
+     * in every API version: before the version is settled, the path names
+     * none (the engine's own), and an up-to-date check costs no /version
+     * round trip. */
     strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/v%s/images/%s/json", c->ep.version, name);
+    if (c->ep.version[0])
+        sb_addf(&path, "/v%s", c->ep.version);
+    sb_addf(&path, "/images/%s/json", name);
     dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
-    rc = dk_perform(c, path.buf, &x, NULL, err);
+    int rc = dk_perform(c, path.buf, &x, NULL, err);
     if (rc == 0 && x.status == 404)
         rc = 1;
     else if (rc == 0 && x.status != 200) {

@@ -97,8 +97,8 @@ int dk_push(dk_client *c, const char *name, const char *tag, const char *auth, d
 
 /* GET /images/{name}/json: appends the image's Config.User to user ("" when
  * the image sets none). Returns 0; 1 when the engine has no such image
- * (not pulled yet); -1 with one line in err; -2 when interrupted. Settles
- * the API version first, as dk_build() does. */
+ * (not pulled yet); -1 with one line in err; -2 when interrupted. Needs no
+ * settled API version (the path names none until it is). */
 int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err);
 
 /* What GET /images/{name}/json says of an image. */
