@@ -80,11 +80,32 @@ static void hc_recs_free(hc_rec *rs, size_t n)
     free(rs);
 }
 
+/* 1 when text ends with "sum HEX64\n", the hash of all before it: a file
+ * torn or changed by anything but fuse is refused whole. */
+static int hc_sum_ok(const char *text, size_t len)
+{
+    size_t tl = 4 + SHA256_HEX + 1;
+    if (len < tl || memcmp(text + len - tl, "sum ", 4) != 0 || text[len - 1] != '\n')
+        return 0;
+    sha256_ctx s;
+    unsigned char d[SHA256_LEN];
+    strbuf hex = STRBUF_INIT;
+    sha256_init(&s);
+    sha256_update(&s, text, len - tl);
+    sha256_final(&s, d);
+    sha256_hex(d, SHA256_LEN, &hex);
+    int ok = memcmp(hex.buf, text + len - tl + 4, SHA256_HEX) == 0;
+    sb_release(&hex);
+    return ok;
+}
+
 size_t hc_parse(hc_cache *c, const char *text, size_t len)
 {
     size_t hl = strlen(HC_HEADER), n = 0, cap = 0;
-    if (len < hl || memcmp(text, HC_HEADER, hl) != 0 || memchr(text, '\0', len))
+    if (len < hl || memcmp(text, HC_HEADER, hl) != 0 || memchr(text, '\0', len) ||
+        !hc_sum_ok(text, len))
         return 0;
+    len -= 4 + SHA256_HEX + 1;
     hc_rec *rs = NULL;
     for (size_t at = hl; at < len;) {
         const char *nl = memchr(text + at, '\n', len - at);
@@ -232,6 +253,14 @@ static void hc_text(hc_cache *c, strbuf *t)
             n++;
         }
     }
+    sha256_ctx s;
+    unsigned char d[SHA256_LEN];
+    sha256_init(&s);
+    sha256_update(&s, t->buf, t->len);
+    sha256_final(&s, d);
+    sb_adds(t, "sum ");
+    sha256_hex(d, SHA256_LEN, t);
+    sb_addc(t, '\n');
 }
 
 /* mkdir -p of an absolute dir, its parents 0700 as XDG asks. */

@@ -9,6 +9,7 @@
  *
  *   fuse-hashes 1
  *   HEX64 SIZE MTIME_S MTIME_NS CTIME_S CTIME_NS INODE PATH
+ *   sum HEX64                       (the hash of every line before it)
  *
  * A file that is missing, of another version or malformed anywhere is
  * ignored whole (everything is hashed again): it can cost time, never give

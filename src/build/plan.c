@@ -24,12 +24,26 @@ static void plan_hex(sha256_ctx *s, char *out, size_t nhex)
     sb_release(&h);
 }
 
-static void plan_short(const void *data, size_t len, char out[9])
+/* Ends s: its whole digest goes to whole (NULL: nowhere), its first 8 hex
+ * digits to out (what the label shows). */
+static void plan_part(sha256_ctx *s, sha256_ctx *whole, char out[9])
+{
+    unsigned char d[SHA256_LEN];
+    sha256_final(s, d);
+    if (whole)
+        sha256_field(whole, d, sizeof d);
+    strbuf h = STRBUF_INIT;
+    sha256_hex(d, 4, &h);
+    memcpy(out, h.buf, 9);
+    sb_release(&h);
+}
+
+static void plan_short(const void *data, size_t len, sha256_ctx *whole, char out[9])
 {
     sha256_ctx s;
     sha256_init(&s);
     sha256_update(&s, data, len);
-    plan_hex(&s, out, 8);
+    plan_part(&s, whole, out);
 }
 
 /* A Directory's tree: every entry's name, type and mode, link target and
@@ -57,9 +71,10 @@ static int plan_tree_item(const tree_item *it, void *ud, strbuf *err)
     return 0;
 }
 
-/* The hash of r's source (a File's file, a Directory's tree) into src; "-"
- * when it copies none from the host. */
-static int plan_source(const bundle_res *r, hc_cache *hc, char src[9], strbuf *err)
+/* The hash of r's source (a File's file, a Directory's tree) fed to key,
+ * and its first 8 hex digits into src; "-" when it copies none from the
+ * host. */
+static int plan_source(const bundle_res *r, hc_cache *hc, sha256_ctx *key, char src[9], strbuf *err)
 {
     const char *path = fv_gets(r->fields, "source");
     strcpy(src, "-");
@@ -79,12 +94,14 @@ static int plan_source(const bundle_res *r, hc_cache *hc, char src[9], strbuf *e
     } else {
         return 0;
     }
-    plan_hex(&s, src, 8);
+    plan_part(&s, key, src);
     return 0;
 }
 
-/* "IDX:HASH6" for each field r sets, in the table's order. */
-static void plan_fields(const bundle_res *r, strbuf *out)
+/* "IDX:HASH6" for each field r sets, in the table's order, to out (the
+ * label names changed fields by them); each field's whole hash to key
+ * (which decides). */
+static void plan_fields(const bundle_res *r, sha256_ctx *key, strbuf *out)
 {
     strbuf json = STRBUF_INIT, why = STRBUF_INIT;
     for (size_t k = 0; r->type->fields[k].name; k++) {
@@ -94,9 +111,17 @@ static void plan_fields(const bundle_res *r, strbuf *out)
         sb_reset(&json);
         if (fvj_write(v, &json, 0, &why) < 0)
             sb_adds(&json, "?"); /* cannot happen for a validated field */
-        char h[9];
-        plan_short(json.buf, json.len, h);
-        sb_addf(out, "%s%zu:%.6s", out->len ? "." : "", k, h);
+        sha256_ctx s;
+        sha256_init(&s);
+        sha256_update(&s, json.buf, json.len);
+        unsigned char d[SHA256_LEN];
+        sha256_final(&s, d);
+        sha256_field(key, r->type->fields[k].name, strlen(r->type->fields[k].name));
+        sha256_field(key, d, sizeof d);
+        strbuf h = STRBUF_INIT;
+        sha256_hex(d, 3, &h);
+        sb_addf(out, "%s%zu:%s", out->len ? "." : "", k, h.buf);
+        sb_release(&h);
     }
     if (!out->len)
         sb_addc(out, '-');
@@ -132,9 +157,13 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
     const char *hex = base_id && strncmp(base_id, "sha256:", 7) == 0 ? base_id + 7 : "";
     if (strlen(hex) == SHA256_HEX && strspn(hex, "0123456789abcdef") == SHA256_HEX)
         sb_adds(&p->base, hex);
-    plan_short(task_key, strlen(task_key), p->t);
+    sha256_ctx s, whole;
+    sha256_init(&whole);
+    sha256_field(&whole, PLAN_VERSION, 1);
+    sha256_field(&whole, p->base.buf, p->base.len);
+    plan_short(task_key, strlen(task_key), &whole, p->t);
     plan_short(fuse_payload_start,
-               (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start), p->p);
+               (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start), &whole, p->p);
     long first = -1, last = -1;
     for (size_t k = 0; k < d->nsteps; k++) {
         if (d->step_res[k] >= 0 && first < 0)
@@ -144,32 +173,29 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
     }
     if (first < 0)
         first = last = (long)d->nsteps;
-    sha256_ctx s, whole;
-    sha256_init(&whole);
-    sha256_field(&whole, PLAN_VERSION, 1);
     sha256_init(&s);
     plan_lines(d, -1, first, last, &s);
-    plan_hex(&s, p->o, 8);
+    plan_part(&s, &whole, p->o);
     sha256_init(&s);
     plan_lines(d, -2, first, last, &s);
-    plan_hex(&s, p->m, 8);
+    plan_part(&s, &whole, p->m);
     p->steps = xcalloc(b->n ? b->n : 1, sizeof *p->steps);
     for (size_t i = 0; i < b->n; i++, p->n++) {
         plan_step *st = &p->steps[i];
         const bundle_res *r = &b->items[i];
         sb_init(&st->fields);
-        if (plan_source(r, hc, st->src, err) < 0) {
+        /* The key from whole hashes; the label's short ones only name. */
+        sha256_init(&s);
+        sha256_field(&s, r->type->name, strlen(r->type->name));
+        if (plan_source(r, hc, &s, st->src, err) < 0) {
             plan_free(p);
             return -1;
         }
-        plan_fields(r, &st->fields);
+        plan_fields(r, &s, &st->fields);
         char ty[9];
-        plan_short(r->type->name, strlen(r->type->name), ty);
+        plan_short(r->type->name, strlen(r->type->name), NULL, ty);
         memcpy(st->type, ty, 4);
-        sha256_init(&s);
         plan_lines(d, (long)i, first, last, &s);
-        sha256_field(&s, st->src, strlen(st->src));
-        sha256_field(&s, st->fields.buf, st->fields.len);
         unsigned char dg[SHA256_LEN];
         sha256_final(&s, dg);
         sha256_update(&whole, dg, sizeof dg);
@@ -178,9 +204,6 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
         memcpy(st->key, h.buf, 16);
         sb_release(&h);
     }
-    const char *parts[] = {p->t, p->p, p->o, p->m, p->base.buf};
-    for (size_t k = 0; k < sizeof parts / sizeof *parts; k++)
-        sha256_field(&whole, parts[k], strlen(parts[k]));
     plan_hex(&whole, p->whole, SHA256_HEX);
     return 0;
 }
