@@ -179,7 +179,8 @@ static void tf_resolve(const tf_graph *g, fv *map, const char *key, int dry)
     if (!nd)
         return;
     strbuf img = STRBUF_INIT;
-    if (dry)
+    /* --plan of a dependency without a tagged image: no ID to plan on. */
+    if (dry || nd->iid.len == 0)
         sb_addf(&img, "fuse-dep/%s", tf_task_name(g->h, nd->obj));
     else
         sb_add(&img, nd->iid.buf, nd->iid.len);
@@ -199,7 +200,7 @@ static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
         tf_resolve(g, b->items[r].fields, "from", dry);
     if (dry && g->norder > 1)
         fprintf(g->h->out ? g->h->out : stdout, "# %s\n", tf_node_name(g, i));
-    else if (g->h->flags && g->h->flags->plan)
+    else if (!dry && g->h->flags && g->h->flags->plan)
         fprintf(g->h->out ? g->h->out : stdout, "%s:\n", tf_node_name(g, i));
     g->h->iid = &nd->iid;
     g->h->secrets = &nd->secrets;
