@@ -51,7 +51,6 @@ static void set_current(const char *name)
     else
         sb_adds(&json, "{}");
     test_write(path.buf, json.buf, json.len);
-    sb_release(&id);
     sb_release(&path);
     sb_release(&json);
 }
