@@ -3,7 +3,7 @@
 -- a docker_container function need not use both of (bundle, args).
 -- The README's "Editor support" gives the snippet for a project of your own.
 local fuse_globals = {
-  "docker_container", "task", "yield", "sh", "tasks", "here", "template", "project_root",
+  "docker_container", "blueprint", "task", "yield", "sh", "tasks", "here", "template", "project_root",
   "Package", "File", "Directory", "Link", "Execute", "User", "Group", "Line", "Checkout",
 }
 stds.fuse = { read_globals = fuse_globals }

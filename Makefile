@@ -28,14 +28,14 @@ FUSE_LIBS  = $(shell pkg-config --libs lua5.4 yajl) -pthread
 CHECK_LIBS = $(shell pkg-config --libs check)
 # One folder per stage of the data flow (docs/ARCHITECTURE.md); headers are
 # included by name, so every folder is on the include path.
-SRC_DIRS   = src/common src/cli src/lua src/build src/engine
+SRC_DIRS   = src/common src/cli src/lua src/build src/engine src/remote
 INC        = -Isrc $(SRC_DIRS:%=-I%)
 ALL_CFLAGS = $(BASEFLAGS) $(PKG_CFLAGS) $(INC) $(CFLAGS) $(EXTRA_CFLAGS)
 
 # Code shared by fuse and the static payload fuse-apply (no Lua, curl, archive).
 SHARED_SRC = $(sort $(wildcard src/common/*.c))
 # fuse's own modules; src/main.c holds only main() so tests can link the rest.
-FUSE_SRC   = $(sort $(foreach d,src/cli src/lua src/build src/engine,$(wildcard $(d)/*.c)))
+FUSE_SRC   = $(sort $(foreach d,src/cli src/lua src/build src/engine src/remote,$(wildcard $(d)/*.c)))
 APPLY_SRC  = $(filter-out src/apply/main.c,$(wildcard src/apply/*.c))
 # types.lua only describes the API to editors (---@meta): installed, not embedded.
 LUA_SRC    = $(sort $(filter-out lua/fuse/types.lua,$(wildcard lua/fuse/*.lua)))
@@ -44,7 +44,8 @@ TEST_SRC   = $(wildcard tests/unit/test_*.c)
 TESTLIB_SRC = $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 
 SHARED_OBJ = $(SHARED_SRC:%.c=$(BUILD)/%.o)
-FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o
+FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o \
+	$(BUILD)/payload_sha.o
 APPLY_OBJ  = $(APPLY_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    = $(SHARED_OBJ) $(FUSE_OBJ) $(APPLY_OBJ)
 TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -81,6 +82,15 @@ $(BUILD)/prelude.o: $(BUILD)/prelude.c
 # The payload binary embedded into fuse with .incbin: one file to install.
 $(BUILD)/payload.o: src/build/payload.S $(BUILD)/fuse-apply
 	$(CC) -c -DPAYLOAD_PATH='"$(BUILD)/fuse-apply"' -o $@ src/build/payload.S
+
+# The payload's SHA-256, which a blueprint compares with the copy cached on a
+# host before reusing it (src/remote/rm_ship.c).
+$(BUILD)/payload_sha.c: $(BUILD)/fuse-apply
+	printf 'const char fuse_payload_sha256[] = "%s";\n' "$$(sha256sum $< | cut -c1-64)" > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/payload_sha.o: $(BUILD)/payload_sha.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(MUSL_DIR)/include/yajl:
 	@mkdir -p $(MUSL_DIR)/include
@@ -192,7 +202,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan rmhost
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
@@ -206,6 +216,7 @@ FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfme
 	src/cli/options.c src/cli/optvalue.c src/cli/optwords.c src/cli/cli.c
 FUZZ_SRC_template   = src/lua/template.c
 FUZZ_SRC_plan       = src/build/plan_label.c src/build/hashcache.c
+FUZZ_SRC_rmhost     = src/remote/rm_host.c
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

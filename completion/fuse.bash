@@ -84,7 +84,7 @@ _fuse()
             local task=${cur%%:*} done=${cur%,*} last=${cur##*,} k
             [[ $done == "$cur" ]] && done=${cur%%:*} last=${cur#*:}
             if [[ $cur == *,* ]]; then done+=","; else done+=":"; fi
-            if [[ $last == no_cache=* || $last == pull=* || $last == push=* ]]; then
+            if [[ $last =~ ^(no_cache|pull|push|sudo|simulate)= ]]; then
                 for k in true false; do cands+=("$done${last%%=*}=$k"); done
             elif [[ $last == healthcheck=* ]]; then
                 cands+=("${done}healthcheck=none")

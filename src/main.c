@@ -87,7 +87,8 @@ static void fuse_help(void)
           "      --push            push every tag of each task after its build\n"
           "      --timeout SECONDS stop task files and builds running longer\n"
           "      --iidfile FILE    write the built image's ID to FILE\n"
-          "  -j, --jobs N          build up to N independent tasks at once\n"
+          "  -j, --jobs N          build up to N independent tasks at once,\n"
+          "                        or apply a blueprint to N hosts at once\n"
           "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
           "  -H, --host URL        the engine: unix://, tcp:// or ssh://[user@]host\n"
           "      --context NAME    the engine of this docker context\n"
@@ -190,8 +191,8 @@ static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 
 static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
-    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache,      o->pull,
-                  o->push,    o->iidfile, o->plan,  o->no_keep_failed};
+    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache,       o->pull,
+                  o->push,    o->iidfile, o->plan,  o->no_keep_failed, o->jobs};
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

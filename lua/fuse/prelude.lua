@@ -8,6 +8,7 @@ local core = require "fuse.core"
 
 local prelude = {
   docker_container = core.docker_container,
+  blueprint = core.blueprint,
   task = core.task,
   sh = core.sh,
   here = core.here,
@@ -21,7 +22,7 @@ local prelude = {
 -- "fusefile.lua:7: duplicate resource File[/index.html]".
 function prelude.yield(resource)
   if not coroutine.isyieldable() then
-    error("yield: resources can only be yielded by a docker_container task", 2)
+    error("yield: resources can only be yielded by a docker_container or blueprint task", 2)
   end
   local ok, reason = coroutine.yield(resource)
   if ok == false then

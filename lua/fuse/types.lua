@@ -224,6 +224,17 @@ function Checkout(fields) end
 ---@field description? string shown by fuse -l and fuse -d
 ---@field params? table<string, string> extra arguments and their defaults
 
+---The options of a blueprint (the resources applied to live hosts over
+---SSH); all but description and params can be given on the command line
+---(fuse web:hosts=a;b,simulate=true).
+---@class fuse.BlueprintOptions
+---@field hosts? string[] "web1", "deploy@10.0.0.7:2222": ssh's own names, ~/.ssh/config applies
+---@field user? string the login for hosts that name none
+---@field sudo? boolean run fuse-apply with sudo -n when the login is not root
+---@field simulate? boolean report what would change, change nothing
+---@field description? string shown by fuse -l and fuse -d
+---@field params? table<string, string> extra arguments and their defaults
+
 ---The options of a plain task.
 ---@class fuse.TaskOptions
 ---@field description? string
@@ -269,6 +280,14 @@ function Bundle:dumps(pretty) end
 ---@param opts fuse.ContainerOptions
 ---@return fun(fn: fuse.ContainerFn): fuse.Task
 function docker_container(opts) end
+
+---Makes a blueprint: the same fn(bundle, args) as a docker_container, its
+---resources applied to each host over SSH.
+---  web = blueprint { hosts = { "web1" }, sudo = true } (function (bundle, args) ... end)
+---@overload fun(fn: fuse.ContainerFn): fuse.Task
+---@param opts fuse.BlueprintOptions
+---@return fun(fn: fuse.ContainerFn): fuse.Task
+function blueprint(opts) end
 
 ---Makes a plain task: fn(args) runs on the host.
 ---@overload fun(fn: fun(args: fuse.Args)): fuse.Task

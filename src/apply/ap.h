@@ -34,7 +34,15 @@ typedef struct ap_ctx {
     fv *changed;          /* identities changed in this run (a list of strings) */
     unsigned long serial; /* the last marker serial read or written */
     unsigned long nchanged; /* resources changed in this run */
+    unsigned long nsame;    /* resources that were already right */
+    char *failed;           /* the failed resource's identity and first error line, or NULL */
 } ap_ctx;
+
+/* --summary: the last line on stdout, for fuse's blueprints (rm_summary_parse):
+ *   "fuse-apply-summary CHANGED UNCHANGED TOTAL"
+ *   "fuse-apply-summary CHANGED UNCHANGED TOTAL failed IDENT\tFIRST ERROR LINE" */
+#define AP_SUMMARY_TAG "fuse-apply-summary"
+void ap_summary(const ap_ctx *c, size_t total);
 
 /* Applies one resource under its policy. Returns AP_DONE when it changed
  * something (or would, with simulate), AP_SAME when nothing differed, AP_FAIL

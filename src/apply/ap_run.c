@@ -38,7 +38,9 @@ void ap_ctx_init(ap_ctx *c)
 void ap_ctx_free(ap_ctx *c)
 {
     free(c->state);
+    free(c->failed);
     fv_free(c->changed);
+    c->failed = NULL;
     c->state = NULL;
     c->changed = NULL;
 }
@@ -67,8 +69,22 @@ void ap_reportf(ap_ctx *c, const char *fmt, ...)
 /* Prints "fuse-apply: IDENT: first line" then any detail lines. */
 static void ap_fail(ap_ctx *c, const strbuf *err)
 {
-    fprintf(c->err, "fuse-apply: %s: %s\n", c->ident, err->len ? err->buf : "failed");
+    const char *msg = err->len ? err->buf : "failed";
+    fprintf(c->err, "fuse-apply: %s: %s\n", c->ident, msg);
     fflush(c->err);
+    strbuf f = STRBUF_INIT;
+    sb_addf(&f, "%s\t%.*s", c->ident, (int)strcspn(msg, "\n"), msg);
+    free(c->failed);
+    c->failed = sb_detach(&f, NULL);
+}
+
+void ap_summary(const ap_ctx *c, size_t total)
+{
+    fprintf(c->out, "%s %lu %lu %zu", AP_SUMMARY_TAG, c->nchanged, c->nsame, total);
+    if (c->failed)
+        fprintf(c->out, " failed %s", c->failed);
+    fputc('\n', c->out);
+    fflush(c->out);
 }
 
 int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
@@ -108,6 +124,8 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
             ap_fail(c, &err);
         if (rc == AP_DONE)
             changed = 1, c->nchanged++;
+        else if (rc == AP_SAME)
+            c->nsame++;
         c->ident = NULL;
         sb_release(&id);
         sb_release(&err);
@@ -141,7 +159,7 @@ static int ap_usage(FILE *f, int status)
 {
     fputs(
         "usage: fuse-apply [--simulate] [--no-changes-ok] [--no-sync] [--state DIR] [--root DIR]\n"
-        "                  [-v|-q] BUNDLE.json | --json JSON\n"
+        "                  [--summary] [-v|-q] BUNDLE.json | --json JSON\n"
         "       fuse-apply --cleanup DIR\n",
         f);
     return status;
@@ -197,7 +215,7 @@ int ap_main(int argc, char **argv)
     ap_ctx c;
     ap_ctx_init(&c);
     const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL;
-    int no_changes_ok = 0, no_sync = 0;
+    int no_changes_ok = 0, no_sync = 0, summary = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -207,6 +225,8 @@ int ap_main(int argc, char **argv)
             no_changes_ok = 1;
         else if (strcmp(a, "--no-sync") == 0)
             no_sync = 1;
+        else if (strcmp(a, "--summary") == 0)
+            summary = 1;
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
             c.verbose = 1;
         else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0)
@@ -291,6 +311,8 @@ int ap_main(int argc, char **argv)
     if (c.verbose > 0)
         fprintf(stderr, "fuse-apply: applied %zu resources (%lu changed) in %.3f s\n", b.n,
                 c.nchanged, ap_now() - t0);
+    if (summary)
+        ap_summary(&c, b.n);
     bundle_free(&b);
     sb_release(&text);
     sb_release(&err);

@@ -341,11 +341,10 @@ static ctx *build_context(const dockerfile *d, const build_flags *f, strbuf *err
     ctx_entry *es = xcalloc(n, sizeof *es);
     es[0] =
         (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
-    es[1] =
-        (ctx_entry){.name = DF_PAYLOAD_DIR "/fuse-apply",
-                    .data = fuse_payload_start,
-                    .len = (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start),
-                    .mode = 0755};
+    es[1] = (ctx_entry){.name = DF_PAYLOAD_DIR "/fuse-apply",
+                        .data = fuse_payload_start,
+                        .len = payload_size(),
+                        .mode = 0755};
     es[2] =
         (ctx_entry){.name = DF_PAYLOAD_DIR "/key", .data = key, .len = strlen(key), .mode = 0644};
     for (size_t i = 0; i < d->nblobs; i++) {

@@ -30,38 +30,55 @@ typedef enum {
     OT_SECRETS, /* table name -> { env | file | command = "..." }; never from the CLI */
 } opt_type;
 
+/* The kinds of task an option belongs to (1 << opt_kind). */
+#define K_T (1u << OPT_TASK)
+#define K_C (1u << OPT_CONTAINER)
+#define K_B (1u << OPT_BLUEPRINT)
+#define K_ALL (K_T | K_C | K_B)
+
 typedef struct opt_def {
     const char *key;
     opt_type type;
-    int container_only; /* plain tasks accept only description and params */
-    int from_cli;       /* can be overridden as TASK:key=value */
+    unsigned kinds; /* plain tasks accept only description and params */
+    int from_cli;   /* can be overridden as TASK:key=value */
 } opt_def;
 
 /* Sorted by key, so the accepted list in messages comes out in order. */
 static const opt_def opt_table[] = {
-    {"cmd", OT_WORDS, 1, 1},     {"description", OT_STR, 0, 0},  {"entrypoint", OT_WORDS, 1, 1},
-    {"env", OT_MAP, 1, 1},       {"from_image", OT_IMAGE, 1, 1}, {"healthcheck", OT_HEALTH, 1, 1},
-    {"labels", OT_MAP, 1, 1},    {"maintainer", OT_STR, 1, 1},   {"no_cache", OT_BOOL, 1, 1},
-    {"params", OT_PARAMS, 0, 0}, {"ports", OT_PORTS, 1, 1},      {"pull", OT_BOOL, 1, 1},
-    {"push", OT_BOOL, 1, 1},     {"secrets", OT_SECRETS, 1, 0},  {"stopsignal", OT_SIGNAL, 1, 1},
-    {"tag", OT_TAGS, 1, 1},      {"user", OT_STR, 1, 1},         {"volumes", OT_LIST, 1, 1},
-    {"workdir", OT_STR, 1, 1},
+    {"cmd", OT_WORDS, K_C, 1},         {"description", OT_STR, K_ALL, 0},
+    {"entrypoint", OT_WORDS, K_C, 1},  {"env", OT_MAP, K_C, 1},
+    {"from_image", OT_IMAGE, K_C, 1},  {"healthcheck", OT_HEALTH, K_C, 1},
+    {"hosts", OT_LIST, K_B, 1},        {"labels", OT_MAP, K_C, 1},
+    {"maintainer", OT_STR, K_C, 1},    {"no_cache", OT_BOOL, K_C, 1},
+    {"params", OT_PARAMS, K_ALL, 0},   {"ports", OT_PORTS, K_C, 1},
+    {"pull", OT_BOOL, K_C, 1},         {"push", OT_BOOL, K_C, 1},
+    {"secrets", OT_SECRETS, K_C, 0},   {"simulate", OT_BOOL, K_B, 1},
+    {"stopsignal", OT_SIGNAL, K_C, 1}, {"sudo", OT_BOOL, K_B, 1},
+    {"tag", OT_TAGS, K_C, 1},          {"user", OT_STR, K_C | K_B, 1},
+    {"volumes", OT_LIST, K_C, 1},      {"workdir", OT_STR, K_C, 1},
 };
 
 #define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])
 
 /* The option named key that this kind of task has, or NULL. */
-static const opt_def *opt_find(const char *key, int is_container)
+static int opt_has(const opt_def *d, opt_kind kind)
+{
+    return (d->kinds & (1u << kind)) != 0;
+}
+
+static const opt_def *opt_find(const char *key, opt_kind kind)
 {
     for (size_t i = 0; i < OPT_COUNT; i++)
         if (strcmp(opt_table[i].key, key) == 0)
-            return opt_table[i].container_only && !is_container ? NULL : &opt_table[i];
+            return opt_has(&opt_table[i], kind) ? &opt_table[i] : NULL;
     return NULL;
 }
 
-static const char *opt_kind_name(int is_container)
+const char *opt_kind_name(opt_kind kind)
 {
-    return is_container ? "docker_container" : "task";
+    return kind == OPT_CONTAINER   ? "docker_container"
+           : kind == OPT_BLUEPRINT ? "blueprint"
+                                   : "task";
 }
 
 /* An empty Lua table converts to an empty list or map depending on the Lua
@@ -159,23 +176,23 @@ static int opt_check_ports(const fv *v, const char *kind, strbuf *err)
     return 0;
 }
 
-static int opt_check_params(const fv *v, int is_container, const char *kind, strbuf *err)
+static int opt_check_params(const fv *v, opt_kind kind, const char *kname, strbuf *err)
 {
     if (!opt_is_map(v)) {
         sb_addf(err, "%s: params must be a table of names to defaults, like { version = \"1.0\" }",
-                kind);
+                kname);
         return -1;
     }
     for (size_t i = 0; i < v->n; i++) {
         fv_kind k = v->items[i]->kind;
         if (k != FV_STR && k != FV_NUM && k != FV_BOOL) {
-            sb_addf(err, "%s: params.%s must default to a string, number or boolean", kind,
+            sb_addf(err, "%s: params.%s must default to a string, number or boolean", kname,
                     v->keys[i]);
             return -1;
         }
         /* A param named like an option would make TASK:tag=x ambiguous. */
-        if (opt_find(v->keys[i], is_container)) {
-            sb_addf(err, "%s: param \"%s\" has the name of an option", kind, v->keys[i]);
+        if (opt_find(v->keys[i], kind)) {
+            sb_addf(err, "%s: param \"%s\" has the name of an option", kname, v->keys[i]);
             return -1;
         }
     }
@@ -265,92 +282,92 @@ static int opt_value(int (*check)(const fv *, strbuf *), const fv *v, const char
     return rc;
 }
 
-static int opt_check_type(const opt_def *d, const fv *v, int is_container, strbuf *err)
+static int opt_check_type(const opt_def *d, const fv *v, opt_kind kind, strbuf *err)
 {
-    const char *kind = opt_kind_name(is_container);
+    const char *kname = opt_kind_name(kind);
     switch (d->type) {
     case OT_TAGS:
-        return opt_value(opt_check_tags, v, kind, err);
+        return opt_value(opt_check_tags, v, kname, err);
     case OT_HEALTH:
-        return opt_value(opt_check_health, v, kind, err);
+        return opt_value(opt_check_health, v, kname, err);
     case OT_SIGNAL:
-        return opt_value(opt_check_signal, v, kind, err);
+        return opt_value(opt_check_signal, v, kname, err);
     case OT_STR:
         if (v->kind == FV_STR)
             return 0;
-        sb_addf(err, "%s: %s must be a string", kind, d->key);
+        sb_addf(err, "%s: %s must be a string", kname, d->key);
         return -1;
     case OT_IMAGE:
         if (v->kind == FV_STR || taskref_serial(v) > 0)
             return 0;
-        sb_addf(err, "%s: %s must be an image name or a docker_container task", kind, d->key);
+        sb_addf(err, "%s: %s must be an image name or a docker_container task", kname, d->key);
         return -1;
     case OT_MAP:
         if (opt_all_strings(v, 1))
             return 0;
-        sb_addf(err, "%s: %s must be a table of strings, like { KEY = \"value\" }", kind, d->key);
+        sb_addf(err, "%s: %s must be a table of strings, like { KEY = \"value\" }", kname, d->key);
         return -1;
     case OT_LIST:
         if (opt_all_strings(v, 0))
             return 0;
-        sb_addf(err, "%s: %s must be a list of strings", kind, d->key);
+        sb_addf(err, "%s: %s must be a list of strings", kname, d->key);
         return -1;
     case OT_PORTS:
-        return opt_check_ports(v, kind, err);
+        return opt_check_ports(v, kname, err);
     case OT_WORDS:
         if (v->kind == FV_STR || opt_all_strings(v, 0))
             return 0;
-        sb_addf(err, "%s: %s must be a list of strings (exec form) or a string (shell form)", kind,
+        sb_addf(err, "%s: %s must be a list of strings (exec form) or a string (shell form)", kname,
                 d->key);
         return -1;
     case OT_BOOL:
         if (v->kind == FV_BOOL)
             return 0;
-        sb_addf(err, "%s: %s must be true or false", kind, d->key);
+        sb_addf(err, "%s: %s must be true or false", kname, d->key);
         return -1;
     case OT_PARAMS:
-        return opt_check_params(v, is_container, kind, err);
+        return opt_check_params(v, kind, kname, err);
     case OT_SECRETS:
-        return opt_check_secrets(v, kind, err);
+        return opt_check_secrets(v, kname, err);
     }
     return -1;
 }
 
-static int opt_check_one(const opt_def *d, const fv *v, int is_container, strbuf *err)
+static int opt_check_one(const opt_def *d, const fv *v, opt_kind kind, strbuf *err)
 {
-    if (opt_check_type(d, v, is_container, err) != 0)
+    if (opt_check_type(d, v, kind, err) != 0)
         return -1;
     strbuf why = STRBUF_INIT;
     int rc = opt_check_value(d, v, &why);
     if (rc != 0)
-        sb_addf(err, "%s: %s", opt_kind_name(is_container), why.buf);
+        sb_addf(err, "%s: %s", opt_kind_name(kind), why.buf);
     sb_release(&why);
     return rc;
 }
 
-int opt_check_decl(const fv *decl, int is_container, strbuf *err)
+int opt_check_decl(const fv *decl, opt_kind kind, strbuf *err)
 {
-    const char *kind = opt_kind_name(is_container);
+    const char *kname = opt_kind_name(kind);
     if (!decl || opt_is_empty(decl))
         return 0;
     if (decl->kind != FV_MAP) {
-        sb_addf(err, "%s: options must be a table like { tag = \"name\" }", kind);
+        sb_addf(err, "%s: options must be a table like { tag = \"name\" }", kname);
         return -1;
     }
     for (size_t i = 0; i < decl->n; i++) {
-        const opt_def *d = opt_find(decl->keys[i], is_container);
+        const opt_def *d = opt_find(decl->keys[i], kind);
         if (!d) {
             /* As a resource's unknown field: the accepted names on line 2. */
-            sb_addf(err, "%s: unknown option \"%s\"\naccepted: ", kind, decl->keys[i]);
+            sb_addf(err, "%s: unknown option \"%s\"\naccepted: ", kname, decl->keys[i]);
             const char *sep = "";
             for (size_t j = 0; j < OPT_COUNT; j++)
-                if (is_container || !opt_table[j].container_only) {
+                if (opt_has(&opt_table[j], kind)) {
                     sb_addf(err, "%s%s", sep, opt_table[j].key);
                     sep = ", ";
                 }
             return -1;
         }
-        if (opt_check_one(d, decl->items[i], is_container, err) != 0)
+        if (opt_check_one(d, decl->items[i], kind, err) != 0)
             return -1;
     }
     return 0;
@@ -369,13 +386,13 @@ static int opt_cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-void opt_accepted(const fv *decl, int is_container, strbuf *out)
+void opt_accepted(const fv *decl, opt_kind kind, strbuf *out)
 {
     const fv *params = opt_params(decl);
     size_t n = 0, max = OPT_COUNT + (params ? params->n : 0);
     const char **names = xcalloc(max + 1, sizeof *names);
     for (size_t i = 0; i < OPT_COUNT; i++)
-        if (opt_table[i].from_cli && (is_container || !opt_table[i].container_only))
+        if (opt_table[i].from_cli && opt_has(&opt_table[i], kind))
             names[n++] = opt_table[i].key;
     for (size_t i = 0; params && i < params->n; i++)
         names[n++] = params->keys[i];
@@ -536,45 +553,45 @@ static fv *opt_convert(const opt_def *d, const char *value, strbuf *err)
 
 /* The option a CLI key may set: an option that exists for this kind and is
  * not declaration-only. */
-static const opt_def *opt_cli_def(const char *key, int is_container)
+static const opt_def *opt_cli_def(const char *key, opt_kind kind)
 {
-    const opt_def *d = opt_find(key, is_container);
+    const opt_def *d = opt_find(key, kind);
     return d && d->from_cli ? d : NULL;
 }
 
-int opt_accepts(const fv *decl, int is_container, const char *key)
+int opt_accepts(const fv *decl, opt_kind kind, const char *key)
 {
-    return opt_cli_def(key, is_container) || fv_get(opt_params(decl), key);
+    return opt_cli_def(key, kind) || fv_get(opt_params(decl), key);
 }
 
-void opt_not_understood(const fv *decl, int is_container, const char *bad, strbuf *err)
+void opt_not_understood(const fv *decl, opt_kind kind, const char *bad, strbuf *err)
 {
     sb_addf(err, "the following parameters were not understood: %s (accepted: ", bad);
-    opt_accepted(decl, is_container, err);
+    opt_accepted(decl, kind, err);
     sb_addc(err, ')');
 }
 
 /* Fails, listing every key that is neither a CLI option nor a param (fabric
  * names them all at once, so one retry fixes them all). */
-static int opt_check_keys(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err)
+static int opt_check_keys(const fv *decl, opt_kind kind, const cli_kv *kv, size_t n, strbuf *err)
 {
     strbuf bad = STRBUF_INIT;
     for (size_t i = 0; i < n; i++)
-        if (!opt_accepts(decl, is_container, kv[i].key))
+        if (!opt_accepts(decl, kind, kv[i].key))
             sb_addf(&bad, "%s%s", bad.len ? ", " : "", kv[i].key);
     int rc = bad.len ? -1 : 0;
     if (rc != 0)
-        opt_not_understood(decl, is_container, bad.buf, err);
+        opt_not_understood(decl, kind, bad.buf, err);
     sb_release(&bad);
     return rc;
 }
 
 /* The declared options (without the params table, whose entries are spread
  * into the result) and the params' defaults. */
-static fv *opt_defaults(const fv *decl, int is_container)
+static fv *opt_defaults(const fv *decl, opt_kind kind)
 {
     fv *out = fv_map();
-    if (is_container)
+    if (kind == OPT_CONTAINER)
         fv_set(out, "from_image", fv_strz(OPT_DEFAULT_IMAGE));
     for (size_t i = 0; decl && decl->kind == FV_MAP && i < decl->n; i++)
         if (strcmp(decl->keys[i], "params") != 0)
@@ -585,14 +602,14 @@ static fv *opt_defaults(const fv *decl, int is_container)
     return out;
 }
 
-fv *opt_merge(const fv *decl, int is_container, const cli_kv *kv, size_t n, strbuf *err)
+fv *opt_merge(const fv *decl, opt_kind kind, const cli_kv *kv, size_t n, strbuf *err)
 {
-    if (opt_check_keys(decl, is_container, kv, n, err) != 0)
+    if (opt_check_keys(decl, kind, kv, n, err) != 0)
         return NULL;
-    fv *out = opt_defaults(decl, is_container);
+    fv *out = opt_defaults(decl, kind);
     for (size_t i = 0; i < n; i++) {
-        const opt_def *d = opt_cli_def(kv[i].key, is_container);
-        static const opt_def param = {"param", OT_STR, 0, 1};
+        const opt_def *d = opt_cli_def(kv[i].key, kind);
+        static const opt_def param = {"param", OT_STR, K_ALL, 1};
         fv *v = opt_convert(d ? d : &param, kv[i].value, err);
         if (v && d && opt_check_value(d, v, err) != 0) {
             fv_free(v);

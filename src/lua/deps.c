@@ -97,7 +97,7 @@ static int tf_follow(tf_graph *g, size_t from, const fv *ref, const char *what, 
         return 0;
     lua_State *L = g->L;
     tf_obj *o = tf_push_task(L, serial);
-    if (!o || !o->is_container) {
+    if (!o || o->kind != OPT_CONTAINER) {
         lua_pop(L, 1);
         sb_addf(err, "%s: %s names %s, not a docker_container task", tf_node_name(g, from), what,
                 o ? tf_task_name(g->h, o) : "no task");
@@ -110,7 +110,7 @@ static int tf_follow(tf_graph *g, size_t from, const fv *ref, const char *what, 
         return g->nodes[k].state == 1 ? tf_cycle(g, k, err) : 0;
     }
     strbuf why = STRBUF_INIT;
-    fv *args = opt_merge(o->decl, 1, NULL, 0, &why);
+    fv *args = opt_merge(o->decl, OPT_CONTAINER, NULL, 0, &why);
     if (!args) {
         lua_pop(L, 1);
         sb_addf(err, "%s: %s", tf_task_name(g->h, o), why.buf);

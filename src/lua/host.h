@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "fv.h"
 #include "mem.h"
+#include "options.h"
 #include "restype.h"
 #include "strbuf.h"
 #include "taskfile.h"
@@ -38,7 +39,7 @@ typedef struct tf_file {
 /* A task object, the userdata docker_container/task return. User value 1
  * is the task's function. */
 typedef struct tf_obj {
-    int is_container;
+    opt_kind kind;
     fv *decl;    /* the validated options (FV_MAP or empty FV_LIST) */
     char *where; /* "fusefile.lua:2" */
     char *dir;   /* relative File.source paths resolve against this */
@@ -148,7 +149,7 @@ bundle *tf_newbundle(lua_State *L);
 /* ---- task.c ---- */
 
 /* Converts an options table to a validated fv, or raises at the user's line. */
-fv *tf_checkopts(lua_State *L, int idx, int is_container);
+fv *tf_checkopts(lua_State *L, int idx, opt_kind kind);
 /* Whether value idx is what docker_container { ... } returns before it is
  * given its function (a task assigned without one). */
 int tf_is_definer(lua_State *L, int idx);
@@ -175,6 +176,12 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
  * taking each yielded resource into the bundle at bidx. Returns 0, or 1/2
  * with the error text in err. */
 int tf_generate(tf_host *h, lua_State *L, int objidx, int bidx, const fv *args, strbuf *err);
+
+/* ---- blueprint.c ---- */
+
+/* Runs the blueprint at objidx: its generator, then the hosts (or, with -n,
+ * what would be sent). Returns 0, 1, 2 or 130 with err set. */
+int tf_blueprint_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err);
 
 /* ---- task.c ---- (task references) */
 

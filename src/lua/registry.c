@@ -52,7 +52,7 @@ static void tf_register(lua_State *L, tf_host *h, const char *name, int idx)
     t->info.name = xstrdup(name);
     t->info.description = desc ? xstrdup(desc) : NULL;
     t->info.where = xstrdup(o->where);
-    t->info.is_container = o->is_container;
+    t->info.kind = (int)o->kind;
     t->obj = o;
     lua_pushvalue(L, idx);
     t->ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -278,7 +278,7 @@ void tf_tasks_open(lua_State *L)
 static void tf_display_extra(const tf_obj *o, FILE *out)
 {
     const fv *decl = o->decl && o->decl->kind == FV_MAP ? o->decl : NULL;
-    if (o->is_container) {
+    if (o->kind == OPT_CONTAINER) {
         if (decl && build_tag(decl, 0)) {
             fputs("    tag: ", out);
             build_print_tags(out, decl);
@@ -310,15 +310,15 @@ int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err)
     if (!t)
         return tf_unknown_task(h, name, err);
     strbuf acc = STRBUF_INIT;
-    opt_accepted(t->obj->decl, t->obj->is_container, &acc);
+    opt_accepted(t->obj->decl, t->obj->kind, &acc);
     fprintf(out, "%s\n", t->info.name);
     for (const char *d = t->info.description; d && *d;) {
         size_t len = strcspn(d, "\n");
         fprintf(out, "    %.*s\n", (int)len, d);
         d += len + (d[len] == '\n');
     }
-    fprintf(out, "\n    %s, defined at %s\n    arguments: %s\n",
-            t->info.is_container ? "docker_container" : "task", t->info.where, acc.buf);
+    fprintf(out, "\n    %s, defined at %s\n    arguments: %s\n", opt_kind_name(t->obj->kind),
+            t->info.where, acc.buf);
     tf_display_extra(t->obj, out);
     sb_release(&acc);
     return 0;

@@ -146,7 +146,7 @@ void tf_cache_key(const tf_host *h, strbuf *out)
 
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
-    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL, 0, 0};
+    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL, 0, 0, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
     const fv *nc = fv_get(args, "no_cache"), *push = fv_get(args, "push");
     *bf = (build_flags){.verbose = f->verbose && !quiet,
@@ -228,8 +228,10 @@ int tf_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, i
     h->depth++;
     h->running = o;
     int status;
-    if (o->is_container) {
+    if (o->kind == OPT_CONTAINER) {
         status = tf_deps_exec(h, L, objidx, args, err, built);
+    } else if (o->kind == OPT_BLUEPRINT) {
+        status = tf_blueprint_exec(h, L, objidx, args, err);
     } else {
         status = tf_call(h, L, objidx, args, err);
     }
@@ -249,7 +251,7 @@ static fv *tf_cli_args(const tf_host *h, const cli_task *t, const tf_task **tk, 
         return NULL;
     }
     strbuf why = STRBUF_INIT;
-    fv *args = opt_merge((*tk)->obj->decl, (*tk)->obj->is_container, t->args, t->nargs, &why);
+    fv *args = opt_merge((*tk)->obj->decl, (*tk)->obj->kind, t->args, t->nargs, &why);
     if (!args)
         sb_addf(err, "%s: %s", t->name, why.buf);
     sb_release(&why);

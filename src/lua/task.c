@@ -4,23 +4,33 @@
 
 #include "luaconv.h"
 #include "options.h"
+#include "rm.h"
 #include "taskref.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* Converts an options table to a validated fv, or raises at the user's line. */
-fv *tf_checkopts(lua_State *L, int idx, int is_container)
+fv *tf_checkopts(lua_State *L, int idx, opt_kind kind)
 {
     strbuf err = STRBUF_INIT, why = STRBUF_INIT;
     fv *decl = lc_tofv(L, idx, "options", &why);
     if (!decl) {
-        sb_addf(&err, "%s: %s", is_container ? "docker_container" : "task", why.buf);
+        sb_addf(&err, "%s: %s", opt_kind_name(kind), why.buf);
         sb_release(&why);
         tf_deferror(L, &err);
         return NULL; /* not reached: tf_deferror raises */
     }
-    if (opt_check_decl(decl, is_container, &err) < 0) {
+    if (opt_check_decl(decl, kind, &err) < 0) {
+        fv_free(decl);
+        tf_deferror(L, &err);
+        return NULL;
+    }
+    /* A blueprint's hosts may come from the command line alone; those it
+     * declares are checked at the declaration's line. */
+    const fv *hosts = kind == OPT_BLUEPRINT ? fv_get(decl, "hosts") : NULL;
+    if (kind == OPT_BLUEPRINT && ((hosts && rm_hosts_check(hosts, &err) < 0) ||
+                                  rm_user_check(fv_gets(decl, "user"), &err) < 0)) {
         fv_free(decl);
         tf_deferror(L, &err);
         return NULL;
@@ -71,7 +81,7 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
             goto done;
         }
         const char *key = lua_tostring(L, -2);
-        if (!opt_accepts(o->decl, o->is_container, key)) {
+        if (!opt_accepts(o->decl, o->kind, key)) {
             sb_addf(&bad, "%s%s", bad.len ? ", " : "", key);
         } else if (params && fv_get(params, key)) {
             int t = lua_type(L, -1);
@@ -102,11 +112,11 @@ static fv *tf_run_args(lua_State *L, int idx, const tf_obj *o, strbuf *err)
         lua_pop(L, 1);
     }
     if (bad.len) {
-        opt_not_understood(o->decl, o->is_container, bad.buf, err);
+        opt_not_understood(o->decl, o->kind, bad.buf, err);
         goto done;
     }
-    if (opt_check_decl(eff, o->is_container, err) == 0)
-        args = opt_merge(eff, o->is_container, kvs.kv, kvs.n, err);
+    if (opt_check_decl(eff, o->kind, err) == 0)
+        args = opt_merge(eff, o->kind, kvs.kv, kvs.n, err);
 done:
     sb_release(&bad);
     tf_kvs_free(&kvs);
@@ -127,7 +137,7 @@ static int tf_task_run(lua_State *L)
     strbuf err = STRBUF_INIT;
     fv *args;
     if (lua_isnoneornil(L, 2)) {
-        args = opt_merge(o->decl, o->is_container, NULL, 0, &err);
+        args = opt_merge(o->decl, o->kind, NULL, 0, &err);
     } else {
         luaL_checktype(L, 2, LUA_TTABLE);
         args = tf_run_args(L, 2, o, &err);
@@ -168,8 +178,8 @@ static int tf_task_gc(lua_State *L)
 static int tf_task_tostring(lua_State *L)
 {
     tf_obj *o = tf_checktask(L, 1);
-    lua_pushfstring(L, "%s task defined at %s", o->is_container ? "docker_container" : "plain",
-                    o->where);
+    lua_pushfstring(L, "%s task defined at %s",
+                    o->kind == OPT_TASK ? "plain" : opt_kind_name(o->kind), o->where);
     return 1;
 }
 
@@ -200,14 +210,14 @@ const char *tf_task_name(const tf_host *h, const tf_obj *o)
 }
 
 /* Makes the task object for the function at fnidx; takes decl. */
-static int tf_newtask(lua_State *L, int is_container, fv *decl, int fnidx)
+static int tf_newtask(lua_State *L, opt_kind kind, fv *decl, int fnidx)
 {
     strbuf where = STRBUF_INIT;
     if (!tf_where(L, 1, &where))
         sb_adds(&where, "?");
     char *dir = tf_caller_dir(L, 1);
     tf_obj *o = lua_newuserdatauv(L, sizeof *o, 1);
-    o->is_container = is_container;
+    o->kind = kind;
     o->decl = decl;
     o->where = sb_detach(&where, NULL);
     o->dir = dir;
@@ -223,43 +233,48 @@ static int tf_newtask(lua_State *L, int is_container, fv *decl, int fnidx)
 }
 
 /* The function docker_container { ... } returns; upvalue 1 is the options
- * table, upvalue 2 whether it is a container. Completes the task. */
+ * table, upvalue 2 the kind of task. Completes the task. */
 static int tf_definer(lua_State *L)
 {
-    int is_container = (int)lua_tointeger(L, lua_upvalueindex(2));
-    const char *kind = is_container ? "docker_container" : "task";
+    opt_kind kind = (opt_kind)lua_tointeger(L, lua_upvalueindex(2));
+    const char *name = opt_kind_name(kind);
     if (lua_type(L, 1) != LUA_TFUNCTION)
         return tf_deferrorf(L, "%s { ... } expects a function: %s { ... } (function (%s) ... end)",
-                            kind, kind, is_container ? "bundle, args" : "args");
-    fv *decl = tf_checkopts(L, lua_upvalueindex(1), is_container);
-    return tf_newtask(L, is_container, decl, 1);
+                            name, name, kind == OPT_TASK ? "args" : "bundle, args");
+    fv *decl = tf_checkopts(L, lua_upvalueindex(1), kind);
+    return tf_newtask(L, kind, decl, 1);
 }
 
-static int tf_define(lua_State *L, int is_container)
+static int tf_define(lua_State *L, opt_kind kind)
 {
-    const char *kind = is_container ? "docker_container" : "task";
+    const char *name = opt_kind_name(kind);
     if (lua_type(L, 1) == LUA_TFUNCTION)
-        return tf_newtask(L, is_container, fv_map(), 1);
+        return tf_newtask(L, kind, fv_map(), 1);
     if (lua_type(L, 1) != LUA_TTABLE)
-        return tf_deferrorf(L, "%s expects an options table or a function, got %s", kind,
+        return tf_deferrorf(L, "%s expects an options table or a function, got %s", name,
                             luaL_typename(L, 1));
     /* Checked now, so a bad option is reported at its own line. */
-    tf_miss_check(L, kind);
-    fv_free(tf_checkopts(L, 1, is_container));
+    tf_miss_check(L, name);
+    fv_free(tf_checkopts(L, 1, kind));
     lua_settop(L, 1);
-    lua_pushinteger(L, is_container);
+    lua_pushinteger(L, kind);
     lua_pushcclosure(L, tf_definer, 2);
     return 1;
 }
 
 static int tf_docker_container(lua_State *L)
 {
-    return tf_define(L, 1);
+    return tf_define(L, OPT_CONTAINER);
+}
+
+static int tf_blueprint(lua_State *L)
+{
+    return tf_define(L, OPT_BLUEPRINT);
 }
 
 static int tf_plain_task(lua_State *L)
 {
-    return tf_define(L, 0);
+    return tf_define(L, OPT_TASK);
 }
 
 int tf_is_definer(lua_State *L, int idx)
@@ -272,8 +287,10 @@ void tf_task_open(lua_State *L)
     static const luaL_Reg meta[] = {
         {"__gc", tf_task_gc}, {"__tostring", tf_task_tostring}, {NULL, NULL}};
     static const luaL_Reg methods[] = {{"run", tf_task_run}, {NULL, NULL}};
-    static const luaL_Reg core[] = {
-        {"docker_container", tf_docker_container}, {"task", tf_plain_task}, {NULL, NULL}};
+    static const luaL_Reg core[] = {{"docker_container", tf_docker_container},
+                                    {"blueprint", tf_blueprint},
+                                    {"task", tf_plain_task},
+                                    {NULL, NULL}};
     tf_newclass(L, TF_TASK_MT, meta, methods);
     luaL_setfuncs(L, core, 0);
     lua_newtable(L);

@@ -18,7 +18,7 @@ typedef struct tf_info {
     const char *name;        /* "app_server", "web.api" */
     const char *description; /* or NULL */
     const char *where;       /* "fusefile.lua:3" */
-    int is_container;        /* docker_container (1) or task (0) */
+    int kind;                /* opt_kind: task, docker_container or blueprint */
 } tf_info;
 
 typedef struct tf_flags {
@@ -26,6 +26,7 @@ typedef struct tf_flags {
     const char *iidfile; /* --iidfile, or NULL */
     int plan;            /* --plan */
     int no_keep_failed;  /* --no-keep-failed */
+    unsigned jobs;       /* -j N: hosts at once (0: 1) */
 } tf_flags;
 
 /* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2

@@ -628,6 +628,37 @@ START_TEST(more_options_merge)
 }
 END_TEST
 
+/* A blueprint has its own options; the container's are not its. */
+START_TEST(blueprint_options)
+{
+    strbuf err = STRBUF_INIT;
+    fv *decl = test_json("{\"hosts\": [\"web1\"], \"sudo\": true, \"user\": \"deploy\"}");
+    ck_assert_int_eq(opt_check_decl(decl, OPT_BLUEPRINT, &err), 0);
+    fv *out = merge(decl, OPT_BLUEPRINT, "t:hosts=a;b@c:22,simulate=yes,sudo=no", &err);
+    ck_assert_ptr_nonnull(out);
+    ck_assert_int_eq((int)fv_get(out, "hosts")->n, 2);
+    ck_assert_str_eq(fv_get(out, "hosts")->items[1]->str, "b@c:22");
+    ck_assert_int_eq(fv_get(out, "simulate")->b, 1);
+    ck_assert_int_eq(fv_get(out, "sudo")->b, 0);
+    ck_assert_ptr_null(fv_get(out, "from_image"));
+    fv_free(out);
+    fv_free(decl);
+    decl_err(test_json("{\"tag\": \"x\"}"), OPT_BLUEPRINT,
+             "blueprint: unknown option \"tag\"\naccepted: description, hosts, params, simulate, "
+             "sudo, user");
+    decl_err(test_json("{\"hosts\": \"web1\"}"), OPT_BLUEPRINT,
+             "blueprint: hosts must be a list of strings");
+    decl_err(test_json("{\"hosts\": [\"a\"]}"), OPT_CONTAINER,
+             "docker_container: unknown option \"hosts\"\naccepted: cmd, description, "
+             "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
+             "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
+    merge_err(NULL, OPT_BLUEPRINT, "t:tag=x",
+              "the following parameters were not understood: tag (accepted: hosts, simulate, "
+              "sudo, user)");
+    sb_release(&err);
+}
+END_TEST
+
 Suite *options_suite(void)
 {
     Suite *s = suite_create("options");
@@ -644,6 +675,7 @@ Suite *options_suite(void)
     tcase_add_test(tc, more_options_decl);
     tcase_add_test(tc, durations);
     tcase_add_test(tc, more_options_merge);
+    tcase_add_test(tc, blueprint_options);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -371,7 +371,7 @@ START_TEST(test_hello_dry_run)
     ck_assert_str_eq(i->name, "app_server");
     ck_assert_str_eq(i->description, "Static page served by Python");
     ck_assert_str_eq(i->where, "fusefile.lua:1");
-    ck_assert_int_eq(i->is_container, 1);
+    ck_assert_int_eq(i->kind, 1);
     ck_assert_ptr_eq(tf_find(h, "app_server"), i);
     ck_assert_ptr_null(tf_find(h, "nosuch"));
     tf_close(h);

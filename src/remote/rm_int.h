@@ -1,0 +1,35 @@
+/* rm_int.h -- what the files of src/remote share; not for outside. */
+#ifndef FUSE_RM_INT_H
+#define FUSE_RM_INT_H
+
+#include "context.h"
+#include "rm.h"
+
+#include <sys/types.h>
+
+/* One host being applied, in its own worker process. */
+typedef struct rm_job {
+    const rm_opts *o;
+    const char *word; /* as the task file or command line wrote it: the prefix */
+    rm_host host;
+    const ctx_entry *entries; /* bundle.json and the sources, without fuse-apply */
+    size_t nentries;
+    int outfd; /* where the prefixed lines go, one write() each */
+    pid_t pid; /* ssh */
+    int to, from;
+    strbuf buf;    /* read from the host, not yet a whole line */
+    strbuf sshmsg; /* the last line that was not the protocol's */
+    strbuf error;  /* the script's FUSE-ERR, or ours */
+    rm_summary sum;
+    int have_sum, connected, key_unknown, key_changed, ssh_status;
+    double seconds;
+} rm_job;
+
+/* Writes "word: text" as one line. */
+void rm_say(const rm_job *j, const char *text, size_t len);
+/* Runs the job; returns the worker's exit status (0 applied, 1 failed). */
+int rm_ship(rm_job *j);
+/* Prints the job's summary line; returns 0 or 1 as rm_ship. */
+int rm_report(const rm_job *j);
+
+#endif
