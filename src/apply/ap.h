@@ -36,6 +36,7 @@ typedef struct ap_ctx {
     unsigned long nchanged; /* resources changed in this run */
     unsigned long nsame;    /* resources that were already right */
     char *failed;           /* the failed resource's identity and first error line, or NULL */
+    int out_lost;           /* writing a change line failed: whoever reads them is gone */
 } ap_ctx;
 
 /* --summary: the last line on stdout, for fuse's blueprints (rm_summary_parse):

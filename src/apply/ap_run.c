@@ -45,12 +45,22 @@ void ap_ctx_free(ap_ctx *c)
     c->changed = NULL;
 }
 
+/* A change line that cannot be written means its reader is gone (a
+ * blueprint's ssh link was cut; SIGPIPE is ignored once a command ran):
+ * ap_apply then stops before the next resource, so a run nobody watches
+ * goes no further, and the next run resumes from the state on disk. */
+static void ap_flush(ap_ctx *c)
+{
+    if (fflush(c->out) != 0 || ferror(c->out))
+        c->out_lost = 1;
+}
+
 void ap_report(ap_ctx *c, const char *text, const char *future)
 {
     if (c->verbose < 0)
         return;
     fprintf(c->out, "%s %s\n", c->ident, c->simulate ? future : text);
-    fflush(c->out);
+    ap_flush(c);
 }
 
 void ap_reportf(ap_ctx *c, const char *fmt, ...)
@@ -63,7 +73,7 @@ void ap_reportf(ap_ctx *c, const char *fmt, ...)
     vfprintf(c->out, fmt, ap);
     fputc('\n', c->out);
     va_end(ap);
-    fflush(c->out);
+    ap_flush(c);
 }
 
 /* Prints "fuse-apply: IDENT: first line" then any detail lines. */
@@ -98,6 +108,11 @@ int ap_apply(ap_ctx *c, const bundle *b, int no_changes_ok)
     if (watching)
         c->state_write = 1;
     for (size_t i = 0; i < b->n; i++) {
+        if (c->out_lost) {
+            fprintf(c->err, "fuse-apply: the output is gone: stopped before resource %zu of %zu\n",
+                    i + 1, b->n);
+            return AP_EXIT_FAILED;
+        }
         const bundle_res *r = &b->items[i];
         strbuf id = STRBUF_INIT, err = STRBUF_INIT;
         rt_ident(r->type, r->fields, &id);

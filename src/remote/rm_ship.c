@@ -150,9 +150,11 @@ static int rm_getline(rm_job *j, strbuf *line)
     for (;;) {
         char *nl = memchr(j->buf.buf, '\n', j->buf.len);
         if (nl) {
+            /* ssh ends its own messages with \r\n. */
+            size_t len = (size_t)(nl - j->buf.buf);
             sb_reset(line);
-            sb_add(line, j->buf.buf, (size_t)(nl - j->buf.buf));
-            sb_consume(&j->buf, (size_t)(nl - j->buf.buf) + 1);
+            sb_add(line, j->buf.buf, len && nl[-1] == '\r' ? len - 1 : len);
+            sb_consume(&j->buf, len + 1);
             return 1;
         }
         char tmp[4096];
