@@ -160,6 +160,7 @@ demo: deps
 	@tools/demo.sh $(BUILD)
 
 bench: all
+	@tools/deps.sh bench
 	@bench/run.sh $(BUILD)
 
 FORMAT_SRC = $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.c tests/fuzz/*.h)

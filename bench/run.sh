@@ -9,7 +9,8 @@
 # and removed at the end.
 #
 # Environment: BENCH_QUICK=1 skips the slow cases (1 cold, 3 incremental,
-# 5 big context, 8 tree, 9 multi-stage); BENCH_DOCKER the docker CLI (default /usr/bin/docker, the
+# 5 big context, 8 tree, 9 multi-stage,
+# 10 blueprint); BENCH_DOCKER the docker CLI (default /usr/bin/docker, the
 # Debian client that matches the engine); BENCH_REPS_COLD, BENCH_REPS_WARM.
 set -eu -o pipefail
 
@@ -338,6 +339,8 @@ print_table() {
 . "$ROOT/bench/cases_ship.sh"
 # shellcheck source=bench/cases_plan.sh
 . "$ROOT/bench/cases_plan.sh"
+# shellcheck source=bench/cases_blueprint.sh
+. "$ROOT/bench/cases_blueprint.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -359,4 +362,5 @@ case_many
 case_size
 [ "$QUICK" = 1 ] || { case_tree && case_multistage; }
 case_plan
+[ "$QUICK" = 1 ] || case_blueprint
 print_table

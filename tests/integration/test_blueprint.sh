@@ -25,29 +25,12 @@ cleanup() {
 }
 on_exit cleanup
 
-# ---- the image, built by fuse ---------------------------------------------
+# ---- the hosts: containers of an image fuse builds (tests/integration/sshd/) ----
 
-ssh-keygen -q -t ed25519 -N '' -C fuse-test -f "$WORK/id"
-mkdir -p "$WORK/ssh-img"
-cp "$WORK/id.pub" "$WORK/ssh-img/id.pub"
-cat >"$WORK/ssh-img/fusefile.lua" <<'EOF'
-local function login(name)
-  yield(User { name = name, system = false, create_home = true, home = "/home/" .. name })
-  yield(Directory { name = "/home/" .. name .. "/.ssh", owner = name, mode = "0700" })
-  yield(File { name = "/home/" .. name .. "/.ssh/authorized_keys", source = "id.pub",
-               owner = name, mode = "0600" })
-end
-sshd = docker_container { cmd = { "/usr/sbin/sshd", "-D", "-e" } } (function ()
-  yield(Package { name = { "openssh-server", "sudo" } })
-  yield(Directory { name = "/run/sshd", mode = "0755" })
-  login("deploy")
-  login("plain")
-  yield(File { name = "/etc/sudoers.d/deploy", contents = "deploy ALL=(ALL) NOPASSWD: ALL\n",
-               mode = "0440" })
-  yield(File { name = "/etc/sudoers.d/plain", contents = "plain ALL=(ALL) ALL\n", mode = "0440" })
-end)
-EOF
-if ! (cd "$WORK/ssh-img" && "$FUSE" -q sshd:tag="$IMG" >"$WORK/build.out" 2>&1); then
+# shellcheck source=tests/integration/sshd/hosts.sh
+. "$ROOT/tests/integration/sshd/hosts.sh"
+sshd_setup "$WORK/ssh"
+if ! sshd_image "$WORK" "$IMG" >"$WORK/build.out" 2>&1; then
     not_ok "the sshd image builds"
     sed 's/^/    /' "$WORK/build.out"
     exit 1
@@ -56,11 +39,8 @@ ok "the sshd image builds (a docker_container task)"
 
 # host NAME [docker run options]: starts a host; sets IP.
 host() {
-    local name=$PREFIX-$1
-    shift
-    NAMES+=("$name")
-    docker run -d --name "$name" "$@" "$IMG" >/dev/null || return 1
-    IP=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$name")
+    NAMES+=("$PREFIX-$1")
+    sshd_host "$PREFIX-$1" "$IMG" "${@:2}"
 }
 
 host a && A=$IP
@@ -68,26 +48,9 @@ host b && B=$IP
 host c && C=$IP
 host d && D=$IP
 host e --tmpfs /srv/full:size=64k && E=$IP
-
-# Waits for each sshd and records its key: the test's known_hosts.
-for ip in "$A" "$B" "$C" "$D" "$E"; do
-    for _ in $(seq 1 50); do
-        ssh-keyscan -T 2 "$ip" 2>/dev/null | grep -v '^#' >"$WORK/keys.$ip" && [ -s "$WORK/keys.$ip" ] &&
-            break
-        sleep 0.2
-    done
-    cat "$WORK/keys.$ip" >>"$WORK/known_hosts"
-done
-cat >"$WORK/ssh_config" <<EOF
-Host *
-  IdentityFile $WORK/id
-  IdentitiesOnly yes
-  UserKnownHostsFile $WORK/known_hosts
-  GlobalKnownHostsFile /dev/null
-  User deploy
-EOF
-export FUSE_SSH="ssh -F $WORK/ssh_config"
-check "the hosts answer over ssh" ssh -F "$WORK/ssh_config" -o BatchMode=yes "$A" true
+KNOWN=$WORK/ssh/known_hosts
+# shellcheck disable=SC2086 # FUSE_SSH is a word list
+check "the hosts answer over ssh" $FUSE_SSH -o BatchMode=yes "$A" true
 
 # on NAME CMD: runs CMD in host NAME.
 on() { docker exec "$PREFIX-$1" sh -c "$2"; }
@@ -248,19 +211,19 @@ fault "sudo asks for a password" "plain@$B" \
     "sudo asks for a password: give the login passwordless sudo (NOPASSWD), or log in as root" \
     web:hosts="plain@$B;$C"
 
-ssh-keygen -q -R "$D" -f "$WORK/known_hosts" >/dev/null 2>&1
+ssh-keygen -q -R "$D" -f "$KNOWN" >/dev/null 2>&1
 fault "host key unknown" "$D" \
     "the host key is unknown: check it, then add it with: ssh-keyscan $D >> ~/.ssh/known_hosts" \
     web:hosts="$D;$C"
 expect_eq "host key unknown: the host is untouched" "absent" \
     "$(on d 'test -e /srv/site && echo there || echo absent')"
 
-cat "$WORK/keys.$D" >>"$WORK/known_hosts"
+cat "$WORK/ssh/keys.$D" >>"$KNOWN"
 on d 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -q -A >/dev/null && kill -HUP 1'
 # sshd re-executes on SIGHUP: wait until it answers with its new keys.
 for _ in $(seq 1 50); do
     NEW=$(ssh-keyscan -T 2 "$D" 2>/dev/null | grep -v '^#' | sort)
-    [ -n "$NEW" ] && [ "$NEW" != "$(sort "$WORK/keys.$D")" ] && break
+    [ -n "$NEW" ] && [ "$NEW" != "$(sort "$WORK/ssh/keys.$D")" ] && break
     sleep 0.2
 done
 fault "host key changed" "$D" "the host key has CHANGED (another machine, or it was reinstalled): check it, then remove the old one with: ssh-keygen -R $D" \
@@ -291,7 +254,7 @@ expect_eq "cut: reload ran once" 1 "$(on a 'wc -l < /srv/cut/reloads')"
 "$FUSE" cut:hosts="$A",v=2 >"$WORK/out" 2>"$WORK/err" &
 FPID=$!
 for _ in $(seq 1 100); do on a 'test -e /srv/cut/started' && break; sleep 0.1; done
-SSHPID=$(pgrep -f -- "-F $WORK/ssh_config .*$A exec" | head -n 1)
+SSHPID=$(pgrep -f -- "-F $WORK/ssh/ssh_config .*$A exec" | head -n 1)
 [ -n "$SSHPID" ] && kill "$SSHPID"
 wait "$FPID"
 RC=$?
