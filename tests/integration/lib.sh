@@ -8,6 +8,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUSE=${FUSE_BUILD:-$ROOT/build}/fuse
 FUSE_APPLY=${FUSE_BUILD:-$ROOT/build}/fuse-apply
 WORK=$(mktemp -d /tmp/fuse-it.XXXXXX)
+# fuse's source-hash cache (fuse(1), FILES) is the test's own, gone with it:
+# no test leaves a file in the home directory or reads another's.
+export XDG_CACHE_HOME=$WORK/.cache
 
 # on_exit CMD: runs CMD (eval'ed, so it sees the variables as they are then)
 # when the script exits, the last registered first, before $WORK goes. The

@@ -139,6 +139,11 @@ upload_fault() {
     local name=$1
     shift
     truncate -s 256M big.bin
+    # Hashed before the build (fuse --plan fills the hash cache; dated in
+    # the past, so git's racy rule does not rehash it): the build's key
+    # then comes from the cache and big.bin is opened only to send it.
+    touch -d '-1 minute' big.bin small.txt
+    DOCKER_HOST=$D2_HOST "$FUSE" --plan upload >/dev/null 2>&1
     bg upload
     wait_for holds_big
     kill -STOP "$fpid"
