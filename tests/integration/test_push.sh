@@ -3,6 +3,7 @@
 # against real registries: Debian's docker-registry (distribution 2.8).
 #
 # - A plain registry on 127.0.0.1:PORT.
+# - A registry killed in the middle of a push (a 256 MiB layer on its way).
 # - A registry with TLS (a CA made here with openssl) and htpasswd (bcrypt).
 #   dockerd treats every 127.0.0.0/8 registry as insecure: it would skip
 #   verifying the certificate there, so a CA could never be unknown. This
@@ -66,6 +67,7 @@ fi
 P_PLAIN=$(free_port)
 P_TLS=$(free_port)
 P_DEAD=$(free_port)
+P_CUT=$(free_port)
 PLAIN=127.0.0.1:$P_PLAIN
 TLS=$BRIDGE:$P_TLS
 mkdir -p "$WORK/pki"
@@ -120,6 +122,9 @@ noreg = docker_container { from_image = "fuse-test/busybox", tag = "fuse-it/push
 end)
 failing = docker_container { from_image = "fuse-test/busybox", tag = "$PLAIN/fuse-it/push-failing:v1" } (function ()
   yield(Execute { name = "fail", command = "exit 3" })
+end)
+big = docker_container { from_image = "fuse-test/busybox", tag = "127.0.0.1:$P_CUT/fuse-it/push-big:v1" } (function ()
+  yield(File { name = "/big", source = "big.bin" })
 end)
 dead = docker_container { from_image = "fuse-test/busybox", tag = "127.0.0.1:$P_DEAD/fuse-it/push-dead:v1" } (function ()
   yield(File { name = "/hello", contents = "dead" })
@@ -271,6 +276,33 @@ mv "$WORK/ca.away" "$CERTS_D/ca.crt"
 DOCKER_CONFIG=$WORK/cfg-none "$FUSE" -q dead >/dev/null 2>&1
 fault "registry down" "$WORK/cfg-none" dead \
     "fuse: cannot push 127.0.0.1:$P_DEAD/fuse-it/push-dead:v1 to 127.0.0.1:$P_DEAD: the registry is unreachable"
+# Cut mid-stream: the registry is killed once the first layer is in
+# (fuse prints one line per finished layer in a pipe); the 256 MiB layer
+# is still on its way then. dockerd retries the upload a few times first.
+head -c $((256 << 20)) /dev/urandom >big.bin
+DOCKER_CONFIG=$WORK/cfg-none "$FUSE" -q big >/dev/null 2>&1
+registry cut "127.0.0.1:$P_CUT"
+wait_http "http://127.0.0.1:$P_CUT/v2/"
+before=$(tag_id "127.0.0.1:$P_CUT/fuse-it/push-big:v1")
+DOCKER_CONFIG=$WORK/cfg-none "$FUSE" --push big >"$WORK/fault-cut.out" 2>"$WORK/fault-cut.err" &
+fuse_pid=$!
+while kill -0 "$fuse_pid" 2>/dev/null && ! grep -qE '^  [0-9a-f]{12}  Pushed' "$WORK/fault-cut.out"; do
+    sleep 0.05
+done
+kill "$REG_PID_cut"
+wait "$fuse_pid"
+st=$?
+FAULTS=$((FAULTS + 1))
+expect_eq "fault registry cut mid-push: exit status" 1 "$st"
+expect_eq "fault registry cut mid-push: first line" \
+    "fuse: cannot push 127.0.0.1:$P_CUT/fuse-it/push-big:v1 to 127.0.0.1:$P_CUT: the registry is unreachable" \
+    "$(first fault-cut)"
+expect_eq "fault registry cut mid-push: the local tag keeps its image" "$before" \
+    "$(tag_id "127.0.0.1:$P_CUT/fuse-it/push-big:v1")"
+check "fault registry cut mid-push: a layer was in before the cut" \
+    grep -qE '^  [0-9a-f]{12}  Pushed' "$WORK/fault-cut.out"
+check "fault registry cut mid-push: no pushed line" bash -c "! grep -q '^fuse: pushed' '$WORK/fault-cut.out'"
+rm -f big.bin
 fault "helper missing" "$WORK/cfg-missing" base \
     "fuse: credential helper docker-credential-fuseit-missing: not found on PATH"
 fault "helper failing" "$WORK/cfg-fail" base \
