@@ -11,6 +11,7 @@
 #include "mem.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ struct dk_client {
     ep_endpoint ep;           /* ep.version: the settled API version, "" until then */
     struct curl_slist *extra; /* dk_add_header()'s, for the next build */
     strbuf ssh_err;           /* why ssh could not be started */
+    char pinned[16];          /* DOCKER_API_VERSION when opened, or "" */
     char errbuf[CURL_ERROR_SIZE];
     dk_engine eng;
     int pinged; /* eng holds what /_ping said */
@@ -65,27 +67,7 @@ dk_client *dk_open(strbuf *err)
     return dk_open_engine(NULL, err);
 }
 
-dk_client *dk_open_engine(const char *engine, strbuf *err)
-{
-    if (dk_global_init(err) != 0)
-        return NULL;
-    dk_client *c = xcalloc(1, sizeof *c);
-    sb_init(&c->ssh_err);
-    int rc = engine ? ep_resolve(&c->ep, engine, "engine", err) : ep_from_env(&c->ep, err);
-    if (rc != 0) {
-        dk_close(c);
-        return NULL;
-    }
-    c->curl = lz_curl.easy_init();
-    if (!c->curl) {
-        sb_adds(err, "cannot initialize libcurl");
-        dk_close(c);
-        return NULL;
-    }
-    return c;
-}
-
-void dk_close(dk_client *c)
+static void dk_free(dk_client *c)
 {
     if (!c)
         return;
@@ -96,6 +78,108 @@ void dk_close(dk_client *c)
         lz_curl.slist_free_all(c->extra);
     sb_release(&c->ssh_err);
     free(c);
+}
+
+/* ssh:// clients closed with their connection still open, kept for the
+ * next dk_open of the same engine: one ssh serves the whole run, task
+ * after task. A client has one user at a time; DockerBuilder's
+ * build threads share the pool, hence the lock. Closed at exit, before
+ * libcurl's own cleanup (registered earlier, so it runs later). */
+#define DK_POOL 8
+static pthread_mutex_t dk_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static dk_client *dk_pool[DK_POOL];
+static size_t dk_npool;
+
+static int dk_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The same engine, reached the same way, with the same pinned version. */
+static int dk_same_engine(const dk_client *c, const ep_endpoint *e, const char *pinned)
+{
+    return dk_same(c->ep.host, e->host) && dk_same(c->ep.context, e->context) &&
+           dk_same(c->ep.ca, e->ca) && dk_same(c->ep.cert, e->cert) && dk_same(c->ep.key, e->key) &&
+           c->ep.tls == e->tls && c->ep.skip_verify == e->skip_verify &&
+           strcmp(c->pinned, pinned) == 0;
+}
+
+static dk_client *dk_pool_take(const ep_endpoint *e)
+{
+    dk_client *c = NULL;
+    pthread_mutex_lock(&dk_pool_lock);
+    for (size_t i = 0; i < dk_npool && !c; i++) {
+        if (dk_same_engine(dk_pool[i], e, e->version)) {
+            c = dk_pool[i];
+            dk_pool[i] = dk_pool[--dk_npool];
+        }
+    }
+    pthread_mutex_unlock(&dk_pool_lock);
+    return c;
+}
+
+static void dk_pool_drain(void)
+{
+    pthread_mutex_lock(&dk_pool_lock);
+    while (dk_npool)
+        dk_free(dk_pool[--dk_npool]);
+    pthread_mutex_unlock(&dk_pool_lock);
+}
+
+/* 1 when c was kept for later. */
+static int dk_pool_put(dk_client *c)
+{
+    static int registered;
+    int kept = 0;
+    pthread_mutex_lock(&dk_pool_lock);
+    if (dk_npool < DK_POOL && (registered || atexit(dk_pool_drain) == 0)) {
+        registered = 1;
+        dk_pool[dk_npool++] = c;
+        kept = 1;
+    }
+    pthread_mutex_unlock(&dk_pool_lock);
+    return kept;
+}
+
+dk_client *dk_open_engine(const char *engine, strbuf *err)
+{
+    if (dk_global_init(err) != 0)
+        return NULL;
+    ep_endpoint e;
+    int rc = engine ? ep_resolve(&e, engine, "engine", err) : ep_from_env(&e, err);
+    dk_client *c = rc == 0 ? dk_pool_take(&e) : NULL;
+    if (rc != 0 || c) {
+        ep_release(&e);
+        return c;
+    }
+    c = xcalloc(1, sizeof *c);
+    sb_init(&c->ssh_err);
+    c->ep = e;
+    memcpy(c->pinned, e.version, sizeof c->pinned);
+    c->curl = lz_curl.easy_init();
+    if (!c->curl) {
+        sb_adds(err, "cannot initialize libcurl");
+        dk_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void dk_close(dk_client *c)
+{
+    if (!c)
+        return;
+    /* Headers of a build that never ran may hold credentials. */
+    for (struct curl_slist *x = c->extra; x; x = x->next)
+        explicit_bzero(x->data, strlen(x->data));
+    if (c->extra)
+        lz_curl.slist_free_all(c->extra);
+    c->extra = NULL;
+    sb_reset(&c->ssh_err);
+    /* Only ssh is worth keeping: its handshake costs about a second, a
+     * socket's or TCP's connection next to nothing. */
+    if (!c->ep.ssh || !dk_pool_put(c))
+        dk_free(c);
 }
 
 const char *dk_api_version(const dk_client *c)

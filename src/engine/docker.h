@@ -21,6 +21,9 @@ dk_client *dk_open(strbuf *err);
 /* The same for the engine a task names: a URL or a docker context's name
  * (endpoint.h, ep_resolve); NULL is dk_open(). */
 dk_client *dk_open_engine(const char *engine, strbuf *err);
+/* Done with c. An ssh:// client's connection is kept open for the next
+ * dk_open of the same engine in this process (one ssh for a whole run),
+ * and closed at exit. */
 void dk_close(dk_client *c);
 /* The engine's URL as used, e.g. "unix:///var/run/docker.sock", for messages. */
 const char *dk_host(const dk_client *c);

@@ -24,12 +24,16 @@ for tool in /usr/sbin/sshd ssh ssh-keygen; do
 done
 
 TAG=fuse-it/ctx-engines:v1
-on_exit "docker -H unix:///var/run/docker.sock rmi -f '$TAG' >/dev/null 2>&1"
+TAG2=fuse-it/ctx-engines:two
+on_exit "docker -H unix:///var/run/docker.sock rmi -f '$TAG' '$TAG2' >/dev/null 2>&1"
 PROJ=$WORK/proj-ctx-engines
 mkdir -p "$PROJ" "$WORK/cfg" "$WORK/bin" "$WORK/ssh"
 cat >"$PROJ/fusefile.lua" <<EOF
 app = docker_container { from_image = "fuse-test/busybox", tag = "$TAG" } (function ()
   yield(File { name = "/engine", contents = os.getenv("FUSE_IT_MARK") or "none" })
+end)
+two = docker_container { from_image = "fuse-test/busybox", tag = "$TAG2" } (function ()
+  yield(File { name = "/two", contents = os.getenv("FUSE_IT_MARK") or "none" })
 end)
 EOF
 cd "$PROJ" || exit 1
@@ -169,6 +173,12 @@ expect_eq "-H ssh://: exit status" 0 "$st"
 check "-H ssh://: built on the remote engine" built ssh
 expect_eq "-H ssh://: one ssh session served the whole build" 1 $(($(accepted) - before))
 check "-H ssh://: ssh's stderr is not shown on success" test ! -s "$WORK/ssh.err"
+before=$(accepted)
+FUSE_IT_MARK=sshtwo run sshtwo -H "$SSH_URL" app two
+expect_eq "two tasks over ssh://: exit status" 0 "$st"
+check "two tasks over ssh://: the second built too" \
+    test "$(docker -H "unix://$SOCK" run --rm "$TAG2" cat /two 2>/dev/null)" = sshtwo
+expect_eq "two tasks over ssh://: one ssh session for the whole run" 1 $(($(accepted) - before))
 FUSE_IT_MARK=sshenv DOCKER_HOST=$SSH_URL run sshenv -v app
 check "DOCKER_HOST=ssh://: built" built sshenv
 check "DOCKER_HOST=ssh://: -v names it" \
