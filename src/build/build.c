@@ -207,6 +207,12 @@ static void build_reason(const build_prog *p, const bundle_res *r, const char *m
 {
     size_t len = 0;
     const char *pe = r ? build_payload_error(&p->step_out, &len) : NULL;
+    const fv *from = r ? fv_get(r->fields, "from") : NULL;
+    const char *src = r ? fv_gets(r->fields, "source") : NULL;
+    /* An artifact's COPY --from names its source without the leading "/"
+     * ("stat out/nope: file does not exist"): say which path it is. */
+    if (!pe && from && src && (strstr(msg, "does not exist") || strstr(msg, "not found")))
+        sb_addf(err, "source %s is not in the image it is copied from: ", src);
     if (!pe) {
         build_short_error(p, msg, err);
         return;

@@ -171,7 +171,7 @@ check "artifacts: the image grew by fuse-apply and the artifacts, not the builde
     test $((size_app - size_base)) -lt 1000000
 
 first_line_status "artifact path absent from the image" 1 \
-    "fuse: build failed at [1/1] File[/x] (fusefile.lua:15): COPY failed: stat out/nope: file does not exist" \
+    "fuse: build failed at [1/1] File[/x] (fusefile.lua:15): source /out/nope is not in the image it is copied from: COPY failed: stat out/nope: file does not exist" \
     "$FUSE" missing
 "$FUSE" noimage >"$WORK/out" 2>"$WORK/err"
 expect_eq "from names no image: exit status" 1 $?
