@@ -3,7 +3,8 @@
 # the next build runs exactly from there, and an image whose recorded keys
 # match is up to date without a build (fuse(1) --plan, DESIGN §13). For
 # each kind of input: a resource's field, an option, a source's contents
-# (same size and mtime), the base image retagged, cache = false; an image
+# (same size and mtime), the base image retagged, fuse-apply (another
+# payload), cache = false; an image
 # built by something else; a corrupt label; another task's --no-cache.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -71,6 +72,18 @@ expect_eq "a source: then cached (the hash cache is right)" "" "$(first)"
 docker tag debian:bookworm "$BASE"
 expect_eq "the base retagged: the first step" "1: base image changed" "$(first)"
 expect_eq "the base retagged: every step runs" 3 "$(build)"
+
+# Another payload: a copy of fuse whose embedded fuse-apply differs by one
+# letter of its usage text (the string is the payload's alone).
+cp "$FUSE" "$WORK/fuse2"
+perl -0777 -pi -e 's/usage: fuse-apply \[--simulate\]/usage: fuse-apply [--Simulate]/' "$WORK/fuse2"
+check "the other payload: the copy differs" sh -c "! cmp -s '$FUSE' '$WORK/fuse2'"
+expect_eq "another payload: the first step" "1: fuse-apply changed" \
+    "$( (cd "$P" && "$WORK/fuse2" --plan app) 2>&1 | sed -n 's/^  \[\([0-9]*\)\/[0-9]*\] [^:]*: build: /\1: /p' | head -n 1)"
+(cd "$P" && "$WORK/fuse2" -v app) >"$WORK/build.out" 2>&1
+expect_eq "another payload: every step runs" 3 "$(ran "$WORK/build.out")"
+expect_eq "back to this payload: the first step again" "1: fuse-apply changed" "$(first)"
+build >/dev/null
 
 write 2 "touch /ran2" ", cache = false"
 expect_eq "cache = false: its step" "3: cache = false" "$(first)"
