@@ -285,7 +285,7 @@ static void df_bust(df_gen *g, const bundle *b, size_t from, size_t to)
     long nc = df_first_no_cache(b);
     if (nc < 0 || (size_t)nc < from || (size_t)nc >= to)
         return;
-    df_step(g, nc);
+    df_step(g, (long)from); /* the step's: a resource with lines starts a step (plan.c) */
     sb_adds(&g->d->text, "ARG " DF_BUST_ARG "\n");
 }
 

@@ -131,9 +131,10 @@ static void plan_fields(const bundle_res *r, sha256_ctx *key, strbuf *out)
 
 /* Feeds each line of d credited to resource res (-1: the lines before the
  * first resource's, -2: after the last's, FROM lines left out: the base
- * is its ID) to s. */
-static void plan_lines(const dockerfile *d, long res, long first, long last, sha256_ctx *s)
+ * is its ID) to s. Returns how many. */
+static size_t plan_lines(const dockerfile *d, long res, long first, long last, sha256_ctx *s)
 {
+    size_t taken = 0;
     const char *l = d->text.buf;
     for (size_t k = 0; *l; k++) {
         size_t n = strcspn(l, "\n");
@@ -143,8 +144,10 @@ static void plan_lines(const dockerfile *d, long res, long first, long last, sha
                                : r < 0 && (long)k > last;
         if (take)
             sha256_field(s, l, n);
+        taken += take != 0;
         l += n + (l[n] == '\n');
     }
+    return taken;
 }
 
 int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base_id,
@@ -195,7 +198,9 @@ int plan_compute(plan *p, const bundle *b, const dockerfile *d, const char *base
         char ty[9];
         plan_short(r->type->name, strlen(r->type->name), NULL, ty);
         memcpy(st->type, ty, 4);
-        plan_lines(d, (long)i, first, last, &s);
+        /* A resource no line is credited to is in the step of the one
+         * before (a layer group, a batch: dockerfile.c credits the first). */
+        st->unit = plan_lines(d, (long)i, first, last, &s) || i == 0 ? i : p->steps[i - 1].unit;
         unsigned char dg[SHA256_LEN];
         sha256_final(&s, dg);
         sha256_update(&whole, dg, sizeof dg);
@@ -290,44 +295,105 @@ static void plan_head_reason(const plan *now, const plan *old, int have, strbuf 
         sb_adds(why, "options changed");
 }
 
+static void plan_ident(const bundle_res *r, strbuf *id)
+{
+    sb_reset(id);
+    if (r->ident)
+        sb_adds(id, r->ident);
+    else
+        rt_ident(r->type, r->fields, id);
+}
+
+/* Each step's reason ("" cached) into why[0..n); the image settings' into
+ * why[n]. */
+/* Step i's lines changed but not its fields or source: a resource later in
+ * its step (a layer group, a batch) holds the change. Its index, or i. */
+static size_t plan_member(const plan *now, const plan *old, size_t i, const bundle *b)
+{
+    for (size_t j = i + 1; j < now->n && j < old->n && now->steps[j].unit == i; j++) {
+        strbuf why = STRBUF_INIT;
+        plan_step_reason(now, old, j, &b->items[j], &why);
+        int found = why.len && strcmp(why.buf, "options changed") != 0;
+        sb_release(&why);
+        if (found)
+            return j;
+    }
+    return i;
+}
+
+/* Step i's own reason; when a later resource of its step holds the change,
+ * "in one step with" that one, whose index goes to *member. */
+static void plan_own_reason(const plan *now, const plan *old, size_t i, const bundle *b,
+                            size_t *member, strbuf *why)
+{
+    plan_step_reason(now, old, i, &b->items[i], why);
+    size_t j = strcmp(why->buf, "options changed") == 0 ? plan_member(now, old, i, b) : i;
+    if (j == i)
+        return;
+    *member = j;
+    strbuf id = STRBUF_INIT;
+    plan_ident(&b->items[j], &id);
+    sb_reset(why);
+    sb_addf(why, "in one step with %s", id.buf);
+    sb_release(&id);
+}
+
+static void plan_reasons(const plan *now, const plan *old, int have, const bundle *b, strbuf *why)
+{
+    int changed = 0;
+    size_t first = now->n, member = now->n;
+    plan_head_reason(now, old, have, &why[0]);
+    for (size_t i = 0; i < now->n; i++) {
+        if (i > 0 && (!have || !changed))
+            sb_addbuf(&why[i], &why[i - 1]); /* never built / the head's reason */
+        if (i == member)
+            plan_step_reason(now, old, i, &b->items[i], &why[i]);
+        else if (changed && have)
+            sb_adds(&why[i], "after a change above");
+        else if (!why[i].len && (long)i == now->no_cache)
+            sb_adds(&why[i], "cache = false");
+        else if (!why[i].len && i < old->n)
+            plan_own_reason(now, old, i, b, &member, &why[i]);
+        else if (!why[i].len)
+            sb_adds(&why[i], "never built");
+        if (why[i].len && !changed)
+            first = i;
+        changed = changed || why[i].len;
+    }
+    strbuf *set = &why[now->n]; /* with no resource, it holds the head's reason */
+    if (now->n > 0 && changed)
+        sb_adds(set, have ? "after a change above" : "never built");
+    else if (!set->len && strcmp(old->m, now->m) != 0)
+        sb_adds(set, "options changed");
+    /* The resources before the first change in its step run with it. */
+    if (have && first < now->n) {
+        strbuf id = STRBUF_INIT;
+        plan_ident(&b->items[first], &id);
+        for (size_t i = now->steps[first].unit; i < first; i++)
+            sb_addf(&why[i], "in one step with %s", id.buf);
+        sb_release(&id);
+    }
+}
+
 void plan_print(const plan *now, const char *label, const bundle *b, const char *lead, FILE *out)
 {
     plan old;
     int have = plan_parse(&old, label) == 0;
-    strbuf why = STRBUF_INIT, id = STRBUF_INIT;
-    plan_head_reason(now, &old, have, &why);
-    int changed = 0;
-    for (size_t i = 0; i < now->n; i++) {
-        const bundle_res *r = &b->items[i];
-        if (changed && have) {
-            sb_reset(&why);
-            sb_adds(&why, "after a change above");
-        } else if (!why.len && (long)i == now->no_cache) {
-            sb_adds(&why, "cache = false");
-        } else if (!why.len) {
-            if (i < old.n)
-                plan_step_reason(now, &old, i, r, &why);
-            else
-                sb_adds(&why, "never built");
+    strbuf *why = xcalloc(now->n + 1, sizeof *why), id = STRBUF_INIT;
+    for (size_t i = 0; i <= now->n; i++)
+        sb_init(&why[i]);
+    plan_reasons(now, &old, have, b, why);
+    for (size_t i = 0; i <= now->n; i++) {
+        if (i < now->n) {
+            plan_ident(&b->items[i], &id);
+            fprintf(out, "%s[%zu/%zu] %s: ", lead, i + 1, now->n, id.buf);
+        } else {
+            fprintf(out, "%simage settings: ", lead);
         }
-        sb_reset(&id);
-        if (r->ident)
-            sb_adds(&id, r->ident);
-        else
-            rt_ident(r->type, r->fields, &id);
-        fprintf(out, "%s[%zu/%zu] %s: %s%s\n", lead, i + 1, now->n, id.buf,
-                why.len ? "build: " : "", why.len ? why.buf : "cached");
-        changed = changed || why.len;
+        fprintf(out, "%s%s\n", why[i].len ? "build: " : "", why[i].len ? why[i].buf : "cached");
+        sb_release(&why[i]);
     }
-    if (!changed && !why.len && (!have || strcmp(old.m, now->m) != 0))
-        sb_adds(&why, have ? "options changed" : "never built");
-    else if (changed && have) {
-        sb_reset(&why);
-        sb_adds(&why, "after a change above");
-    }
-    fprintf(out, "%simage settings: %s%s\n", lead, why.len ? "build: " : "",
-            why.len ? why.buf : "cached");
-    sb_release(&why);
+    free(why);
     sb_release(&id);
     if (have)
         plan_free(&old);

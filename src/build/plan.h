@@ -34,6 +34,7 @@ typedef struct plan_step {
     char type[5];  /* hex of the type name's hash */
     char src[9];   /* hex of the source's contents hash, or "-" */
     strbuf fields; /* "IDX:HASH.IDX:HASH", or "-" */
+    size_t unit;   /* the first resource of its Dockerfile step (not in the label) */
 } plan_step;
 
 typedef struct plan {

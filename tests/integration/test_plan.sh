@@ -107,6 +107,29 @@ check "a corrupt label: a build, not up to date" grep -q "^fuse: built" <<<"$out
 printf 'FROM %s\nLABEL x=1\n' "$BASE" | docker build -q -t "$TAG" - >/dev/null 2>&1
 expect_eq "an image built by something else: never built" "1: never built" "$(first)"
 
+# --- a layer group: one step for two resources ------------------------------------
+G="$WORK/plangroup-plan-$$"
+mkdir -p "$G"
+on_exit 'docker rmi -f "$TAG-group" >/dev/null 2>&1'
+group() {
+    cat >"$G/fusefile.lua" <<EOF2
+g = docker_container { from_image = "fuse-test/busybox", tag = "$TAG-group" } (function ()
+  yield(File { name = "/a", contents = "a" })
+  yield(File { name = "/g1", contents = "1", layer = "g" })
+  yield(File { name = "/g2", contents = "$1", layer = "g" })
+end)
+EOF2
+}
+group 2
+(cd "$G" && "$FUSE" -q g) >/dev/null 2>&1
+group 3
+gplan=$( (cd "$G" && "$FUSE" --plan g) 2>&1)
+check "a group: the changed resource names its reason" \
+    grep -qxF "  [3/3] File[/g2]: build: contents changed" <<<"$gplan"
+check "a group: the one before it in its step runs with it" \
+    grep -qxF "  [2/3] File[/g1]: build: in one step with File[/g2]" <<<"$gplan"
+check "a group: the step before is cached" grep -qxF "  [1/3] File[/a]: cached" <<<"$gplan"
+
 # --- a failed step can be entered ------------------------------------------------
 F="$WORK/planfail-plan-$$"
 mkdir -p "$F"
