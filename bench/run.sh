@@ -363,4 +363,5 @@ case_size
 [ "$QUICK" = 1 ] || { case_tree && case_multistage; }
 case_plan
 [ "$QUICK" = 1 ] || case_blueprint
+[ "$QUICK" = 1 ] || case_plan_big
 print_table
