@@ -3,12 +3,12 @@
 # sourced by bench/run.sh: an up-to-date rebuild sends no build, and
 # --plan reads one label. Uses run.sh's helpers (say, secs, median, row...).
 
-# 10: app_server up to date (one inspect of the base, one of the tag) against
+# 12: app_server up to date (one inspect of the base, one of the tag) against
 # the fully cached docker build of the hand-written Dockerfile; then
 # --plan app_server alone.
 case_plan() {
     local i f=() b=() p=() r
-    say "case 10: up-to-date app_server and --plan, $REPS_WARM runs each"
+    say "case 12: up-to-date app_server and --plan, $REPS_WARM runs each"
     run sh -c "cd '$WORK/hello' && '$FUSE' -q --no-keep-failed app_server:tag=$P-hello-fuse"
     run "$DOCKER" build -q -t "$P-hello-df" "$WORK/hello-df"
     for ((i = 1; i <= REPS_WARM; i++)); do
@@ -18,19 +18,19 @@ case_plan() {
         say "plan run $i: up to date ${f[-1]} s, docker build ${b[-1]} s, --plan ${p[-1]} s"
     done
     r=$(ratio "$(median "${f[@]}")" "$(median "${b[@]}")")
-    row "10a up to date (app_server)" "$(fmt_ms "$(median "${f[@]}")")" \
+    row "12a up to date (app_server)" "$(fmt_ms "$(median "${f[@]}")")" \
         "$(fmt_ms "$(median "${b[@]}")")" "$r" "<= 0.25" "$(verdict "$r" 0.25)"
-    row "10b --plan app_server" "$(fmt_ms "$(median "${p[@]}")")" "-" "-" "<= 20 ms" \
+    row "12b --plan app_server" "$(fmt_ms "$(median "${p[@]}")")" "-" "-" "<= 20 ms" \
         "$(verdict "$(median "${p[@]}")" 0.020)"
 }
 
-# 10c-10d: BENCH_PLAN_MB (1024) MiB of File { source } in 8 files, up to
-# date: the first run after the hash cache is gone hashes every byte (10d),
-# the next ones read the cache (10c), against the fully cached docker build
+# 12c-12d: BENCH_PLAN_MB (1024) MiB of File { source } in 8 files, up to
+# date: the first run after the hash cache is gone hashes every byte (12d),
+# the next ones read the cache (12c), against the fully cached docker build
 # of one COPY per file.
 case_plan_big() {
     local mb=${BENCH_PLAN_MB:-1024} d="$WORK/plan-big" i f=() b=() cold r
-    say "case 10c: $mb MiB of sources up to date, $REPS_WARM runs each"
+    say "case 12c: $mb MiB of sources up to date, $REPS_WARM runs each"
     mkdir -p "$d/fuse/data" "$d/df/data" "$WORK/plan-xdg"
     {
         echo "big = docker_container { from_image = \"fuse-test/busybox\", tag = \"$P-plan-big\" } (function ()"
@@ -58,8 +58,8 @@ case_plan_big() {
     done
     unset XDG_CACHE_HOME
     r=$(ratio "$(median "${f[@]}")" "$(median "${b[@]}")")
-    row "10c up to date, $mb MiB of sources" "$(fmt_ms "$(median "${f[@]}")")" \
+    row "12c up to date, $mb MiB of sources" "$(fmt_ms "$(median "${f[@]}")")" \
         "$(fmt_ms "$(median "${b[@]}")")" "$r" "<= 0.05" "$(verdict "$r" 0.05)"
-    row "10d   same, hash cache gone" "$(fmt_s "$cold")" "-" \
+    row "12d   same, hash cache gone" "$(fmt_s "$cold")" "-" \
         "$(ratio "$cold" "$(median "${b[@]}")")" "-" "-"
 }
