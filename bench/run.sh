@@ -9,9 +9,9 @@
 # and removed at the end.
 #
 # Environment: BENCH_QUICK=1 skips the slow cases (1 cold, 3 incremental,
-# 5 big context, 8 tree, 9 multi-stage,
-# 10 blueprint); BENCH_DOCKER the docker CLI (default /usr/bin/docker, the
-# Debian client that matches the engine); BENCH_REPS_COLD, BENCH_REPS_WARM.
+# 5 big context, 8 tree, 9 multi-stage, 10 blueprint, 11a Podman cold);
+# BENCH_DOCKER the docker CLI (default /usr/bin/docker, the Debian client
+# that matches the engine); BENCH_REPS_COLD, BENCH_REPS_WARM.
 set -eu -o pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -325,6 +325,9 @@ case_size() {
         "+$((d / 1024)) KiB" "<= +1024 KiB" "$(verdict "$d" 1048576)"
 }
 
+# shellcheck source=bench/cases_podman.sh
+. "$ROOT/bench/cases_podman.sh"
+
 print_table() {
     printf '\n'
     {
@@ -349,7 +352,7 @@ say "docker CLI $DOCKER, classic builder; work dir $WORK"
 setup_hello
 setup_inc
 if [ "$QUICK" = 1 ]; then
-    say "BENCH_QUICK=1: cases 1, 3 and 5 skipped"
+    say "BENCH_QUICK=1: cases 1, 3, 5, 8, 9, 10 and 11a skipped"
 else
     case_cold
 fi
@@ -364,4 +367,5 @@ case_size
 case_plan
 [ "$QUICK" = 1 ] || case_blueprint
 [ "$QUICK" = 1 ] || case_plan_big
+case_podman
 print_table

@@ -2,7 +2,8 @@
 # tests/run.sh [--unit|--integration] [--valgrind] BUILD_DIR
 #
 # Runs the Check unit tests (build/tests/test_*) and the integration tests
-# (tests/integration/test_*.sh, against a real Docker engine) and closes with
+# (tests/integration/test_*.sh, against a real Docker engine; a subset again
+# against Podman, see PODMAN_TESTS below) and closes with
 # one line "N passed, N failed". Exit status 0 only when nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -54,6 +55,42 @@ run_unit() {
     done
 }
 
+# run_scripts LABEL SCRIPT...: runs each integration script, counting its
+# ok/not ok lines; LABEL ("podman: ") prefixes its name in the summary.
+run_scripts() {
+    local label=$1 t log
+    shift
+    for t in "$@"; do
+        [ -f "$t" ] || continue
+        log=$(mktemp)
+        # Scripts tag fixed names (fuse-it/*) on the shared engine: two
+        # checkouts testing at once take turns per script instead of
+        # moving each other's tags.
+        flock "$LOCKS/fuse-it.${label:+podman.}${t##*/}.lock" bash "$t" >"$log" 2>&1
+        local rc=$?
+        local p f
+        p=$(grep -c '^ok ' "$log")
+        f=$(grep -c '^not ok ' "$log")
+        if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
+        passed=$((passed + p))
+        failed=$((failed + f))
+        printf '%-28s %d passed, %d failed\n' "$label${t##*/}" "$p" "$f"
+        if [ "$f" != 0 ]; then
+            failures+=("$label${t##*/}")
+            sed 's/^/    /' "$log" >&2
+        fi
+        rm -f "$log"
+    done
+}
+
+# The scripts run on Podman as well (PODMAN_TESTS; "" for none): the build,
+# its failures and faults, the examples -- what differs by engine (the
+# build's stream, its errors, tags, cancellation). The others exercise
+# fuse's own parts (options, resources, the payload) the same on any engine.
+# INTEGRATION_TESTS alone (make valgrind) runs none on Podman.
+PODMAN_DEFAULT="test_build.sh test_faults.sh test_examples.sh"
+[ -n "${INTEGRATION_TESTS:-}" ] && PODMAN_DEFAULT=
+
 run_integration() {
     # shellcheck source=tests/integration/engine.sh
     . tests/integration/engine.sh
@@ -63,33 +100,26 @@ run_integration() {
         failures+=("docker engine")
         return
     fi
-    local t log
     # INTEGRATION_TESTS="test_a.sh test_b.sh" runs only those (make valgrind in CI).
     local sel=() n
     for n in ${INTEGRATION_TESTS:-}; do sel+=("tests/integration/$n"); done
     [ ${#sel[@]} -gt 0 ] || sel=(tests/integration/test_*.sh)
-    for t in "${sel[@]}"; do
-        [ -f "$t" ] || continue
-        log=$(mktemp)
-        # Scripts tag fixed names (fuse-it/*) on the shared engine: two
-        # checkouts testing at once take turns per script instead of
-        # moving each other's tags.
-        flock "$LOCKS/fuse-it.${t##*/}.lock" bash "$t" >"$log" 2>&1
-        local rc=$?
-        local p f
-        p=$(grep -c '^ok ' "$log")
-        f=$(grep -c '^not ok ' "$log")
-        if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-        passed=$((passed + p))
-        failed=$((failed + f))
-        printf '%-28s %d passed, %d failed\n' "${t##*/}" "$p" "$f"
-        if [ "$f" != 0 ]; then
-            failures+=("${t##*/}")
-            sed 's/^/    /' "$log" >&2
-        fi
-        rm -f "$log"
-    done
+    run_scripts "" "${sel[@]}"
     engine_down
+    [ "${FUSE_TEST_ENGINE:-docker}" = podman ] && return
+    sel=()
+    for n in ${PODMAN_TESTS-$PODMAN_DEFAULT}; do sel+=("tests/integration/$n"); done
+    [ ${#sel[@]} -gt 0 ] || return
+    export FUSE_TEST_ENGINE=podman
+    if ! engine_up; then
+        echo "integration: Podman's service could not be started" >&2
+        failed=$((failed + 1))
+        failures+=("podman service")
+        return
+    fi
+    run_scripts "podman: " "${sel[@]}"
+    engine_down
+    unset FUSE_TEST_ENGINE
 }
 
 case $mode in

@@ -36,12 +36,13 @@ build = task {
     tag = args.tag,
     cmd = { "/opt/hello/greet" },
   })
-  -- build() returns an iterator over Docker's messages, each decoded into a
-  -- table: {stream = "Step 1/9 ..."}, {aux = {ID = "sha256:..."}}, ...
+  -- build() returns an iterator over the engine's messages, each decoded
+  -- into a table: {stream = "Step 1/9 ..."}, {aux = {ID = "sha256:..."}},
+  -- ... (Podman's service words a step "STEP 1/9: ...").
   local id, steps = nil, 0
   for message in builder:build() do
     if message.stream then
-      if message.stream:match("^Step %d+/%d+") then
+      if message.stream:match("^[Ss][Tt][Ee][Pp] %d+/%d+") then
         steps = steps + 1
       end
       io.write(message.stream)

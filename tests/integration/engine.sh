@@ -38,7 +38,7 @@ engine_up() {
     if [ "${FUSE_TEST_ENGINE:-docker}" = podman ]; then
         # shellcheck source=tests/integration/podman.sh
         . "$(dirname "${BASH_SOURCE[0]}")/podman.sh"
-        pm_start ""
+        PM_STORE=${PM_STORE:-/tmp/podman-store} pm_start ""
     fi
 }
 

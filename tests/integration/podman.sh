@@ -8,16 +8,27 @@
 # files (build contexts) go below PM_DIR too, not in /tmp. It exports
 # DOCKER_HOST for the service, so fuse and the docker CLI both talk to it.
 # pm_stop stops it, unmounts what it left mounted and removes PM_DIR.
+# Its images and layer cache live in PM_STORE when set (engine.sh sets
+# /tmp/podman-store, kept between runs as dockerd keeps its own: base images
+# are loaded once and the examples' builds are warm), else in PM_DIR.
 #
 # The base images are engine.sh's (made on the default Docker engine by
 # base_images), copied over with docker save | docker load; Podman's
 # compat API then knows them as docker.io/library/debian:bookworm and
 # docker.io/fuse-test/busybox, so FROM debian:bookworm resolves as on Docker.
 
+# shellcheck source=tests/integration/engine.sh
+declare -F base_images >/dev/null || . "$(dirname "${BASH_SOURCE[0]}")/engine.sh"
+
 PM_DIR=${PM_DIR:-}
 PM_PID=
+PM_STORE=${PM_STORE:-}
 
 pm() { docker -H "unix://$PM_DIR/podman.sock" "$@"; }
+# PM_ENV: the environment of the service's configuration and storage, for
+# env(1); pm_podman ARGS... runs the podman CLI itself with it.
+PM_ENV=()
+pm_podman() { env "${PM_ENV[@]}" podman "$@"; }
 
 # pm_conf: the service's configuration files, in PM_DIR.
 # runc cannot raise RLIMIT_NOFILE/NPROC past the hard limits, and Podman
@@ -38,11 +49,12 @@ tmp_dir = "$PM_DIR/libpod"
 events_logger = "file"
 events_logfile_path = "$PM_DIR/events.log"
 EOF
+    local store=${PM_STORE:-$PM_DIR}
     cat >"$PM_DIR/storage.conf" <<EOF
 [storage]
 driver = "overlay"
-graphroot = "$PM_DIR/storage"
-runroot = "$PM_DIR/run"
+graphroot = "$store/storage"
+runroot = "$store/run"
 EOF
     # No registry is reachable: short names mean docker.io, as on Docker,
     # and are never looked up anywhere else.
@@ -61,9 +73,12 @@ pm_start() {
     PM_DIR=${1:-$(mktemp -d /tmp/podman-XXXXXX)}
     mkdir -p "$PM_DIR/tmp" "$PM_DIR/libpod" || return 1
     pm_conf
-    CONTAINERS_CONF=$PM_DIR/containers.conf CONTAINERS_STORAGE_CONF=$PM_DIR/storage.conf \
-        CONTAINERS_REGISTRIES_CONF=$PM_DIR/registries.conf TMPDIR=$PM_DIR/tmp \
-        podman system service --time=0 "unix://$PM_DIR/podman.sock" >"$PM_DIR/service.log" 2>&1 &
+    PM_ENV=("CONTAINERS_CONF=$PM_DIR/containers.conf" "CONTAINERS_STORAGE_CONF=$PM_DIR/storage.conf"
+        "CONTAINERS_REGISTRIES_CONF=$PM_DIR/registries.conf" "TMPDIR=$PM_DIR/tmp")
+    # Not through pm_podman: $! must be podman's own pid (env execs it), not
+    # a subshell's that a signal would leave it running behind.
+    env "${PM_ENV[@]}" podman system service --time=0 "unix://$PM_DIR/podman.sock" \
+        >"$PM_DIR/service.log" 2>&1 &
     PM_PID=$!
     local _
     for _ in $(seq 1 100); do
@@ -76,15 +91,17 @@ pm_start() {
         tail -5 "$PM_DIR/service.log" >&2
         return 1
     fi
-    export DOCKER_HOST=unix://$PM_DIR/podman.sock
+    # Scripts run from tests/run.sh see PM_DIR and use this service (lib.sh).
+    export DOCKER_HOST=unix://$PM_DIR/podman.sock PM_DIR
     pm_base_images
 }
 
-# pm_base_images: engine.sh's images, made on the default engine, loaded here.
+# pm_base_images: engine.sh's images, made on the default engine, loaded
+# here: PM_IMAGES, or both.
 pm_base_images() {
     (unset DOCKER_HOST && base_images) || return 1
     local img
-    for img in debian:bookworm fuse-test/busybox; do
+    for img in ${PM_IMAGES:-debian:bookworm fuse-test/busybox}; do
         pm image inspect "$img" >/dev/null 2>&1 && continue
         # docker load through the compat API names them localhost/...; the
         # docker.io/ names are those FROM's short names resolve to.
