@@ -43,8 +43,8 @@ const char *dk_api_version(const dk_client *c);
 /* Which engine answers, as dk_negotiate() found it: the headers of GET
  * /_ping (about 1 ms), which is also where the docker CLI reads the API
  * version. /version (0.5-0.7 s on Podman, which runs conmon and runc to
- * list its components) is asked only when the ping names no Api-Version:
- * an engine older than Docker 17.06. Podman's Docker-compatible service
+ * list its components) is asked only when the ping names no Api-Version,
+ * as an old engine's does not. Podman's Docker-compatible service
  * says Libpod-Api-Version and "Server: Libpod/4.3.1 (linux)". */
 typedef enum dk_engine_kind { DK_ENGINE_DOCKER, DK_ENGINE_PODMAN } dk_engine_kind;
 typedef struct dk_engine {

@@ -78,6 +78,13 @@ run() {
 }
 first() { head -n 1 "$WORK/$1.err"; }
 
+# repo_tags IMAGE: its tags, sorted, on one line, as Docker names them:
+# Podman's compat API keeps the docker.io/ (and docker.io/library/) prefix.
+repo_tags() {
+    docker image inspect -f '{{range .RepoTags}}{{.}} {{end}}' "$1" 2>&1 | xargs -n1 |
+        sed 's#^docker\.io/\(library/\)\{0,1\}##' | sort | paste -sd' '
+}
+
 # FUSE_TEST_ENGINE=podman: the tests run on Podman's service (podman.sh).
 # tests/run.sh starts one for all scripts (PM_DIR set); a script run alone
 # starts its own and stops it on exit.

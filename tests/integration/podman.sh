@@ -30,13 +30,15 @@ pm() { docker -H "unix://$PM_DIR/podman.sock" "$@"; }
 PM_ENV=()
 pm_podman() { env "${PM_ENV[@]}" podman "$@"; }
 
-# pm_conf: the service's configuration files, in PM_DIR.
+# pm_conf: the service's configuration files, in PM_DIR. tmp_dir goes with
+# the storage: Podman records it in the store's database at the first start
+# and uses that one ever after.
 # runc cannot raise RLIMIT_NOFILE/NPROC past the hard limits, and Podman
 # sets no lower ones for a build unless containers.conf says so; Podman also
 # caps its own process limit at 32768 when it starts, so nproc stays below
 # that whatever this shell allows.
 pm_conf() {
-    local nofile nproc
+    local nofile nproc store=${PM_STORE:-$PM_DIR}
     nofile=$(ulimit -Hn)
     nproc=$(ulimit -Hu)
     [ "$nofile" = unlimited ] && nofile=1048576
@@ -45,11 +47,10 @@ pm_conf() {
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
-tmp_dir = "$PM_DIR/libpod"
+tmp_dir = "$store/libpod"
 events_logger = "file"
 events_logfile_path = "$PM_DIR/events.log"
 EOF
-    local store=${PM_STORE:-$PM_DIR}
     cat >"$PM_DIR/storage.conf" <<EOF
 [storage]
 driver = "overlay"
@@ -71,7 +72,7 @@ pm_answers() {
 # pm_start [DIR]: DIR defaults to a new /tmp/podman-XXXXXX.
 pm_start() {
     PM_DIR=${1:-$(mktemp -d /tmp/podman-XXXXXX)}
-    mkdir -p "$PM_DIR/tmp" "$PM_DIR/libpod" || return 1
+    mkdir -p "$PM_DIR/tmp" || return 1
     pm_conf
     PM_ENV=("CONTAINERS_CONF=$PM_DIR/containers.conf" "CONTAINERS_STORAGE_CONF=$PM_DIR/storage.conf"
         "CONTAINERS_REGISTRIES_CONF=$PM_DIR/registries.conf" "TMPDIR=$PM_DIR/tmp")

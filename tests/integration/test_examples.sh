@@ -148,16 +148,19 @@ expect_eq "multistage: fuse -l lists both tasks" "builder site" "$("$FUSE" --sho
 "$FUSE" -n site >"$WORK/site-n.out" 2>&1
 expect_eq "multistage: fuse -n shows the builder first" "build order: builder, site" "$(head -1 "$WORK/site-n.out")"
 build "multistage: fuse site builds the builder, then site" "$WORK/site.out" "site:tag=$SITE:1.0;$SITE:latest"
-builder_id=$(sed -n 's/^fuse: built \(sha256:[0-9a-f]*\)$/\1/p' "$WORK/site.out")
+# The short ID without "sha256:", which Podman does not take for a prefix.
+builder_id=$(sed -n 's/^fuse: built sha256:\([0-9a-f]*\)$/\1/p' "$WORK/site.out")
 # The builder has no tag: removed at the end unless a container still uses it.
 [ -n "$builder_id" ] && on_exit "docker rmi '$builder_id' >/dev/null 2>&1"
 check "multistage: the builder was built (untagged) before site" \
     grep -qzP '\] Execute compile\nfuse: built sha256:[0-9a-f]+\n(.|\n)*fuse: built sha256:[0-9a-f]+ as ' "$WORK/site.out"
 expect_eq "multistage: both tags name one image" \
     "$(docker image inspect -f '{{.Id}}' "$SITE:1.0" 2>&1)" "$(docker image inspect -f '{{.Id}}' "$SITE:latest" 2>&1)"
-expect_eq "multistage: the image lists both tags" "$SITE:1.0 $SITE:latest" \
-    "$(docker image inspect -f '{{range .RepoTags}}{{.}} {{end}}' "$SITE:1.0" 2>&1 | xargs -n1 | sort | paste -sd' ')"
-expect_eq "multistage: the healthcheck is the binary's --check" \
+expect_eq "multistage: the image lists both tags" "$SITE:1.0 $SITE:latest" "$(repo_tags "$SITE:1.0")"
+# Podman 4.3.1's compat API shows no Healthcheck in an image's config, and
+# runs checks only through systemd timers: the healthcheck is dockerd's.
+[ "${FUSE_TEST_ENGINE:-docker}" = podman ] ||
+    expect_eq "multistage: the healthcheck is the binary's --check" \
     '{"Test":["CMD","/usr/local/bin/site","--check"],"Interval":5000000000,"Timeout":3000000000,"Retries":3}' \
     "$(docker image inspect -f '{{json .Config.Healthcheck}}' "$SITE:1.0" 2>&1)"
 
@@ -199,7 +202,8 @@ fi
 expect_eq "multistage: HTTP GET / answers www/index.html" "$(cat www/index.html)" "$answer"
 expect_eq "multistage: the Server header is the name from the template" "multistage" "$server"
 expect_eq "multistage: the server runs as nobody (65534)" "65534" "$procuser"
-expect_eq "multistage: Docker's healthcheck says healthy" "healthy" "$health"
+[ "${FUSE_TEST_ENGINE:-docker}" = podman ] ||
+    expect_eq "multistage: Docker's healthcheck says healthy" "healthy" "$health"
 
 # Nothing changed: every step of both tasks from the cache.
 build "multistage: rebuild with nothing changed" "$WORK/site2.out" -v "site:tag=$SITE:1.0;$SITE:latest"

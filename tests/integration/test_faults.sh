@@ -34,7 +34,9 @@ if [ "${FUSE_TEST_ENGINE:-docker}" = podman ]; then
         wait "$D2_PID" 2>/dev/null
         D2_PID='' PM_PID=''
     }
+    # Once only: after it, PM_DIR is the outer service's again.
     d2_stop() {
+        [ -n "$D2_DIR" ] || return 0
         pm_stop
         D2_DIR='' D2_PID='' PM_DIR=${PM_OUTER[0]} PM_PID=${PM_OUTER[1]}
     }
