@@ -64,7 +64,8 @@ typedef struct rm_opts {
 int rm_apply(const rm_opts *o, const bundle *b, FILE *out, strbuf *err);
 
 /* -n: what rm_apply would do, touching no host: the hosts, then the bundle
- * as fuse-apply would get it (sensitive contents redacted). */
+ * as fuse-apply would get it (a tree as one resource per entry, sources
+ * named as they travel, sensitive contents redacted). Returns 0 or 2. */
 int rm_dry_run(const rm_opts *o, const bundle *b, FILE *out, strbuf *err);
 
 #endif

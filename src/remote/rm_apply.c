@@ -73,69 +73,6 @@ int rm_report(const rm_job *j)
     return failed;
 }
 
-/* The tar's entries besides fuse-apply: bundle.json, and each File's source
- * as src/N, its bundle entry pointing there (the script runs fuse-apply in
- * the unpacked directory). */
-typedef struct rm_payload {
-    ctx_entry *es;
-    size_t n;
-    strbuf json;
-    strvec own;
-} rm_payload;
-
-static int rm_unsupported(const bundle_res *r, strbuf *err)
-{
-    if (fv_get(r->fields, "from")) {
-        sb_addf(err, "blueprint: %s: from copies out of an image; a host has none", r->ident);
-        return -1;
-    }
-    if (strcmp(r->type->name, "Directory") == 0 && fv_get(r->fields, "source")) {
-        sb_addf(err,
-                "blueprint: %s: a Directory with a source (a tree) is copied by image builds "
-                "only; give its files as File resources",
-                r->ident);
-        return -1;
-    }
-    return 0;
-}
-
-static int rm_payload_make(const bundle *b, rm_payload *p, strbuf *err)
-{
-    bundle copy;
-    bundle_init(&copy);
-    p->es = xcalloc(b->n + 1, sizeof *p->es);
-    int rc = 0;
-    for (size_t i = 0; i < b->n && rc == 0; i++) {
-        const bundle_res *r = &b->items[i];
-        if ((rc = rm_unsupported(r, err)) < 0)
-            break;
-        fv *f = fv_copy(r->fields);
-        const char *src = fv_gets(r->fields, "source");
-        if (src) {
-            const char *name = strvec_pushf(&p->own, "src/%zu", i);
-            p->es[++p->n] = (ctx_entry){.name = name, .path = src, .mode = 0600, .keep_mtime = 1};
-            fv_set(f, "source", fv_strz(name));
-        }
-        rc = bundle_add(&copy, r->type, f, r->where, err);
-    }
-    if (rc == 0 && bundle_dump(&copy, &p->json, 0) < 0) {
-        sb_adds(err, "blueprint: cannot write the bundle");
-        rc = -1;
-    }
-    bundle_free(&copy);
-    p->es[0] =
-        (ctx_entry){.name = "bundle.json", .data = p->json.buf, .len = p->json.len, .mode = 0600};
-    p->n++;
-    return rc;
-}
-
-static void rm_payload_free(rm_payload *p)
-{
-    free(p->es);
-    sb_release(&p->json);
-    strvec_clear(&p->own);
-}
-
 /* The worker of host i: never returns. */
 static void rm_worker(const rm_opts *o, const rm_payload *p, size_t i, int outfd)
 {
@@ -175,8 +112,8 @@ static void rm_reap(const rm_opts *o, pid_t *pids, size_t n, size_t *running, st
 
 int rm_apply(const rm_opts *o, const bundle *b, FILE *out, strbuf *err)
 {
-    rm_payload p = {NULL, 0, STRBUF_INIT, STRVEC_INIT};
-    if (rm_payload_make(b, &p, err) < 0) {
+    rm_payload p = {NULL, 0, 0, STRBUF_INIT, STRVEC_INIT};
+    if (rm_payload_make(b, &p, 0, err) < 0) {
         rm_payload_free(&p);
         return 2;
     }
@@ -233,15 +170,10 @@ int rm_dry_run(const rm_opts *o, const bundle *b, FILE *out, strbuf *err)
         fprintf(out, " as %s", o->user);
     fprintf(out, "%s%s, %u at once\n", o->sudo ? " with sudo" : "",
             o->simulate ? " (simulated)" : "", o->jobs);
-    for (size_t i = 0; i < b->n; i++)
-        if (rm_unsupported(&b->items[i], err) < 0)
-            return 2;
-    strbuf json = STRBUF_INIT;
-    int rc = bundle_dump(b, &json, BUNDLE_PRETTY | BUNDLE_REDACT);
+    rm_payload p = {NULL, 0, 0, STRBUF_INIT, STRVEC_INIT};
+    int rc = rm_payload_make(b, &p, BUNDLE_PRETTY | BUNDLE_REDACT, err);
     if (rc == 0)
-        fprintf(out, "%s\n", json.buf);
-    else
-        sb_adds(err, "blueprint: cannot write the bundle");
-    sb_release(&json);
-    return rc == 0 ? 0 : 1;
+        fprintf(out, "%s\n", p.json.buf);
+    rm_payload_free(&p);
+    return rc == 0 ? 0 : 2;
 }

@@ -4,6 +4,7 @@
 
 #include "context.h"
 #include "rm.h"
+#include "strvec.h"
 
 #include <sys/types.h>
 
@@ -24,6 +25,21 @@ typedef struct rm_job {
     int have_sum, connected, key_unknown, key_changed, ssh_status;
     double seconds;
 } rm_job;
+
+/* The tar's entries besides fuse-apply (rm_payload.c): bundle.json, each
+ * File's source as src/N and each tree's files as tree/N/REL, the bundle
+ * pointing there (the script runs fuse-apply in the unpacked directory). */
+typedef struct rm_payload {
+    ctx_entry *es;
+    size_t n, cap;
+    strbuf json;
+    strvec own; /* the names and paths the entries point to */
+} rm_payload;
+
+/* Fills p from b, its JSON written with bundle_dump's flags. Returns 0, or
+ * -1 with one line in err (a resource a host cannot take, a bad tree). */
+int rm_payload_make(const bundle *b, rm_payload *p, unsigned flags, strbuf *err);
+void rm_payload_free(rm_payload *p);
 
 /* Writes "word: text" as one line. */
 void rm_say(const rm_job *j, const char *text, size_t len);

@@ -60,12 +60,20 @@ on() { docker exec "$PREFIX-$1" sh -c "$2"; }
 P=$WORK/ssh-site
 mkdir -p "$P"
 printf 'from the project\n' >"$P/data.txt"
+mkdir -p "$P/tree/sub" "$P/tree/skip"
+printf 'top\n' >"$P/tree/top.txt"
+printf '#!/bin/sh\n' >"$P/tree/sub/run.sh"
+chmod 0750 "$P/tree/sub/run.sh"
+printf 'left out\n' >"$P/tree/skip/x"
+ln -s sub/run.sh "$P/tree/link"
 cat >"$P/fusefile.lua" <<'EOF'
 local function site(bundle, args)
   yield(Directory { name = "/srv/site", mode = "0755" })
   yield(File { name = "/srv/site/index.html", contents = "HELLO " .. args.greeting .. "\n" })
   yield(File { name = "/srv/site/data.txt", source = "data.txt", mode = "0640" })
   yield(User { name = "svc" })
+  yield(Directory { name = "/srv/tree", source = "tree", exclude = { "skip" }, owner = "svc",
+                    group = "users", mode = "0750" })
   yield(Line { name = "/etc/environment", line = "SITE=" .. args.greeting })
   yield(Execute { name = "reload", command = "echo reloaded >> /srv/site/reloads",
                   watches = { "File[/srv/site/index.html]" } })
@@ -110,7 +118,7 @@ summary() { grep "^$1: " "$WORK/out" | tail -n 1; }
 run -l
 check "-l lists blueprints" grep -q "^    web  *the site$" "$WORK/out"
 run -d web
-check "-d names a blueprint and its arguments" grep -q "blueprint, defined at fusefile.lua:11" "$WORK/out"
+check "-d names a blueprint and its arguments" grep -q "blueprint, defined at fusefile.lua:13" "$WORK/out"
 check "-d lists hosts, simulate, sudo, user" grep -q "arguments: greeting, hosts, simulate, sudo, user" "$WORK/out"
 
 run -n web:hosts="$A;no-such-host.invalid"
@@ -131,7 +139,7 @@ expect_eq "a host word that is an ssh option: exit 2" 2 "$RC"
 run -j 3 web:hosts="$A;$B;$C"
 expect_eq "first apply: exit 0" 0 "$RC"
 for ip in "$A" "$B" "$C"; do
-    check "first apply $ip: summary" sh -c "grep -Eq '^$ip: 6 changed, 0 unchanged, [0-9.]+ s$' '$WORK/out'"
+    check "first apply $ip: summary" sh -c "grep -Eq '^$ip: 11 changed, 0 unchanged, [0-9.]+ s$' '$WORK/out'"
 done
 check "first apply: the host's lines are prefixed" grep -q "^$A: File\[/srv/site/index.html\] created$" "$WORK/out"
 check "-j 3: every line is one host's whole line" \
@@ -140,6 +148,11 @@ expect_eq "first apply: index.html" "HELLO world" "$(on b 'cat /srv/site/index.h
 expect_eq "first apply: a source travels" "from the project" "$(on b 'cat /srv/site/data.txt')"
 expect_eq "first apply: modes and owners" "640 root:root" "$(on b 'stat -c "%a %U:%G" /srv/site/data.txt')"
 check "first apply: the user exists" on c "id svc >/dev/null"
+expect_eq "first apply: a tree travels (modes, owner, link, exclude)" \
+    "750 svc:users|644 svc:users top.txt|750 svc:users run.sh|sub/run.sh|absent" \
+    "$(on b 'cd /srv/tree && stat -c "%a %U:%G" . && stat -c "%a %U:%G %n" top.txt &&
+        stat -c "%a %U:%G %n" sub/run.sh | sed "s|sub/||" && readlink link &&
+        (test -e skip && echo there || echo absent)' | paste -sd'|')"
 expect_eq "first apply: the line" "SITE=world" "$(on c 'tail -n 1 /etc/environment')"
 expect_eq "first apply: the watch fired" "reloaded" "$(on a 'cat /srv/site/reloads')"
 check "the watches' state is on the host" on a "test -f /var/lib/fuse/state/serial"
@@ -153,7 +166,7 @@ expect_eq "nothing in /tmp" "" "$(on a 'ls -A /tmp')"
 
 run web:hosts="$A;$B"
 expect_eq "rerun: exit 0" 0 "$RC"
-check "rerun: nothing changed" sh -c "grep -Eq '^$A: 0 changed, 6 unchanged' '$WORK/out'"
+check "rerun: nothing changed" sh -c "grep -Eq '^$A: 0 changed, 11 unchanged' '$WORK/out'"
 expect_eq "rerun: no line but the summaries" 2 "$(wc -l <"$WORK/out")"
 expect_eq "rerun: the watch did not fire" 1 "$(on a 'wc -l < /srv/site/reloads')"
 
@@ -169,13 +182,13 @@ expect_eq "damaged cache: replaced" "$(sha256sum <"$FUSE_APPLY" | cut -c1-64)" \
 run web:hosts="$A",greeting=there,simulate=true
 expect_eq "simulate: exit 0" 0 "$RC"
 check "simulate: says what would change (the File, the Line, their watch)" \
-    sh -c "grep -Eq '^$A: 3 would change, 3 unchanged' '$WORK/out'"
+    sh -c "grep -Eq '^$A: 3 would change, 8 unchanged' '$WORK/out'"
 expect_eq "simulate: changes nothing" "HELLO world" "$(on a 'cat /srv/site/index.html')"
 expect_eq "simulate: runs no watch" 1 "$(on a 'wc -l < /srv/site/reloads')"
 
 run web:hosts="$A",greeting=there
 check "a change: 3 changed (the File, the Line, the watch)" \
-    sh -c "grep -Eq '^$A: 3 changed, 3 unchanged' '$WORK/out'"
+    sh -c "grep -Eq '^$A: 3 changed, 8 unchanged' '$WORK/out'"
 expect_eq "a change: the watch fired" 2 "$(on a 'wc -l < /srv/site/reloads')"
 
 # ---- without sudo ------------------------------------------------------------
