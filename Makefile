@@ -44,8 +44,7 @@ TEST_SRC   = $(wildcard tests/unit/test_*.c)
 TESTLIB_SRC = $(filter-out $(TEST_SRC),$(wildcard tests/unit/*.c))
 
 SHARED_OBJ = $(SHARED_SRC:%.c=$(BUILD)/%.o)
-FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o \
-	$(BUILD)/payload_sha.o
+FUSE_OBJ   = $(FUSE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/prelude.o $(BUILD)/payload.o
 APPLY_OBJ  = $(APPLY_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    = $(SHARED_OBJ) $(FUSE_OBJ) $(APPLY_OBJ)
 TESTS      = $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -82,15 +81,6 @@ $(BUILD)/prelude.o: $(BUILD)/prelude.c
 # The payload binary embedded into fuse with .incbin: one file to install.
 $(BUILD)/payload.o: src/build/payload.S $(BUILD)/fuse-apply
 	$(CC) -c -DPAYLOAD_PATH='"$(BUILD)/fuse-apply"' -o $@ src/build/payload.S
-
-# The payload's SHA-256, which a blueprint compares with the copy cached on a
-# host before reusing it (src/remote/rm_ship.c).
-$(BUILD)/payload_sha.c: $(BUILD)/fuse-apply
-	printf 'const char fuse_payload_sha256[] = "%s";\n' "$$(sha256sum $< | cut -c1-64)" > $@.tmp
-	mv $@.tmp $@
-
-$(BUILD)/payload_sha.o: $(BUILD)/payload_sha.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(MUSL_DIR)/include/yajl:
 	@mkdir -p $(MUSL_DIR)/include

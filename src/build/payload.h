@@ -14,7 +14,4 @@ static inline size_t payload_size(void)
     return (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start);
 }
 
-/* Its SHA-256 in hex, made by the Makefile (build/payload_sha.c). */
-extern const char fuse_payload_sha256[];
-
 #endif

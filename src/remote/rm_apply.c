@@ -124,6 +124,7 @@ int rm_apply(const rm_opts *o, const bundle *b, FILE *out, strbuf *err)
         return 1;
     }
     ctx_free(check);
+    rm_payload_sha(); /* once, not in every worker */
     fflush(out);
     size_t n = o->hosts->n, next = 0, running = 0;
     pid_t *pids = xcalloc(n, sizeof *pids);

@@ -41,6 +41,9 @@ typedef struct rm_payload {
 int rm_payload_make(const bundle *b, rm_payload *p, unsigned flags, strbuf *err);
 void rm_payload_free(rm_payload *p);
 
+/* The SHA-256 of the fuse-apply fuse carries, in hex. */
+const char *rm_payload_sha(void);
+
 /* Writes "word: text" as one line. */
 void rm_say(const rm_job *j, const char *text, size_t len);
 /* Runs the job; returns the worker's exit status (0 applied, 1 failed). */

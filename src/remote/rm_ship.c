@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "payload.h"
 #include "rm_script.h"
+#include "sha256.h"
 #include "strvec.h"
 
 #include <errno.h>
@@ -63,6 +64,16 @@ void rm_say(const rm_job *j, const char *text, size_t len)
     sb_release(&line);
 }
 
+/* The SHA-256 of the embedded fuse-apply in hex, which the host compares
+ * with its cached copy's; computed once, before the workers fork. */
+const char *rm_payload_sha(void)
+{
+    static strbuf hex = STRBUF_INIT;
+    if (!hex.len)
+        sha256_of(fuse_payload_start, payload_size(), &hex);
+    return hex.buf;
+}
+
 /* The ssh command: $FUSE_SSH's words (a test's "ssh -F config"), or ssh. */
 static void rm_ssh_argv(const rm_job *j, strvec *av)
 {
@@ -99,7 +110,7 @@ static void rm_ssh_argv(const rm_job *j, strvec *av)
     strvec_push(av, "--");
     strvec_push(av, j->host.name);
     strvec_pushf(av, "exec /bin/sh -c '%s' fuse-remote '%s' %s %d %d", RM_SCRIPT, FUSE_VERSION,
-                 fuse_payload_sha256, j->o->sudo, j->o->simulate);
+                 rm_payload_sha(), j->o->sudo, j->o->simulate);
 }
 
 /* Starts ssh with its stdin and merged stdout/stderr on pipes. */
@@ -235,7 +246,7 @@ static int rm_handshake(rm_job *j, int *need_payload)
                         arch, RM_ARCH, arch);
                 break;
             }
-            *need_payload = strcmp(have, fuse_payload_sha256) != 0;
+            *need_payload = strcmp(have, rm_payload_sha()) != 0;
             ok = 1;
             break;
         }
