@@ -41,7 +41,7 @@ done <<<"$types"
 expect_eq "id, layer and watches are common to every resource" "id layer watches" \
     "$(class_fields fuse.ResourceFields | paste -sd' ')"
 
-for g in docker_container task yield sh here template; do
+for g in docker_container blueprint task yield sh here template; do
     check "global $g is annotated" grep -q "^function $g(" "$TYPES"
 done
 check "global project_root is annotated" grep -q "^project_root = " "$TYPES"
@@ -53,6 +53,12 @@ opts=$(cd "$WORK/p" && "$FUSE" -d img | sed -n 's/^ *arguments: //p' | tr -d ','
 expect_eq "docker_container options: fuse -d's arguments plus description and params" \
     "$( (printf '%s\n' "$opts"; echo description; echo params) | sort | paste -sd' ')" \
     "$(class_fields fuse.ContainerOptions | paste -sd' ')"
+
+echo 'hosts = blueprint(function () end)' >"$WORK/p/fusefile.lua"
+opts=$(cd "$WORK/p" && "$FUSE" -d hosts | sed -n 's/^ *arguments: //p' | tr -d ',' | tr ' ' '\n')
+expect_eq "blueprint options: fuse -d's arguments plus description and params" \
+    "$( (printf '%s\n' "$opts"; echo description; echo params) | sort | paste -sd' ')" \
+    "$(class_fields fuse.BlueprintOptions | paste -sd' ')"
 
 lint() { (cd "$ROOT" && luacheck -q lua/fuse/types.lua >/dev/null); }
 check "luacheck is clean on types.lua (with the repository's .luacheckrc)" lint
