@@ -90,14 +90,20 @@ static void rm_worker(const rm_opts *o, const rm_payload *p, size_t i, int outfd
     _exit(rm_ship(&j));
 }
 
-/* Waits for one worker; counts it and names it when it failed. */
-static void rm_reap(const rm_opts *o, pid_t *pids, size_t n, size_t *running, strvec *failed)
+/* Waits for one worker; counts it and names it when it failed. An
+ * interrupt or --timeout (no SA_RESTART: waitpid returns) ends the running
+ * workers, whose ssh dies with them (PR_SET_PDEATHSIG, rm_ship.c). */
+static void rm_reap(const rm_opts *o, pid_t *pids, size_t n, size_t *running, strvec *failed,
+                    FILE *out)
 {
     int status;
     pid_t pid = waitpid(-1, &status, 0);
     if (pid < 0) {
         if (errno == ECHILD)
             *running = 0;
+        for (size_t i = 0; errno == EINTR && cancel_pending() != CANCEL_NONE && i < n; i++)
+            if (pids[i] > 0)
+                kill(pids[i], SIGTERM);
         return;
     }
     for (size_t i = 0; i < n; i++) {
@@ -105,6 +111,13 @@ static void rm_reap(const rm_opts *o, pid_t *pids, size_t n, size_t *running, st
             continue;
         pids[i] = 0;
         (*running)--;
+        if (WIFSIGNALED(status)) {
+            fprintf(out,
+                    "%s: stopped before the end (interrupted or timed out): run again to "
+                    "finish\n",
+                    o->hosts->items[i]->str);
+            fflush(out);
+        }
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             strvec_push(failed, o->hosts->items[i]->str);
     }
@@ -143,10 +156,10 @@ int rm_apply(const rm_opts *o, const bundle *b, FILE *out, strbuf *err)
         }
         if (running == 0)
             break;
-        rm_reap(o, pids, n, &running, &failed);
+        rm_reap(o, pids, n, &running, &failed, out);
     }
     while (running > 0)
-        rm_reap(o, pids, n, &running, &failed);
+        rm_reap(o, pids, n, &running, &failed, out);
     int rc = 0;
     if (cancel_pending() != CANCEL_NONE) {
         rc = cancel_exit_status(1, err);

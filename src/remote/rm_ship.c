@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,8 @@ static int rm_spawn(rm_job *j, strbuf *err)
         dup2(out[1], 2);
         close(in[0]), close(in[1]), close(out[0]), close(out[1]);
         signal(SIGPIPE, SIG_DFL);
+        /* A worker ended by an interrupt or --timeout takes its ssh along. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
         execvp(av.v[0], av.v);
         fprintf(stderr, "FUSE-ERR cannot run %s: %s\n", av.v[0], strerror(errno));
         _exit(127);

@@ -10,8 +10,8 @@
 # Faults, each one line for its host, exit 1, the other hosts applied:
 # unreachable, login refused, host key unknown and changed, sudo asking for a
 # password, another architecture, a full disk, the connection cut mid-apply
-# (the rerun finishes and fires the pending watch); a host whose /tmp is not
-# writable works.
+# (the rerun finishes and fires the pending watch), --timeout (no ssh left,
+# the next run finishes); a host whose /tmp is not writable works.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -283,3 +283,14 @@ expect_eq "cut: the rerun succeeds" 0 "$RC"
 expect_eq "cut: the rerun fires the pending watch" 2 "$(on a 'wc -l < /srv/cut/reloads')"
 expect_eq "cut: nothing left in the cache but fuse-apply" "" \
     "$(on a 'ls -d /home/deploy/.cache/fuse/run.* 2>/dev/null')"
+
+# --timeout ends every host's ssh, each host says so, and the next run finishes.
+run --timeout 1 cut:hosts="$A",v=3
+expect_eq "timeout: exit 1" 1 "$RC"
+check "timeout: the host says it stopped" \
+    grep -q "^$A: stopped before the end (interrupted or timed out): run again to finish$" "$WORK/out"
+expect_eq "timeout: no ssh left running" "" "$(pgrep -f -- "-F $WORK/ssh/ssh_config .*$A exec")"
+for _ in $(seq 1 100); do on a 'pgrep fuse-apply >/dev/null' || break; sleep 0.1; done
+run cut:hosts="$A",v=3
+expect_eq "timeout: the next run finishes" 0 "$RC"
+expect_eq "timeout: the next run fired the watch" 3 "$(on a 'wc -l < /srv/cut/reloads')"
