@@ -193,7 +193,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan rmhost
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan rmhost secret dkmux
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
@@ -208,6 +208,8 @@ FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfme
 FUZZ_SRC_template   = src/lua/template.c
 FUZZ_SRC_plan       = src/build/plan_label.c src/build/hashcache.c
 FUZZ_SRC_rmhost     = src/remote/rm_host.c
+FUZZ_SRC_secret     =
+FUZZ_SRC_dkmux      = src/engine/dkmux.c
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)

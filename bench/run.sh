@@ -344,6 +344,8 @@ print_table() {
 . "$ROOT/bench/cases_plan.sh"
 # shellcheck source=bench/cases_blueprint.sh
 . "$ROOT/bench/cases_blueprint.sh"
+# shellcheck source=bench/cases_secrets.sh
+. "$ROOT/bench/cases_secrets.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -368,4 +370,5 @@ case_plan
 [ "$QUICK" = 1 ] || case_blueprint
 [ "$QUICK" = 1 ] || case_plan_big
 case_podman
+case_secrets
 print_table

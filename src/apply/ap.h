@@ -60,6 +60,11 @@ ap_provider ap_provider_find(const char *type);
 /* Prints "IDENT TEXT" (or "IDENT FUTURE" when simulating) unless quiet. */
 void ap_report(ap_ctx *c, const char *text, const char *future);
 void ap_reportf(ap_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ap_secret.c: --secrets DIR. Reads the step's secrets from stdin (the
+ * frames of secret.h) and writes each to <root>DIR/NAME, mode 0400, owned
+ * by root or by the user of the Execute or Checkout that lists it. Returns
+ * 0, or -1 with one line in err naming the secret, never its value. */
+int ap_secrets(const ap_ctx *c, const bundle *b, const char *dir, strbuf *err);
 /* The command-line entry point (main() calls only this). */
 int ap_main(int argc, char **argv);
 

@@ -174,7 +174,7 @@ static int ap_usage(FILE *f, int status)
 {
     fputs(
         "usage: fuse-apply [--simulate] [--no-changes-ok] [--no-sync] [--state DIR] [--root DIR]\n"
-        "                  [--summary] [-v|-q] BUNDLE.json | --json JSON\n"
+        "                  [--summary] [--secrets DIR] [-v|-q] BUNDLE.json | --json JSON\n"
         "       fuse-apply --cleanup DIR\n",
         f);
     return status;
@@ -229,7 +229,7 @@ int ap_main(int argc, char **argv)
 {
     ap_ctx c;
     ap_ctx_init(&c);
-    const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL;
+    const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL, *secrets = NULL;
     int no_changes_ok = 0, no_sync = 0, summary = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -252,6 +252,8 @@ int ap_main(int argc, char **argv)
             c.root = argv[++i];
         else if (strcmp(a, "--json") == 0 && more)
             json = argv[++i];
+        else if (strcmp(a, "--secrets") == 0 && more)
+            secrets = argv[++i];
         else if (strcmp(a, "--cleanup") == 0 && more)
             cleanup = argv[++i];
         else if (strcmp(a, "--version") == 0) {
@@ -302,6 +304,14 @@ int ap_main(int argc, char **argv)
         sb_release(&text);
         sb_release(&err);
         return AP_EXIT_USAGE;
+    }
+    if (secrets && !c.simulate && ap_secrets(&c, &b, secrets, &err) < 0) {
+        fprintf(stderr, "fuse-apply: %s\n", err.buf);
+        bundle_free(&b);
+        sb_release(&text);
+        sb_release(&err);
+        ap_ctx_free(&c);
+        return AP_EXIT_FAILED;
     }
     strbuf st = STRBUF_INIT;
     if (state) {

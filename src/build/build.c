@@ -8,6 +8,7 @@
  * into the resource ("[2/3] File /index.html"). */
 #include "build.h"
 
+#include "build_int.h"
 #include "context.h"
 #include "dkbuild.h"
 #include "dockerfile.h"
@@ -56,7 +57,7 @@ static void build_res_ident(const bundle_res *r, strbuf *out)
 }
 
 /* "File[/index.html]" -> "File /index.html", for progress lines. */
-static void build_res_label(const bundle_res *r, strbuf *out)
+void build_res_label(const bundle_res *r, strbuf *out)
 {
     strbuf id = STRBUF_INIT;
     build_res_ident(r, &id);
@@ -342,25 +343,30 @@ static const char **build_tags(const fv *opts)
  * tree's entries are walked now; only their names are held. */
 static ctx *build_context(const dockerfile *d, const build_flags *f, strbuf *err)
 {
-    size_t n = 3 + d->nblobs, alloc = n;
+    /* A later part of a build with secrets (secstep.c) has the payload in
+     * its base image already. */
+    size_t head = d->payload ? 3 : 1;
+    size_t n = head + d->nblobs, alloc = n;
     const char *key = f->cache_key ? f->cache_key : "";
     ctx_entry *es = xcalloc(n, sizeof *es);
     es[0] =
         (ctx_entry){.name = "Dockerfile", .data = d->text.buf, .len = d->text.len, .mode = 0644};
-    es[1] = (ctx_entry){.name = DF_PAYLOAD_DIR "/fuse-apply",
-                        .data = fuse_payload_start,
-                        .len = payload_size(),
-                        .mode = 0755};
-    es[2] =
-        (ctx_entry){.name = DF_PAYLOAD_DIR "/key", .data = key, .len = strlen(key), .mode = 0644};
+    if (d->payload) {
+        es[1] = (ctx_entry){.name = DF_PAYLOAD_DIR "/fuse-apply",
+                            .data = fuse_payload_start,
+                            .len = payload_size(),
+                            .mode = 0755};
+        es[2] = (ctx_entry){
+            .name = DF_PAYLOAD_DIR "/key", .data = key, .len = strlen(key), .mode = 0644};
+    }
     for (size_t i = 0; i < d->nblobs; i++) {
         const df_blob *bl = &d->blobs[i];
-        es[3 + i] = (ctx_entry){.name = bl->name,
-                                .data = bl->data,
-                                .len = bl->len,
-                                .path = bl->path,
-                                .mode = bl->mode,
-                                .keep_mtime = bl->path != NULL};
+        es[head + i] = (ctx_entry){.name = bl->name,
+                                   .data = bl->data,
+                                   .len = bl->len,
+                                   .path = bl->path,
+                                   .mode = bl->mode,
+                                   .keep_mtime = bl->path != NULL};
     }
     strvec own = STRVEC_INIT;
     ctx *c = NULL;
@@ -465,9 +471,12 @@ static void build_keep_failed(dk_client *dk, const build_prog *p, const build_fl
     sb_release(&why);
 }
 
-/* Sends context c (freed here) of d to the engine and follows the build. */
+/* Sends context c (freed here) of d to the engine and follows the build.
+ * part says which part of a build with secrets it is (secstep.c): only the
+ * first pulls, only the last is tagged and reported; a part that is not
+ * the last leaves its image's ID in part->image. */
 static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
-                      const build_flags *f, FILE *out, strbuf *err)
+                      const build_flags *f, const build_part *part, FILE *out, strbuf *err)
 {
     /* cache = false: a value no build had before (plan.h). */
     char bust[128];
@@ -476,7 +485,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     snprintf(bust, sizeof bust, "{\"" DF_BUST_ARG "\":\"%lld.%09ld.%ld\"}", (long long)now.tv_sec,
              now.tv_nsec, (long)getpid());
     /* As docker build: a failed build leaves no stale ID behind. */
-    if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
+    if (part->first && f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
         sb_addf(err, "cannot remove %s: %s", f->iidfile, strerror(errno));
         ctx_free(c);
         return BUILD_FAILED;
@@ -497,10 +506,10 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     strbuf derr = STRBUF_INIT;
     if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
-    const char **tags = build_tags(opts);
+    const char **tags = part->last ? build_tags(opts) : NULL;
     dkb_request req = {.tags = tags,
                        .no_cache = build_no_cache(opts, f),
-                       .pull = build_pull(opts, f),
+                       .pull = part->first && build_pull(opts, f),
                        .buildargs = df_first_no_cache(b) >= 0 ? bust : NULL,
                        .read = ctx_read_fn,
                        .read_ud = c,
@@ -521,6 +530,9 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
         build_keep_failed(dk, &p, f, err);
     } else if (p.image_id.len == 0) {
         sb_adds(err, "build failed: Docker did not report the image it built");
+    } else if (!part->last) {
+        sb_addbuf(part->image, &p.image_id);
+        rc = BUILD_OK;
     } else if (!f->iidfile || build_write_iidfile(f->iidfile, p.image_id.buf, err) == 0) {
         build_done(&p, opts, out);
         if (f->iid)
@@ -567,10 +579,10 @@ static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_in
 /* The Dockerfile for a base whose USER is user (NULL: root) and its context.
  * The context is made now: a source or tree that cannot be sent fails
  * before the engine is asked anything. */
-static ctx *build_prepare(const fv *opts, const char *user, const bundle *b, const build_flags *f,
-                          dockerfile *d, strbuf *err)
+static ctx *build_prepare(const fv *opts, const char *user, const bundle *b, const df_part *dp,
+                          const build_flags *f, dockerfile *d, strbuf *err)
 {
-    if (df_generate_on(opts, user, b, d, err) < 0)
+    if (df_generate_part(opts, user, b, dp, d, err) < 0)
         return NULL;
     ctx *c = build_context(d, f, err);
     if (!c)
@@ -660,6 +672,39 @@ int build_up_to_date(const fv *opts, const bundle *b, const build_flags *f, strb
     return fresh;
 }
 
+int build_part_run(dk_client *dk, const fv *opts, const char *user, const bundle *b,
+                   const df_part *dp, const build_flags *f, const build_part *part, FILE *out,
+                   strbuf *err)
+{
+    dockerfile d = {.nsteps = 0};
+    if (df_generate_part(opts, user, b, dp, &d, err) < 0)
+        return BUILD_FAILED;
+    if (part->last && part->plan_label)
+        df_add_label(&d, PLAN_LABEL, part->plan_label);
+    ctx *c = build_context(&d, f, err);
+    int rc = c ? build_send(dk, c, opts, b, &d, f, part, out, err) : BUILD_FAILED;
+    df_free(&d);
+    return rc;
+}
+
+void build_step_failed(const bundle *b, long res, const char *output, int code, strbuf *err)
+{
+    build_prog p = {.b = b,
+                    .step = -1,
+                    .shown = -1,
+                    .code = code,
+                    .step_text = STRBUF_INIT,
+                    .step_out = STRBUF_INIT,
+                    .error = STRBUF_INIT,
+                    .image_id = STRBUF_INIT};
+    dockerfile one = {.step_res = &res, .nsteps = 1};
+    p.d = &one;
+    p.step = 0;
+    sb_adds(&p.step_out, output);
+    build_failure(&p, "", err);
+    build_prog_free(&p);
+}
+
 int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
@@ -672,7 +717,8 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     /* Made once before asking the engine anything, so that an option no
      * Dockerfile can hold, or a source that cannot be read, is reported as
      * such even with no engine. */
-    ctx *c = build_prepare(opts, NULL, b, f, &d, err);
+    df_part whole = {.from = 0, .to = b->n, .last = 1};
+    ctx *c = build_prepare(opts, NULL, b, &whole, f, &d, err);
     if (!c)
         return BUILD_FAILED;
     ctx_free(c);
@@ -692,9 +738,16 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         rc = build_current(dk, opts, id.buf, f, out, err);
     } else if (rc == BUILD_OK) {
         plan_label(&p, &label);
-        df_add_label(&d, PLAN_LABEL, label.buf);
-        c = build_context(&d, f, err);
-        rc = c ? build_send(dk, c, opts, b, &d, f, out, err) : BUILD_FAILED;
+        if (df_unit_secrets(b, 0, b->n)) {
+            /* The steps with secrets run outside /build (secstep.c). */
+            rc =
+                ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f, label.buf, out, err);
+        } else {
+            df_add_label(&d, PLAN_LABEL, label.buf);
+            c = build_context(&d, f, err);
+            build_part whole_part = {.first = 1, .last = 1};
+            rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, out, err) : BUILD_FAILED;
+        }
     }
     if (p.steps)
         plan_free(&p);

@@ -12,6 +12,7 @@
 
 #include "df_stages.h"
 #include "mem.h"
+#include "strvec.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,7 @@ static df_blob *df_add_blob(df_gen *g)
 /* 1 when a File's data must not go on a Dockerfile line: it is a file on
  * disk (source), or contents too large, binary, or secret (a RUN line shows
  * in `docker history`). */
-static int df_needs_blob(const bundle_res *r)
+int df_needs_blob(const bundle_res *r)
 {
     if (strcmp(r->type->name, "File") != 0 || fv_get(r->fields, "from"))
         return 0;
@@ -93,6 +94,13 @@ static void df_run_prefix(const df_gen *g, strbuf *t)
         sb_adds(t, "\"--state\",\"/.fuse/state\",");
 }
 
+void df_apply_argv(int watches, strvec *argv)
+{
+    strvec_pushv(argv, (const char *const[]){DF_APPLY, "--no-changes-ok", "--no-sync", NULL});
+    if (watches)
+        strvec_pushv(argv, (const char *const[]){"--state", "/.fuse/state", NULL});
+}
+
 /* Resources [from, to) as one step: their bundle and source blobs in the
  * context directory .fuse/steps/K (K = from + 1), one COPY of that
  * directory, one RUN of fuse-apply on the bundle file. A file, because a
@@ -138,12 +146,19 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
     return 0;
 }
 
-/* The step of resource res that hands fuse-apply json inline. */
-static void df_run_json(df_gen *g, long res, const strbuf *json)
+/* The step of resource res that hands fuse-apply json inline. A step with
+ * secrets never goes to the engine in a Dockerfile (secstep.c runs it in a
+ * container of its own): -n shows it as its equivalent, marked. */
+static void df_run_json(df_gen *g, long res, const strbuf *json, int secrets)
 {
     strbuf *t = &g->d->text;
+    if (secrets)
+        sb_adds(t, "# fuse: the next step runs in a container of its own, its secrets in "
+                   "/run/secrets\n");
     df_step(g, res);
     df_run_prefix(g, t);
+    if (secrets)
+        sb_adds(t, "\"--secrets\",\"/run/secrets\",");
     sb_adds(t, "\"--json\",");
     df_json_str(t, json->buf, json->len);
     sb_adds(t, "]\n");
@@ -182,7 +197,7 @@ static int df_resource(df_gen *g, const bundle *b, size_t i, strbuf *err)
     }
     sb_release(&name);
     size_t start = t->len;
-    df_run_json(g, (long)i, &json);
+    df_run_json(g, (long)i, &json, fv_get(r->fields, "secrets") != NULL);
     sb_release(&json);
     if (t->len - start > DF_LINE_MAX) {
         strbuf id = STRBUF_INIT;
@@ -224,7 +239,7 @@ static size_t df_res_layers(const bundle *b, size_t i)
 
 /* Where the unit starting at resource i ends: the consecutive resources of
  * its layer (layer = "NAME", one step), or i alone. */
-static size_t df_unit_end(const bundle *b, size_t i)
+size_t df_unit_end(const bundle *b, size_t i)
 {
     const char *layer = fv_gets(b->items[i].fields, "layer");
     size_t j = i + 1;
@@ -256,9 +271,17 @@ static int df_group(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
     }
     sb_addc(&json, ']');
     if (inline_ok)
-        df_run_json(g, (long)from, &json);
+        df_run_json(g, (long)from, &json, df_unit_secrets(b, from, to));
     sb_release(&json);
     return inline_ok ? 0 : df_batch(g, b, from, to, err);
+}
+
+int df_unit_secrets(const bundle *b, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (fv_get(b->items[i].fields, "secrets"))
+            return 1;
+    return 0;
 }
 
 /* The resource steps, by unit (a resource, or a layer group as one batch).
@@ -327,33 +350,81 @@ int df_generate(const fv *opts, const bundle *b, dockerfile *d, strbuf *err)
     return df_generate_on(opts, NULL, b, d, err);
 }
 
-int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *d,
-                   strbuf *err)
+/* FROM the image the part continues, and the command and entrypoint of
+ * the image before the secret steps again (secstep.c's containers run
+ * fuse-apply as their entrypoint, and a commit keeps it). */
+static void df_from_part(df_gen *g, const df_part *p)
 {
-    df_gen g = {d, 0, 0, 0, 0};
-    memset(d, 0, sizeof *d);
-    sb_init(&d->text);
-    /* The stages of artifacts first, each step credited to the first
-     * resource copying from it, so a missing image names that resource. */
+    strbuf *t = &g->d->text;
+    df_step(g, -1);
+    sb_addf(t, "FROM %s\n", p->from_id);
+    if (!p->entrypoint)
+        return;
+    /* An empty ENTRYPOINT over a set one never hits the classic builder's
+     * cache (the step's container takes the image's): secstep.c sets
+     * fuse-apply as the entrypoint only when the image has one. */
+    if (*p->entrypoint) {
+        df_step(g, -1);
+        sb_addf(t, "ENTRYPOINT %s\n", p->entrypoint);
+    }
+    df_step(g, -1);
+    sb_addf(t, "CMD %s\n", p->cmd && *p->cmd ? p->cmd : "[]");
+}
+
+/* The stages of artifacts first, each step credited to the first resource
+ * copying from it, so a missing image names that resource. */
+static int df_stages_all(df_gen *g, const bundle *b, strbuf *err)
+{
     for (size_t i = 0, n = 0; i < b->n; i++) {
         if (!fv_get(b->items[i].fields, "from") || (size_t)df_stage_of(b, i) <= n)
             continue;
         n++;
-        df_step(&g, (long)i);
-        if (df_stage_line(b, i, &d->text, err) < 0)
-            goto fail;
+        df_step(g, (long)i);
+        if (df_stage_line(b, i, &g->d->text, err) < 0)
+            return -1;
     }
-    if (df_from(&g, opts, base_user, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
+    return 0;
+}
+
+int df_generate_part(const fv *opts, const char *base_user, const bundle *b, const df_part *p,
+                     dockerfile *d, strbuf *err)
+{
+    df_gen g = {d, 0, 0, 0, 0};
+    memset(d, 0, sizeof *d);
+    sb_init(&d->text);
+    /* The part's resources as a bundle of their own; their steps are
+     * credited to their index in b. */
+    bundle view = *b;
+    view.items = b->items + p->from;
+    view.n = p->to - p->from;
+    if (df_stages_all(&g, &view, err) < 0)
         goto fail;
-    /* A directory: its files (fuse-apply and the build's cache key) make
-     * the step's cache key (see dockerfile.h). */
-    df_step(&g, -1);
-    sb_adds(&d->text, "COPY " DF_PAYLOAD_DIR " /.fuse/\n");
+    if (p->from_id) {
+        df_from_part(&g, p);
+    } else {
+        if (df_from(&g, opts, base_user, err) < 0 || df_env(&g, fv_get(opts, "env"), err) < 0)
+            goto fail;
+        /* A directory: its files (fuse-apply and the build's cache key) make
+         * the step's cache key (see dockerfile.h). */
+        df_step(&g, -1);
+        sb_adds(&d->text, "COPY " DF_PAYLOAD_DIR " /.fuse/\n");
+        d->payload = 1;
+    }
     g.watches = bundle_any_watches(b);
-    if (df_resources(&g, b, err) < 0)
+    size_t first = d->nsteps;
+    if (df_resources(&g, &view, err) < 0)
         goto fail;
+    for (size_t k = first; k < d->nsteps; k++)
+        if (d->step_res[k] >= 0)
+            d->step_res[k] += (long)p->from;
+    if (!p->last)
+        return 0;
     df_step(&g, -1);
     sb_adds(&d->text, "RUN [\"" DF_APPLY "\",\"--cleanup\",\"/.fuse\"]\n");
+    if (p->label) {
+        df_step(&g, -1);
+        sb_addf(&d->text, "LABEL %s=\"%s\"\n", p->label, p->label_value);
+    }
     if (df_metadata(&g, opts, base_user, err) < 0)
         goto fail;
     return 0;
@@ -371,6 +442,13 @@ void df_add_label(dockerfile *d, const char *key, const char *value)
     sb_addc(&d->text, '=');
     df_json_str(&d->text, value, strlen(value));
     sb_addc(&d->text, '\n');
+}
+
+int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *d,
+                   strbuf *err)
+{
+    df_part whole = {.from = 0, .to = b->n, .last = 1};
+    return df_generate_part(opts, base_user, b, &whole, d, err);
 }
 
 void df_free(dockerfile *d)

@@ -68,7 +68,25 @@ typedef struct dockerfile {
     size_t ntrees;
     long *step_res; /* instruction index (0-based) -> resource index, or -1 */
     size_t nsteps;  /* number of instructions */
+    int payload;    /* it copies DF_PAYLOAD_DIR: the context must hold it */
 } dockerfile;
+
+/* A part of the build, for a bundle whose steps with secrets run outside
+ * it (secstep.c): resources [from, to) of the bundle. The first part
+ * (from_id NULL) starts as the whole Dockerfile does; a later one starts
+ * FROM from_id, the image of the step before, and, when entrypoint is set,
+ * gives the image that ENTRYPOINT (unless "") and CMD again (JSON arrays;
+ * "" for none, CMD []). Only the last has the cleanup and the options'
+ * instructions. */
+typedef struct df_part {
+    size_t from, to;
+    const char *from_id;
+    const char *entrypoint, *cmd;
+    int last;
+    /* The last part's one extra label (name and value of safe characters:
+     * secstep.c's record of its steps), or NULL. */
+    const char *label, *label_value;
+} df_part;
 
 /* Generates the Dockerfile of opts (the options of fusefile(5), as merged
  * by opt_merge) and b, on a base image whose config says USER base_user
@@ -77,6 +95,9 @@ typedef struct dockerfile {
  * an ENV value...). */
 int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *out,
                    strbuf *err);
+/* The Dockerfile of part p of b (df_generate_on is the whole as one part). */
+int df_generate_part(const fv *opts, const char *base_user, const bundle *b, const df_part *p,
+                     dockerfile *out, strbuf *err);
 /* df_generate_on with base_user NULL. */
 int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
 /* 1 when the Dockerfile depends on the base image's USER: the task does not
@@ -101,6 +122,18 @@ void df_json_list(strbuf *out, const fv *list);
 /* 1 when s is valid UTF-8 (fvjson's check) without NUL bytes: what a
  * Dockerfile line can hold. */
 int df_utf8_ok(const char *s, size_t len);
+
+/* Where the unit (a resource, or the consecutive resources of one layer)
+ * starting at i ends. */
+size_t df_unit_end(const bundle *b, size_t i);
+/* 1 when some resource of [from, to) lists secrets. */
+int df_unit_secrets(const bundle *b, size_t from, size_t to);
+/* 1 when a File's data cannot go on a Dockerfile line (a source, sensitive,
+ * large or binary contents): it travels in the context. */
+int df_needs_blob(const bundle_res *r);
+/* The start of every resource step's fuse-apply command line. */
+struct strvec;
+void df_apply_argv(int watches, struct strvec *argv);
 
 /* Shared by the dockerfile*.c files. */
 /* Backslash-escapes every byte of s found in set (for the Dockerfile lexer). */

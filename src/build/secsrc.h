@@ -1,5 +1,5 @@
 /* secsrc.h -- reading the values of a task's secrets from their sources
- * (fusefile(5), SECRETS): an environment variable, a file, a command's
+ * (fusefile(5), the secrets option): an environment variable, a file, a command's
  * standard output. */
 #ifndef FUSE_SECSRC_H
 #define FUSE_SECSRC_H

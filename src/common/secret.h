@@ -1,4 +1,4 @@
-/* secret.h -- build secrets (fusefile(5), SECRETS): their names, the values
+/* secret.h -- build secrets (fusefile(5), the secrets option): their names, the values
  * held in memory only, and the frames that carry them to fuse-apply.
  *
  * A value never goes through a strbuf: a strbuf's realloc leaves copies of

@@ -210,6 +210,7 @@ typedef struct dk_xfer {
     int read_failed;
     int post;           /* POST even without a body */
     const char *method; /* another method ("DELETE"), or NULL */
+    const char *json;   /* a JSON request body, or NULL */
     dks *stream;        /* a 200 answer's body goes here when set */
     int stream_failed;
     strbuf stream_err;
@@ -322,25 +323,10 @@ static int dk_ssh_close(void *ud, curl_socket_t fd)
     return 0;
 }
 
-/* The options of every request; lz_curl.easy_reset() keeps the connection. */
-static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs)
+int dk_conn_opts(dk_client *c, void *h)
 {
-    CURL *h = c->curl;
-    lz_curl.easy_reset(h);
-    c->errbuf[0] = '\0';
-    strbuf url = STRBUF_INIT;
-    sb_addf(&url, "%s%s", c->ep.base, path);
-    CURLcode rc = lz_curl.easy_setopt(h, CURLOPT_URL, url.buf);
-    sb_release(&url); /* curl copies strings */
+    CURLcode rc = lz_curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 #define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : lz_curl.easy_setopt(h, opt, val))
-    DK_SET(CURLOPT_ERRORBUFFER, c->errbuf);
-    DK_SET(CURLOPT_USERAGENT, "fuse/" FUSE_VERSION);
-    DK_SET(CURLOPT_WRITEFUNCTION, dk_on_write);
-    DK_SET(CURLOPT_WRITEDATA, x);
-    DK_SET(CURLOPT_NOPROGRESS, 0L);
-    DK_SET(CURLOPT_XFERINFOFUNCTION, dk_on_progress);
-    DK_SET(CURLOPT_XFERINFODATA, x);
-    DK_SET(CURLOPT_CONNECTTIMEOUT, 30L);
     DK_SET(CURLOPT_TCP_KEEPALIVE, 1L);
     if (c->ep.sock)
         DK_SET(CURLOPT_UNIX_SOCKET_PATH, c->ep.sock);
@@ -365,12 +351,39 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         if (c->ep.key)
             DK_SET(CURLOPT_SSLKEY, c->ep.key);
     }
+#undef DK_SET
+    return (int)rc;
+}
+
+/* The options of every request; lz_curl.easy_reset() keeps the connection. */
+static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs)
+{
+    CURL *h = c->curl;
+    lz_curl.easy_reset(h);
+    c->errbuf[0] = '\0';
+    strbuf url = STRBUF_INIT;
+    sb_addf(&url, "%s%s", c->ep.base, path);
+    CURLcode rc = lz_curl.easy_setopt(h, CURLOPT_URL, url.buf);
+    sb_release(&url); /* curl copies strings */
+#define DK_SET(opt, val) (rc = rc != CURLE_OK ? rc : lz_curl.easy_setopt(h, opt, val))
+    DK_SET(CURLOPT_ERRORBUFFER, c->errbuf);
+    DK_SET(CURLOPT_USERAGENT, "fuse/" FUSE_VERSION);
+    DK_SET(CURLOPT_WRITEFUNCTION, dk_on_write);
+    DK_SET(CURLOPT_WRITEDATA, x);
+    DK_SET(CURLOPT_NOPROGRESS, 0L);
+    DK_SET(CURLOPT_XFERINFOFUNCTION, dk_on_progress);
+    DK_SET(CURLOPT_XFERINFODATA, x);
+    if (rc == CURLE_OK)
+        rc = (CURLcode)dk_conn_opts(c, h);
     if (x->read) {
         /* POST with a read callback and no size: with the header below, curl
          * sends the body chunked as the callback produces it. */
         DK_SET(CURLOPT_POST, 1L);
         DK_SET(CURLOPT_READFUNCTION, dk_on_read);
         DK_SET(CURLOPT_READDATA, x);
+    } else if (x->json) {
+        DK_SET(CURLOPT_POSTFIELDS, x->json);
+        DK_SET(CURLOPT_POSTFIELDSIZE, (long)strlen(x->json));
     } else if (x->post) {
         DK_SET(CURLOPT_POSTFIELDS, "");
         DK_SET(CURLOPT_POSTFIELDSIZE, 0L);
@@ -747,6 +760,47 @@ void dk_urlencode(strbuf *out, const char *s)
             sb_addc(out, hex[*p & 15]);
         }
     }
+}
+
+const ep_endpoint *dk_endpoint(const dk_client *c)
+{
+    return &c->ep;
+}
+
+int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
+            strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf p = STRBUF_INIT;
+    sb_addf(&p, "/v%s%s", c->ep.version, path);
+    dk_xfer x = {.c = c,
+                 .post = strcmp(method, "POST") == 0,
+                 .method =
+                     strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0 ? NULL : method,
+                 .json = json,
+                 .stream_err = STRBUF_INIT,
+                 .body = STRBUF_INIT};
+    const char *h[] = {"Content-Type: application/json", "Expect:"};
+    struct curl_slist *hdrs = json ? dk_headers(c, h, 2, 0) : NULL;
+    if (json && !hdrs) {
+        sb_adds(err, "cannot set up the Docker request: out of memory");
+        rc = -1;
+    } else {
+        rc = dk_perform(c, p.buf, &x, hdrs, err);
+    }
+    if (rc == 0 && x.status >= 300) {
+        dk_http_error(&x, err);
+        rc = x.status == 404 ? 1 : -1;
+    }
+    if (rc == 0 && answer)
+        sb_addbuf(answer, &x.body);
+    if (hdrs)
+        lz_curl.slist_free_all(hdrs);
+    sb_release(&p);
+    dk_xfer_release(&x);
+    return rc;
 }
 
 /* Config.User of an image inspect answer: "" when unset. */

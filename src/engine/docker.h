@@ -136,6 +136,21 @@ int dk_image_untag(dk_client *c, const char *ref, strbuf *err);
  * line in err (the engine's message), -2 when interrupted. */
 int dk_image_pull(dk_client *c, const char *name, strbuf *err);
 
+/* One request of the engine's API: method ("GET", "POST", "DELETE") on
+ * path ("/containers/create?..." , the version prefix is added), with a
+ * JSON body or none; a 2xx answer's body (up to 1 MiB) is appended to
+ * answer. Returns 0; 1 for a 404 (err holds the engine's message); -1 with
+ * one line in err; -2 when interrupted. Settles the API version first. */
+int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
+            strbuf *err);
+/* Where the client connects, for a connection of one's own (dkcontainer.c's
+ * attach takes the connection over). */
+struct ep_endpoint;
+const struct ep_endpoint *dk_endpoint(const dk_client *c);
+/* Sets how handle h reaches ep (socket, proxy, TLS), for every request and
+ * for the attach's connection of its own. Returns a CURLcode. */
+int dk_conn_opts(dk_client *c, void *h);
+
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);
 

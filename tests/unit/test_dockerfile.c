@@ -125,6 +125,53 @@ START_TEST(test_hello)
 }
 END_TEST
 
+/* The parts of a build with secrets (secstep.c): the first as the whole
+ * starts, a later one FROM the image before with CMD (and ENTRYPOINT)
+ * given back, only the last with the cleanup, the options and the record;
+ * steps credited to their index in the whole bundle. */
+START_TEST(test_parts)
+{
+    add_file("/a", "a", 1);
+    add_file("/b", "b", 1);
+    add_file("/c", "c", 1);
+    fv_set(O, "cmd", strlist("sh", NULL, NULL));
+    df_part first = {.from = 0, .to = 1};
+    ck_assert_int_eq(df_generate_part(O, NULL, &B, &first, &D, &E), 0);
+    ck_assert_int_eq(D.payload, 1);
+    ck_assert_ptr_nonnull(strstr(D.text.buf, "/a"));
+    ck_assert_ptr_null(strstr(D.text.buf, "/b"));
+    ck_assert_ptr_null(strstr(D.text.buf, "--cleanup"));
+    ck_assert_ptr_null(strstr(D.text.buf, "CMD"));
+    df_free(&D);
+    df_part last = {.from = 2,
+                    .to = 3,
+                    .from_id = "sha256:1234",
+                    .entrypoint = "",
+                    .cmd = "",
+                    .last = 1,
+                    .label = "fuse.secret-steps",
+                    .label_value = "k=sha256:1234"};
+    ck_assert_int_eq(df_generate_part(O, NULL, &B, &last, &D, &E), 0);
+    ck_assert_int_eq(D.payload, 0);
+    ck_assert_str_eq(D.text.buf,
+                     "FROM sha256:1234\n"
+                     "CMD []\n"
+                     "RUN "
+                     "[\"/.fuse/fuse-apply\",\"--no-changes-ok\",\"--no-sync\",\"--json\","
+                     "\"{\\\"File\\\":{\\\"name\\\":\\\"/c\\\",\\\"contents\\\":\\\"c\\\"}}\"]\n"
+                     "RUN [\"/.fuse/fuse-apply\",\"--cleanup\",\"/.fuse\"]\n"
+                     "LABEL fuse.secret-steps=\"k=sha256:1234\"\n"
+                     "CMD [\"sh\"]\n");
+    ck_assert_int_eq(D.step_res[2], 2);
+    df_free(&D);
+    last.entrypoint = "[\"/init\"]";
+    last.cmd = "[\"x\"]";
+    ck_assert_int_eq(df_generate_part(O, NULL, &B, &last, &D, &E), 0);
+    ck_assert_ptr_nonnull(
+        strstr(D.text.buf, "FROM sha256:1234\nENTRYPOINT [\"/init\"]\nCMD [\"x\"]\n"));
+}
+END_TEST
+
 START_TEST(test_all_options_in_order)
 {
     fv *env = fv_map();
@@ -903,6 +950,7 @@ Suite *dockerfile_suite(void)
     tcase_add_test(tc, test_artifact_after_plain);
     tcase_add_test(tc, test_from_image_task_refused);
     tcase_add_test(tc, test_layer_group);
+    tcase_add_test(tc, test_parts);
     tcase_add_test(tc, test_layer_not_consecutive);
     suite_add_tcase(s, tc);
     return s;
