@@ -192,12 +192,13 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore bktrace
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
 FUZZ_SRC_dkstream   = src/engine/dkstream.c src/engine/dialect.c src/engine/dl_classic.c
 FUZZ_SRC_dkauth     = src/engine/dkauth.c
+FUZZ_SRC_bktrace    = src/engine/bktrace.c src/engine/dialect.c src/engine/dl_buildkit.c
 FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfmeta.c \
 	src/build/dockerfile_tree.c src/build/df_stages.c src/build/context.c src/engine/lazy.c \
 	src/cli/options.c src/cli/optvalue.c src/cli/optwords.c src/cli/cli.c

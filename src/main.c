@@ -5,6 +5,7 @@
  * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
 #include "cancel.h"
 #include "cli.h"
+#include "dkbuild.h"
 #include "lazy.h"
 #include "strbuf.h"
 #include "taskfile.h"
@@ -115,6 +116,20 @@ static void fuse_version(void)
     sb_release(&aerr);
 }
 
+/* --version -v: the builder a build would use now, which asks the engine. */
+static void fuse_version_builder(void)
+{
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    if (c && dkb_describe(c, &out, &err) == 0)
+        printf("builder: %s\n", out.buf);
+    else
+        printf("builder: unknown: %s\n", err.buf);
+    dk_close(c);
+    sb_release(&out);
+    sb_release(&err);
+}
+
 /* fabric's -l layout: names padded to one column, the description after. */
 static void fuse_list(const tf_host *h)
 {
@@ -172,6 +187,8 @@ static int fuse_main(const cli_opts *o, strbuf *err)
     }
     if (o->version) {
         fuse_version();
+        if (o->verbose)
+            fuse_version_builder();
         return 0;
     }
     tf_host *h = NULL;

@@ -68,13 +68,25 @@ run_integration() {
     local sel=() n
     for n in ${INTEGRATION_TESTS:-}; do sel+=("tests/integration/$n"); done
     [ ${#sel[@]} -gt 0 ] || sel=(tests/integration/test_*.sh)
+    # The scripts that follow a build's progress, failures and steps run
+    # again with the classic builder (FUSE_TEST_BUILDKIT=0, lib.sh): both
+    # builders must give the same lines.
+    local twice=" ${BUILDER_TESTS:-test_build.sh test_faults.sh test_steps.sh} " runs=() s
     for t in "${sel[@]}"; do
+        runs+=("$t")
+        case $twice in *" ${t##*/} "*) runs+=("$t:classic") ;; esac
+    done
+    for s in "${runs[@]}"; do
+        t=${s%:classic}
         [ -f "$t" ] || continue
+        local builder=
+        [ "$s" = "$t" ] || builder=0
         log=$(mktemp)
         # Scripts tag fixed names (fuse-it/*) on the shared engine: two
         # checkouts testing at once take turns per script instead of
         # moving each other's tags.
-        flock "$LOCKS/fuse-it.${t##*/}.lock" bash "$t" >"$log" 2>&1
+        FUSE_TEST_BUILDKIT=${builder:-${FUSE_TEST_BUILDKIT:-}} \
+            flock "$LOCKS/fuse-it.${t##*/}.lock" bash "$t" >"$log" 2>&1
         local rc=$?
         local p f
         p=$(grep -c '^ok ' "$log")
@@ -82,9 +94,9 @@ run_integration() {
         if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; fi
         passed=$((passed + p))
         failed=$((failed + f))
-        printf '%-28s %d passed, %d failed\n' "${t##*/}" "$p" "$f"
+        printf '%-28s %d passed, %d failed\n' "${s##*/}" "$p" "$f"
         if [ "$f" != 0 ]; then
-            failures+=("${t##*/}")
+            failures+=("${s##*/}")
             sed 's/^/    /' "$log" >&2
         fi
         rm -f "$log"

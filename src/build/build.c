@@ -139,6 +139,18 @@ static void build_on_event(const dk_event *e, void *ud)
     }
 }
 
+/* -v names the builder; a BuildKit that was wanted and cannot be had is
+ * worth one line even without -v (a slower build is no surprise then). */
+static void build_on_builder(const char *name, const char *why, int fallback, void *ud)
+{
+    const build_prog *p = ud;
+    if (fallback && !p->f->quiet)
+        fprintf(p->out, "fuse: building with the %s builder: %s\n", name, why);
+    else if (p->f->verbose)
+        fprintf(p->out, "fuse: builder: %s (%s)\n", name, why);
+    fflush(p->out);
+}
+
 /* DockerBuilder:build() wants the engine's messages themselves. */
 static void build_on_msg(const dk_msg *m, void *ud)
 {
@@ -386,7 +398,9 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
     const char **tags = build_tags(opts);
-    dkb_request req = {.tags = tags,
+    dkb_request req = {.dockerfile = d->text.buf,
+                       .on_builder = build_on_builder,
+                       .tags = tags,
                        .no_cache = build_no_cache(opts, f),
                        .pull = build_pull(opts, f),
                        .read = ctx_read_fn,

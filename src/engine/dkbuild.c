@@ -1,5 +1,17 @@
-/* dkbuild.c -- POST /build with the classic builder's dialect. */
+/* dkbuild.c -- POST /build with the builder chosen for the engine, and the
+ * dialect that builder speaks. */
 #include "dkbuild.h"
+
+#include "endpoint.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* BuildKit came with Docker 18.09, API 1.39. */
+#define DKB_BUILDKIT_API "1.39"
+/* containerd's image store came with Docker 24 (API 1.43): older engines
+ * are not asked about it. */
+#define DKB_CONTAINERD_API "1.43"
 
 /* The dialect gets each message first, then the caller's raw hook. */
 typedef struct dkb_ctx {
@@ -29,14 +41,95 @@ void dkb_query(const dkb_request *r, strbuf *q)
         sb_adds(q, "&pull=1");
 }
 
+/* Go's strconv.ParseBool, as the docker CLI reads DOCKER_BUILDKIT: 1, 0,
+ * or -1 for anything else. */
+static int dkb_parse_bool(const char *s)
+{
+    static const char *const yes[] = {"1", "t", "T", "true", "TRUE", "True"};
+    static const char *const no[] = {"0", "f", "F", "false", "FALSE", "False"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++) {
+        if (strcmp(s, yes[i]) == 0)
+            return 1;
+        if (strcmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallback, strbuf *err)
+{
+    int want = e->env && *e->env ? dkb_parse_bool(e->env) : 1;
+    *fallback = 0;
+    *b = DKB_CLASSIC;
+    if (want < 0) {
+        sb_addf(err, "DOCKER_BUILDKIT must be a boolean (1 or 0), not '%s'", e->env);
+        return -1;
+    }
+    int asked = e->env && *e->env;
+    if (!want)
+        *why = "DOCKER_BUILDKIT=0";
+    else if (e->podman)
+        *why = "Podman builds with its own builder";
+    else if (ep_vnum(e->api) < ep_vnum(DKB_BUILDKIT_API))
+        *why = "the engine's API is older than " DKB_BUILDKIT_API;
+    else if (e->containerd)
+        *why = "BuildKit on the containerd image store needs a session fuse does not open";
+    else {
+        *b = DKB_BUILDKIT;
+        *why = asked ? "DOCKER_BUILDKIT=1" : "the engine has it";
+        return 0;
+    }
+    /* The user asked for BuildKit, or would get it on a usual engine: a
+     * store that cannot take fuse's request is worth a line. */
+    *fallback = want && (asked || e->containerd) && !e->podman;
+    return 0;
+}
+
+/* Settles the engine's facts for dkb_choose. */
+static int dkb_engine_of(dk_client *c, dkb_engine *e, strbuf *err)
+{
+    memset(e, 0, sizeof *e);
+    if (dk_negotiate(c, err) < 0)
+        return -1;
+    e->api = dk_api_version(c);
+    e->env = getenv("DOCKER_BUILDKIT");
+    int want = e->env && *e->env ? strcmp(e->env, "0") != 0 : 1;
+    if (want && ep_vnum(e->api) >= ep_vnum(DKB_CONTAINERD_API) &&
+        dk_image_store(c, &e->containerd, err) < 0)
+        return -1;
+    return 0;
+}
+
+int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
+{
+    dkb_engine e;
+    dkb_builder b;
+    const char *why = "";
+    int fallback;
+    if (dkb_engine_of(c, &e, err) < 0 || dkb_choose(&e, &b, &why, &fallback, err) < 0)
+        return -1;
+    sb_addf(out, "%s (%s; engine API %s)", b == DKB_BUILDKIT ? "BuildKit" : "classic", why, e.api);
+    return 0;
+}
+
 int dkb_build(dk_client *c, const dkb_request *r, strbuf *err)
 {
-    /* The classic builder is the one dialect so far; BuildKit's and
-     * Podman's are chosen here once the engine says it speaks them. */
-    dkb_ctx b = {.dl = &dl_classic, .r = r};
+    dkb_engine e;
+    dkb_builder bld;
+    const char *why = "";
+    int fallback;
+    if (dkb_engine_of(c, &e, err) < 0 || dkb_choose(&e, &bld, &why, &fallback, err) < 0)
+        return -1;
+    dkb_ctx b = {.dl = bld == DKB_BUILDKIT ? &dl_buildkit : &dl_classic, .r = r};
+    if (r->on_builder)
+        r->on_builder(b.dl->name, why, fallback, r->ud);
     b.st = b.dl->open(r->on_event, r->ud);
+    if (b.dl->plan)
+        b.dl->plan(b.st, r->dockerfile ? r->dockerfile : "");
     strbuf q = STRBUF_INIT;
     dkb_query(r, &q);
+    if (bld == DKB_BUILDKIT)
+        sb_adds(&q, "&version=2");
     int rc = dk_build(c, q.buf, r->read, r->read_ud, dkb_on_msg, &b, err);
     b.dl->finish(b.st);
     b.dl->close(b.st);

@@ -11,8 +11,40 @@
 #include "docker.h"
 #include "strbuf.h"
 
+/* Which builder runs a build. */
+typedef enum dkb_builder { DKB_CLASSIC, DKB_BUILDKIT } dkb_builder;
+
+/* What the builder is chosen from: the engine and DOCKER_BUILDKIT. */
+typedef struct dkb_engine {
+    int podman;      /* the engine is Podman: its compat API has no BuildKit */
+    const char *api; /* the settled API version, "1.41" */
+    int containerd;  /* the engine keeps images in containerd's store */
+    const char *env; /* DOCKER_BUILDKIT, NULL when unset */
+} dkb_engine;
+
+/* The docker CLI's rule: DOCKER_BUILDKIT=1 or 0 (any of Go's booleans)
+ * decides; unset, BuildKit where the engine has it (API 1.39 or newer).
+ * Podman always gets the classic request, which is what its compat API
+ * implements. BuildKit on containerd's image store refuses a build
+ * without a session (a tar body), so it falls back to classic as well.
+ * Returns the builder with why (a phrase for -v) and fallback set when the
+ * user's BuildKit could not be had; -1 with one line in err for a
+ * DOCKER_BUILDKIT that is no boolean. */
+int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallback, strbuf *err);
+
+/* The builder a build on c would use, as "BuildKit (why)", for fuse
+ * --version -v. -1 with one line in err when the engine cannot be asked. */
+int dkb_describe(dk_client *c, strbuf *out, strbuf *err);
+
+/* Told which builder a build uses, before it starts: name "BuildKit" or
+ * "classic", why a phrase, fallback 1 when BuildKit was wanted but the
+ * engine cannot run it (worth a line even without -v). */
+typedef void (*dkb_builder_fn)(const char *name, const char *why, int fallback, void *ud);
+
 typedef struct dkb_request {
-    const char *const *tags; /* the image's new names, NULL-terminated; NULL for none */
+    const char *dockerfile;    /* the Dockerfile in the context, for BuildKit's step numbers */
+    dkb_builder_fn on_builder; /* optional */
+    const char *const *tags;   /* the image's new names, NULL-terminated; NULL for none */
     int no_cache;
     int pull;        /* look for a newer base image first */
     dk_read_fn read; /* the tar context, pulled as it is sent */

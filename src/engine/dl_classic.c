@@ -198,4 +198,4 @@ static void dlc_finish(void *st)
         dlc_stream(s, "\n");
 }
 
-const dl_dialect dl_classic = {"classic", dlc_open, dlc_message, dlc_finish, dlc_close};
+const dl_dialect dl_classic = {"classic", dlc_open, dlc_message, dlc_finish, dlc_close, NULL};

@@ -533,6 +533,27 @@ static int dk_parse_user(const strbuf *body, strbuf *user, strbuf *err)
     return 0;
 }
 
+/* GET path, a small JSON answer into body: 0, 1 for a 404, -1 with one
+ * line in err (what names the answer: "image inspect"), -2 when
+ * interrupted. */
+static int dk_get_small(dk_client *c, const char *path, const char *what, strbuf *body, strbuf *err)
+{
+    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
+    int rc = dk_perform(c, path, &x, NULL, err);
+    if (rc == 0 && x.status == 404)
+        rc = 1;
+    else if (rc == 0 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    } else if (rc == 0 && x.body.len >= DK_MAX_BODY) {
+        sb_addf(err, "Docker's %s answer is too large", what);
+        rc = -1;
+    } else if (rc == 0)
+        sb_addbuf(body, &x.body);
+    dk_xfer_release(&x);
+    return rc;
+}
+
 int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
 {
     int rc = dk_negotiate(c, err);
@@ -542,22 +563,13 @@ int dk_image_user(dk_client *c, const char *name, strbuf *user, strbuf *err)
      * letters, digits and "._-:/@" (the Dockerfile generator checks), all
      * legal in a URL path, and the engine routes /images/{name}/json with
      * slashes in the name. */
-    strbuf path = STRBUF_INIT;
+    strbuf path = STRBUF_INIT, body = STRBUF_INIT;
     sb_addf(&path, "/v%s/images/%s/json", c->ep.version, name);
-    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
-    rc = dk_perform(c, path.buf, &x, NULL, err);
-    if (rc == 0 && x.status == 404)
-        rc = 1;
-    else if (rc == 0 && x.status != 200) {
-        dk_http_error(&x, err);
-        rc = -1;
-    } else if (rc == 0 && x.body.len >= DK_MAX_BODY) {
-        sb_adds(err, "Docker's image inspect answer is too large");
-        rc = -1;
-    } else if (rc == 0)
-        rc = dk_parse_user(&x.body, user, err);
+    rc = dk_get_small(c, path.buf, "image inspect", &body, err);
+    if (rc == 0)
+        rc = dk_parse_user(&body, user, err);
     sb_release(&path);
-    dk_xfer_release(&x);
+    sb_release(&body);
     return rc;
 }
 
@@ -584,5 +596,48 @@ int dk_image_pull(dk_client *c, const char *name, strbuf *err)
         sb_adds(&path, "&tag=latest");
     rc = dk_stream_post(c, path.buf, NULL, NULL, NULL, NULL, NULL, err);
     sb_release(&path);
+    return rc;
+}
+
+/* 1 when /info's DriverStatus names containerd's snapshotter (the
+ * containerd image store: [["driver-type","io.containerd.snapshotter.v1"]]). */
+static int dk_parse_store(const strbuf *body, int *containerd, strbuf *err)
+{
+    char ebuf[128];
+    yajl_val root = yajl_tree_parse(body->buf, ebuf, sizeof ebuf);
+    const char *path[] = {"DriverStatus", NULL};
+    yajl_val ds = root ? yajl_tree_get(root, path, yajl_t_array) : NULL;
+    if (!root) {
+        sb_addf(err, "bad JSON from Docker's /info: %s", ebuf);
+        return -1;
+    }
+    *containerd = 0;
+    for (size_t i = 0; ds && i < YAJL_GET_ARRAY(ds)->len; i++) {
+        yajl_val pair = YAJL_GET_ARRAY(ds)->values[i];
+        if (!YAJL_IS_ARRAY(pair) || YAJL_GET_ARRAY(pair)->len != 2)
+            continue;
+        const char *v = YAJL_GET_STRING(YAJL_GET_ARRAY(pair)->values[1]);
+        if (v && strncmp(v, "io.containerd.snapshotter", 25) == 0)
+            *containerd = 1;
+    }
+    yajl_tree_free(root);
+    return 0;
+}
+
+int dk_image_store(dk_client *c, int *containerd, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf path = STRBUF_INIT, body = STRBUF_INIT;
+    sb_addf(&path, "/v%s/info", c->ep.version);
+    rc = dk_get_small(c, path.buf, "/info", &body, err);
+    if (rc == 1) {
+        sb_adds(err, "Docker has no /info");
+        rc = -1;
+    } else if (rc == 0)
+        rc = dk_parse_store(&body, containerd, err);
+    sb_release(&path);
+    sb_release(&body);
     return rc;
 }

@@ -35,6 +35,13 @@ if [ -n "${FUSE_WRAPPER:-}" ]; then
     chmod +x "$FUSE"
 fi
 
+# FUSE_TEST_BUILDKIT=0|1 picks the builder (DOCKER_BUILDKIT); unset, fuse's
+# default (BuildKit where the engine has it). tests/run.sh runs the scripts
+# that follow a build's steps once more with the classic builder.
+if [ -n "${FUSE_TEST_BUILDKIT:-}" ]; then
+    export DOCKER_BUILDKIT=$FUSE_TEST_BUILDKIT
+fi
+
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 
