@@ -332,6 +332,9 @@ print_table() {
     } | column -t -s "$(printf '\t')"
 }
 
+# shellcheck source=bench/cases_buildkit.sh
+. "$ROOT/bench/cases_buildkit.sh"
+
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
 "$DOCKER" version >/dev/null 2>&1 || { say "no Docker engine answers"; exit 2; }
@@ -349,4 +352,5 @@ case_startup
 [ "$QUICK" = 1 ] || case_big
 case_many
 case_size
+cases_buildkit
 print_table

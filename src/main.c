@@ -83,6 +83,7 @@ static void fuse_help(void)
                      "      --push            push every tag of each task after its build\n"
                      "      --timeout SECONDS stop task files and builds running longer\n"
                      "      --iidfile FILE    write the built image's ID to FILE\n"
+                     "      --prune-caches    empty the tasks' caches instead of building\n"
                      "  -v, --verbose         show the full build output\n"
                      "  -q, --quiet           show errors only\n"
                      "      --version         print the versions of fuse and its libraries\n"
@@ -170,7 +171,8 @@ static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 
 static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
-    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache, o->pull, o->push, o->iidfile};
+    tf_flags f = {o->dry_run, o->verbose, o->quiet,   o->no_cache,
+                  o->pull,    o->push,    o->iidfile, o->prune_caches};
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

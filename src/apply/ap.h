@@ -34,7 +34,14 @@ typedef struct ap_ctx {
     fv *changed;          /* identities changed in this run (a list of strings) */
     unsigned long serial; /* the last marker serial read or written */
     unsigned long nchanged; /* resources changed in this run */
+    /* --cache DIR: directories the build mounts as caches, kept between
+     * builds and never in a layer (a Package step keeps its downloads). */
+    const char *caches[16];
+    size_t ncaches;
 } ap_ctx;
+
+/* 1 when path is one of c's caches or inside one. */
+int ap_cached(const ap_ctx *c, const char *path);
 
 /* Applies one resource under its policy. Returns AP_DONE when it changed
  * something (or would, with simulate), AP_SAME when nothing differed, AP_FAIL

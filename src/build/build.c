@@ -19,6 +19,7 @@
 #include "tree.h"
 
 #include <errno.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,7 +375,7 @@ static void build_done(const build_prog *p, const fv *opts, FILE *out)
 
 /* Sends context c (freed here) of d to the engine and follows the build. */
 static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
-                      const build_flags *f, FILE *out, strbuf *err)
+                      const build_flags *f, const dkb_choice *ch, FILE *out, strbuf *err)
 {
     /* As docker build: a failed build leaves no stale ID behind. */
     if (f->iidfile && unlink(f->iidfile) != 0 && errno != ENOENT) {
@@ -400,6 +401,7 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     const char **tags = build_tags(opts);
     dkb_request req = {.dockerfile = d->text.buf,
                        .on_builder = build_on_builder,
+                       .choice = ch,
                        .tags = tags,
                        .no_cache = build_no_cache(opts, f),
                        .pull = build_pull(opts, f),
@@ -463,13 +465,28 @@ static int build_base_user(dk_client *dk, const fv *opts, int pull_first, strbuf
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
+/* 1 when the task's caches are mounted: the builder can (BuildKit);
+ * otherwise one line says they are not, and the build goes on without. */
+static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags *f, FILE *out)
+{
+    const fv *caches = fv_get(opts, "caches");
+    if (!caches || caches->kind != FV_LIST || caches->n == 0)
+        return 0;
+    if (ch->builder == DKB_BUILDKIT)
+        return 1;
+    if (!f->quiet)
+        fprintf(out, "fuse: the classic builder cannot mount caches: building without them\n");
+    return 0;
+}
+
 /* The Dockerfile for a base whose USER is user (NULL: root) and its context.
  * The context is made now: a source or tree that cannot be sent fails
  * before the engine is asked anything. */
 static ctx *build_prepare(const fv *opts, const char *user, const bundle *b, const build_flags *f,
-                          dockerfile *d, strbuf *err)
+                          int mounts, dockerfile *d, strbuf *err)
 {
-    if (df_generate_on(opts, user, b, d, err) < 0)
+    const char *key = mounts ? (f->cache_key ? f->cache_key : "") : NULL;
+    if (df_generate_mounts(opts, user, b, key, d, err) < 0)
         return NULL;
     ctx *c = build_context(d, f, err);
     if (!c)
@@ -486,22 +503,26 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     /* Made once before asking the engine anything, so that an option no
      * Dockerfile can hold, or a source that cannot be read, is reported as
      * such even with no engine. */
-    ctx *c = build_prepare(opts, NULL, b, f, &d, err);
+    ctx *c = build_prepare(opts, NULL, b, f, 0, &d, err);
     if (!c)
         return BUILD_FAILED;
     dk_client *dk = dk_open(err);
     strbuf user = STRBUF_INIT;
+    dkb_choice ch;
     int rc = dk ? build_base_user(dk, opts, build_pull(opts, f), &user, err) : BUILD_FAILED;
-    if (rc == BUILD_OK && user.len) {
-        /* USER root and the base's USER again: a new Dockerfile, and so a
-         * new context holding it. */
+    if (rc == BUILD_OK && dkb_select(dk, f->on_chunk != NULL, d.text.buf, &ch, err) < 0)
+        rc = BUILD_FAILED;
+    int mounts = rc == BUILD_OK && build_mounts(opts, &ch, f, out);
+    if (rc == BUILD_OK && (user.len || mounts)) {
+        /* USER root and the base's USER again, or the caches' mounts: a
+         * new Dockerfile, and so a new context holding it. */
         ctx_free(c);
         df_free(&d);
-        c = build_prepare(opts, user.buf, b, f, &d, err);
+        c = build_prepare(opts, user.len ? user.buf : NULL, b, f, mounts, &d, err);
         rc = c ? BUILD_OK : BUILD_FAILED;
     }
     if (rc == BUILD_OK) {
-        rc = build_send(dk, c, opts, b, &d, f, out, err);
+        rc = build_send(dk, c, opts, b, &d, f, &ch, out, err);
         c = NULL;
     }
     ctx_free(c);
@@ -548,5 +569,110 @@ int build_dry_run(const fv *opts, const bundle *b, int verbose, FILE *out, strbu
     }
     sb_release(&json);
     df_free(&d);
+    return rc;
+}
+
+/* --prune-caches: what the emptying build reported. */
+typedef struct build_prune {
+    strbuf error, image;
+} build_prune;
+
+static void build_prune_event(const dk_event *e, void *ud)
+{
+    build_prune *p = ud;
+    if (e->kind == DK_EV_ERROR && !p->error.len)
+        sb_adds(&p->error, e->text);
+    else if (e->kind == DK_EV_IMAGE) {
+        sb_reset(&p->image);
+        sb_adds(&p->image, e->text);
+    }
+}
+
+/* FROM scratch, fuse-apply, and one RUN mounting every cache of the task
+ * under /.fuse/cN and emptying them: the ids are the build's (df_cache_id),
+ * so the same caches. Not a nocache build: BuildKit gives such a build
+ * fresh cache mounts; an ENV of this run's own makes the RUN run. */
+static void build_prune_dockerfile(const fv *caches, const char *key, strbuf *df)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        ts.tv_sec = ts.tv_nsec = 0;
+    sb_addf(df,
+            "FROM scratch\nCOPY " DF_PAYLOAD_DIR "/fuse-apply /.fuse/fuse-apply\n"
+            "ENV FUSE_PRUNE=%ld.%ld.%ld\nRUN ",
+            (long)ts.tv_sec, (long)ts.tv_nsec, (long)getpid());
+    for (size_t i = 0; i < caches->n; i++) {
+        sb_addf(df, "--mount=type=cache,target=/.fuse/c%zu,id=", i);
+        df_cache_id(key, caches->items[i]->str, df);
+        sb_adds(df, i == 0 ? ",sharing=locked " : " ");
+    }
+    sb_adds(df, "[\"/.fuse/fuse-apply\"");
+    for (size_t i = 0; i < caches->n; i++)
+        sb_addf(df, ",\"--empty\",\"/.fuse/c%zu\"", i);
+    sb_adds(df, "]\n");
+}
+
+static int build_prune_send(dk_client *dk, const fv *caches, const build_flags *f,
+                            const dkb_choice *ch, strbuf *err)
+{
+    strbuf df = STRBUF_INIT, derr = STRBUF_INIT;
+    build_prune_dockerfile(caches, f->cache_key ? f->cache_key : "", &df);
+    ctx_entry es[2] = {
+        {.name = "Dockerfile", .data = df.buf, .len = df.len, .mode = 0644},
+        {.name = DF_PAYLOAD_DIR "/fuse-apply",
+         .data = fuse_payload_start,
+         .len = (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start),
+         .mode = 0755}};
+    ctx *c = ctx_new(es, 2, err);
+    build_prune p = {STRBUF_INIT, STRBUF_INIT};
+    int rc = BUILD_FAILED;
+    if (c) {
+        dkb_request req = {.dockerfile = df.buf,
+                           .choice = ch,
+                           .read = ctx_read_fn,
+                           .read_ud = c,
+                           .on_event = build_prune_event,
+                           .ud = &p};
+        int r = dkb_build(dk, &req, &derr);
+        if (r == -2)
+            rc = BUILD_INTERRUPTED;
+        else if (r < 0 || p.error.len)
+            sb_addf(err, "cannot empty the caches: %s", p.error.len ? p.error.buf : derr.buf);
+        /* The emptying build's image is no one's: it goes at once. */
+        else if (!p.image.len || dk_image_remove(dk, p.image.buf, err) == 0)
+            rc = BUILD_OK;
+    }
+    ctx_free(c);
+    sb_release(&df);
+    sb_release(&derr);
+    sb_release(&p.error);
+    sb_release(&p.image);
+    return rc;
+}
+
+int build_prune_caches(const fv *opts, const build_flags *f, FILE *out, strbuf *err)
+{
+    const fv *caches = fv_get(opts, "caches");
+    if (!caches || caches->kind != FV_LIST || caches->n == 0) {
+        if (!f->quiet)
+            fprintf(out, "fuse: the task has no caches\n");
+        return BUILD_OK;
+    }
+    dk_client *dk = dk_open(err);
+    dkb_choice ch;
+    int rc = BUILD_FAILED;
+    if (dk && dkb_select(dk, 0, NULL, &ch, err) == 0) {
+        if (ch.builder != DKB_BUILDKIT) {
+            if (!f->quiet)
+                fprintf(out, "fuse: the classic builder keeps no caches: nothing to prune\n");
+            rc = BUILD_OK;
+        } else if ((rc = build_prune_send(dk, caches, f, &ch, err)) == BUILD_OK && !f->quiet) {
+            fputs("fuse: emptied the caches ", out);
+            for (size_t i = 0; i < caches->n; i++)
+                fprintf(out, "%s%s", i ? ", " : "", caches->items[i]->str);
+            fputc('\n', out);
+        }
+    }
+    dk_close(dk);
     return rc;
 }

@@ -77,6 +77,14 @@ typedef struct dockerfile {
  * an ENV value...). */
 int df_generate_on(const fv *opts, const char *base_user, const bundle *b, dockerfile *out,
                    strbuf *err);
+/* df_generate_on, and the task's caches option mounted in every resource
+ * step (RUN --mount=type=cache, which only BuildKit and Podman read) under
+ * ids made from cache_key; cache_key NULL mounts none. */
+int df_generate_mounts(const fv *opts, const char *base_user, const bundle *b,
+                       const char *cache_key, dockerfile *out, strbuf *err);
+/* The engine's name of a task's cache: "fuse-cache-" and 16 hex digits
+ * from the task's cache key and the cache's path, appended to out. */
+void df_cache_id(const char *key, const char *path, strbuf *out);
 /* df_generate_on with base_user NULL. */
 int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
 /* 1 when the Dockerfile depends on the base image's USER: the task does not

@@ -22,7 +22,8 @@ enum {
     CLI_TIMEOUT,
     CLI_PULL,
     CLI_PUSH,
-    CLI_IIDFILE
+    CLI_IIDFILE,
+    CLI_PRUNE_CACHES
 };
 
 static const char cli_shortopts[] = "+:ld:f:nvqh";
@@ -41,6 +42,7 @@ static const struct option cli_longopts[] = {
     {"version", no_argument, NULL, CLI_VERSION},
     {"timeout", required_argument, NULL, CLI_TIMEOUT},
     {"iidfile", required_argument, NULL, CLI_IIDFILE},
+    {"prune-caches", no_argument, NULL, CLI_PRUNE_CACHES},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -353,6 +355,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_IIDFILE:
         cli_set_str(&o->iidfile, optarg);
+        break;
+    case CLI_PRUNE_CACHES:
+        o->prune_caches = 1;
         break;
     case 'h':
         o->help = 1;

@@ -40,6 +40,7 @@ typedef struct cli_opts {
     int help;         /* -h, --help */
     unsigned timeout; /* --timeout SECONDS, 0 = none */
     char *iidfile;    /* --iidfile FILE: the built image's ID goes there */
+    int prune_caches; /* --prune-caches: empty the tasks' caches instead of building */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* BuildKit came with Docker 18.09, API 1.39. */
 #define DKB_BUILDKIT_API "1.39"
@@ -70,6 +71,10 @@ int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallb
         *why = "DOCKER_BUILDKIT=0";
     else if (e->podman)
         *why = "Podman builds with its own builder";
+    else if (e->by_id)
+        *why = "BuildKit cannot build on a local image named by its ID (a task dependency)";
+    else if (e->raw && !asked)
+        *why = "DockerBuilder:build() reads the classic builder's messages";
     else if (ep_vnum(e->api) < ep_vnum(DKB_BUILDKIT_API))
         *why = "the engine's API is older than " DKB_BUILDKIT_API;
     else if (e->containerd)
@@ -93,42 +98,72 @@ static int dkb_engine_of(dk_client *c, dkb_engine *e, strbuf *err)
         return -1;
     e->api = dk_api_version(c);
     e->env = getenv("DOCKER_BUILDKIT");
-    int want = e->env && *e->env ? strcmp(e->env, "0") != 0 : 1;
+    int want = e->env && *e->env ? dkb_parse_bool(e->env) != 0 : 1;
     if (want && ep_vnum(e->api) >= ep_vnum(DKB_CONTAINERD_API) &&
         dk_image_store(c, &e->containerd, err) < 0)
         return -1;
     return 0;
 }
 
-int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
+int dkb_names_id(const char *dockerfile)
+{
+    for (const char *l = dockerfile; l && *l;) {
+        size_t n = strcspn(l, "\n");
+        const char *w = l + strspn(l, " \t");
+        if (strncasecmp(w, "FROM ", 5) == 0) {
+            w += 5;
+            while (*w == ' ' || (w[0] == '-' && w[1] == '-'))
+                w += *w == ' ' ? 1 : strcspn(w, " \n");
+            if (strncmp(w, "sha256:", 7) == 0)
+                return 1;
+        }
+        const char *f = strstr(l, "--from=sha256:");
+        if (f && f < l + n)
+            return 1;
+        l += n + (l[n] == '\n');
+    }
+    return 0;
+}
+
+int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, strbuf *err)
 {
     dkb_engine e;
-    dkb_builder b;
-    const char *why = "";
-    int fallback;
-    if (dkb_engine_of(c, &e, err) < 0 || dkb_choose(&e, &b, &why, &fallback, err) < 0)
+    memset(ch, 0, sizeof *ch);
+    ch->why = "";
+    if (dkb_engine_of(c, &e, err) < 0)
         return -1;
-    sb_addf(out, "%s (%s; engine API %s)", b == DKB_BUILDKIT ? "BuildKit" : "classic", why, e.api);
+    e.raw = raw;
+    e.by_id = dkb_names_id(dockerfile);
+    ch->api = e.api;
+    return dkb_choose(&e, &ch->builder, &ch->why, &ch->fallback, err);
+}
+
+int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
+{
+    dkb_choice ch;
+    if (dkb_select(c, 0, NULL, &ch, err) < 0)
+        return -1;
+    sb_addf(out, "%s (%s; engine API %s)", ch.builder == DKB_BUILDKIT ? "BuildKit" : "classic",
+            ch.why, ch.api);
     return 0;
 }
 
 int dkb_build(dk_client *c, const dkb_request *r, strbuf *err)
 {
-    dkb_engine e;
-    dkb_builder bld;
-    const char *why = "";
-    int fallback;
-    if (dkb_engine_of(c, &e, err) < 0 || dkb_choose(&e, &bld, &why, &fallback, err) < 0)
+    dkb_choice ch;
+    if (r->choice)
+        ch = *r->choice;
+    else if (dkb_select(c, r->on_msg != NULL, r->dockerfile, &ch, err) < 0)
         return -1;
-    dkb_ctx b = {.dl = bld == DKB_BUILDKIT ? &dl_buildkit : &dl_classic, .r = r};
+    dkb_ctx b = {.dl = ch.builder == DKB_BUILDKIT ? &dl_buildkit : &dl_classic, .r = r};
     if (r->on_builder)
-        r->on_builder(b.dl->name, why, fallback, r->ud);
+        r->on_builder(b.dl->name, ch.why, ch.fallback, r->ud);
     b.st = b.dl->open(r->on_event, r->ud);
     if (b.dl->plan)
         b.dl->plan(b.st, r->dockerfile ? r->dockerfile : "");
     strbuf q = STRBUF_INIT;
     dkb_query(r, &q);
-    if (bld == DKB_BUILDKIT)
+    if (ch.builder == DKB_BUILDKIT)
         sb_adds(&q, "&version=2");
     int rc = dk_build(c, q.buf, r->read, r->read_ud, dkb_on_msg, &b, err);
     b.dl->finish(b.st);

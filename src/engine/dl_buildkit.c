@@ -37,6 +37,8 @@
 
 typedef struct dlb_stage {
     char *name;  /* "AS name", lowercased as BuildKit does; "" when none */
+    char *image; /* the FROM's image, lowercased, in short form (dlb_short) */
+    long from;   /* the FROM's Dockerfile-wide step */
     long *steps; /* the Dockerfile-wide step of each vertex-making instruction */
     size_t n, alloc;
 } dlb_stage;
@@ -82,6 +84,7 @@ static void dlb_close(void *st)
         return;
     for (size_t i = 0; i < s->nstages; i++) {
         free(s->stages[i].name);
+        free(s->stages[i].image);
         free(s->stages[i].steps);
     }
     free(s->stages);
@@ -111,6 +114,40 @@ static int dlb_word(const char **p, strbuf *w)
     return n > 0;
 }
 
+/* An image reference as the Dockerfile may spell it: BuildKit names
+ * "busybox" docker.io/library/busybox:latest in its vertexes. */
+static void dlb_short(strbuf *ref)
+{
+    static const char *const pre[] = {"docker.io/", "library/"};
+    for (size_t i = 0; i < 2; i++)
+        if (strncmp(ref->buf, pre[i], strlen(pre[i])) == 0)
+            sb_consume(ref, strlen(pre[i]));
+    const char *slash = strrchr(ref->buf, '/');
+    const char *colon = strrchr(slash ? slash : ref->buf, ':');
+    if (colon && strcmp(colon, ":latest") == 0)
+        sb_setlen(ref, (size_t)(colon - ref->buf));
+}
+
+/* "[internal] load metadata for REF": the FROM of the stage on REF, so a
+ * base that cannot be had is reported at that step; 0 for none. */
+static long dlb_metadata_step(dlb_state *s, const char *name)
+{
+    static const char mark[] = "[internal] load metadata for ";
+    if (strncmp(name, mark, strlen(mark)) != 0)
+        return 0;
+    strbuf ref = STRBUF_INIT;
+    sb_adds(&ref, name + strlen(mark));
+    for (size_t i = 0; i < ref.len; i++)
+        ref.buf[i] = (char)tolower((unsigned char)ref.buf[i]);
+    dlb_short(&ref);
+    long step = 0;
+    for (size_t i = 0; i < s->nstages && !step; i++)
+        if (strcmp(s->stages[i].image, ref.buf) == 0)
+            step = s->stages[i].from;
+    sb_release(&ref);
+    return step;
+}
+
 static dlb_stage *dlb_find_stage(dlb_state *s, const char *name)
 {
     for (size_t i = 0; *name && i < s->nstages; i++)
@@ -138,6 +175,9 @@ static void dlb_plan_from(dlb_state *s, const char *args, long step)
     memset(st, 0, sizeof *st);
     st->name = xstrdup(
         dlb_word(&args, &w) && strcmp(w.buf, "as") == 0 && dlb_word(&args, &w) ? w.buf : "");
+    dlb_short(&img);
+    st->image = xstrdup(img.buf);
+    st->from = step;
     if (strcmp(img.buf, "scratch") != 0 && !base_is_stage)
         dlb_stage_add(st, step);
     sb_release(&img);
@@ -306,6 +346,8 @@ static void dlb_announce(dlb_state *s, dlb_vertex *v, const bkt_vertex *bv)
         dlb_emit(s, DK_EV_STEP, v->step, text, -1, s->line.buf, s->line.buf);
     } else {
         dlb_emit(s, DK_EV_NOTE, s->step, s->line.buf, -1, s->line.buf, s->line.buf);
+        /* Not a step, but its failure is that FROM's. */
+        v->step = dlb_metadata_step(s, name.buf);
     }
     sb_release(&name);
 }

@@ -101,8 +101,9 @@ typedef struct dk_xfer {
     dk_read_fn read; /* the request body, or NULL */
     void *read_ud;
     int read_failed;
-    int post;    /* POST even without a body */
-    dks *stream; /* a 200 answer's body goes here when set */
+    int post;           /* POST even without a body */
+    const char *method; /* another method than GET/POST ("DELETE"), or NULL */
+    dks *stream;        /* a 200 answer's body goes here when set */
     int stream_failed;
     strbuf stream_err;
     strbuf body; /* else here, up to DK_MAX_BODY */
@@ -196,6 +197,8 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         DK_SET(CURLOPT_POSTFIELDS, "");
         DK_SET(CURLOPT_POSTFIELDSIZE, 0L);
     }
+    if (x->method)
+        DK_SET(CURLOPT_CUSTOMREQUEST, x->method);
     if (hdrs)
         DK_SET(CURLOPT_HTTPHEADER, hdrs);
 #undef DK_SET
@@ -639,5 +642,23 @@ int dk_image_store(dk_client *c, int *containerd, strbuf *err)
         rc = dk_parse_store(&body, containerd, err);
     sb_release(&path);
     sb_release(&body);
+    return rc;
+}
+
+int dk_image_remove(dk_client *c, const char *id, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf path = STRBUF_INIT;
+    sb_addf(&path, "/v%s/images/%s", c->ep.version, id);
+    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT, .method = "DELETE"};
+    rc = dk_perform(c, path.buf, &x, NULL, err);
+    if (rc == 0 && x.status != 200) {
+        dk_http_error(&x, err);
+        rc = -1;
+    }
+    sb_release(&path);
+    dk_xfer_release(&x);
     return rc;
 }

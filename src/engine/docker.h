@@ -89,6 +89,11 @@ int dk_image_pull(dk_client *c, const char *name, strbuf *err);
  * with one line in err, -2 when interrupted. */
 int dk_image_store(dk_client *c, int *containerd, strbuf *err);
 
+/* DELETE /images/{id}: removes an image fuse made and tagged nothing
+ * (--prune-caches' own). Returns 0, -1 with one line in err, -2 when
+ * interrupted. */
+int dk_image_remove(dk_client *c, const char *id, strbuf *err);
+
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);
 

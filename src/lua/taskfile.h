@@ -24,6 +24,7 @@ typedef struct tf_info {
 typedef struct tf_flags {
     int dry_run, verbose, quiet, no_cache, pull, push;
     const char *iidfile; /* --iidfile, or NULL */
+    int prune_caches;    /* --prune-caches: each build empties its task's caches instead */
 } tf_flags;
 
 /* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2

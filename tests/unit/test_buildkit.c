@@ -230,6 +230,16 @@ START_TEST(test_choose)
     ck_assert_int_eq(fb, 1);
     ck_assert_str_eq(choose(1, "1.41", 0, "1", &fb), "classic");
     ck_assert_int_eq(fb, 0);
+    dkb_engine raw = {.api = "1.41", .raw = 1};
+    dkb_builder b;
+    const char *why;
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(dkb_choose(&raw, &b, &why, &fb, &err), 0);
+    ck_assert_int_eq(b, DKB_CLASSIC);
+    raw.env = "1";
+    ck_assert_int_eq(dkb_choose(&raw, &b, &why, &fb, &err), 0);
+    ck_assert_int_eq(b, DKB_BUILDKIT);
+    sb_release(&err);
     ck_assert_str_eq(choose(0, "1.41", 0, "yes", &fb),
                      "DOCKER_BUILDKIT must be a boolean (1 or 0), not 'yes'");
 }
