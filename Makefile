@@ -196,7 +196,8 @@ FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore bktrace
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
-FUZZ_SRC_dkstream   = src/engine/dkstream.c src/engine/dialect.c src/engine/dl_classic.c
+FUZZ_SRC_dkstream   = src/engine/dkstream.c src/engine/dialect.c src/engine/dl_classic.c \
+                      src/engine/dl_podman.c
 FUZZ_SRC_dkauth     = src/engine/dkauth.c
 FUZZ_SRC_bktrace    = src/engine/bktrace.c src/engine/dialect.c src/engine/dl_buildkit.c
 FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfmeta.c \

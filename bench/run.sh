@@ -9,7 +9,7 @@
 # and removed at the end.
 #
 # Environment: BENCH_QUICK=1 skips the slow cases (1 cold, 3 incremental,
-# 5 big context); BENCH_DOCKER the docker CLI (default /usr/bin/docker, the
+# 5 big context, 8 tree, 9 multi-stage); BENCH_DOCKER the docker CLI (default /usr/bin/docker, the
 # Debian client that matches the engine); BENCH_REPS_COLD, BENCH_REPS_WARM.
 set -eu -o pipefail
 
@@ -334,6 +334,8 @@ print_table() {
 
 # shellcheck source=bench/cases_buildkit.sh
 . "$ROOT/bench/cases_buildkit.sh"
+# shellcheck source=bench/cases_tree.sh
+. "$ROOT/bench/cases_tree.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -353,4 +355,5 @@ case_startup
 case_many
 case_size
 cases_buildkit
+[ "$QUICK" = 1 ] || { case_tree && case_multistage; }
 print_table

@@ -70,7 +70,7 @@ _fuse()
     -d | --display)
         mapfile -t cands < <(_fuse_run --shortlist)
         ;;
-    --timeout) return ;;
+    --timeout | -j | --jobs | --engine) return ;;
     *)
         if [[ $cur == -* ]]; then
             mapfile -t cands < <(_fuse_options)

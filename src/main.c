@@ -83,6 +83,8 @@ static void fuse_help(void)
                      "      --push            push every tag of each task after its build\n"
                      "      --timeout SECONDS stop task files and builds running longer\n"
                      "      --iidfile FILE    write the built image's ID to FILE\n"
+                     "  -j, --jobs N          build up to N independent tasks at once\n"
+                     "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
                      "      --prune-caches    empty the tasks' caches instead of building\n"
                      "  -v, --verbose         show the full build output\n"
                      "  -q, --quiet           show errors only\n"

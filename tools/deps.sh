@@ -1,11 +1,15 @@
 #!/bin/sh
 # Installs the Debian packages fuse needs to build and test, when missing.
 # A fresh Debian machine has none of them; an equipped one pays one dpkg-query.
+# podman: its service is the second engine of the integration tests
+# (tests/integration/podman.sh); run as root with the kernel's overlay, it
+# needs only what it depends on (conmon, runc, a network stack), not the
+# rootless helpers it recommends (uidmap, slirp4netns, fuse-overlayfs).
 set -e
 PKGS="build-essential pkg-config liblua5.4-dev lua5.4 libcurl4-openssl-dev libyajl-dev
 libarchive-dev check docker.io debootstrap busybox-static musl-tools lua-check curl
 valgrind cppcheck clang-format file clang libclang-rt-14-dev man-db groff-base bsdutils openssl
-docker-registry apache2-utils"
+docker-registry apache2-utils time podman"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -26,6 +26,8 @@
 ---@field watches? string[]
 ---Consecutive resources of one layer name are applied in one build step.
 ---@field layer? string
+---Names of the task's secrets present at /run/secrets/NAME while this step runs.
+---@field secrets? string[]
 
 ---A resource made by a constructor: its fields, marked with its type.
 ---tostring gives its identity, "File[/etc/motd]".
@@ -193,6 +195,12 @@ function Checkout(fields) end
 ---@field start_period? string
 ---@field retries? integer from 1
 
+---Where a secret's value is read when the task builds: exactly one of these.
+---@class fuse.SecretSource
+---@field env? string an environment variable
+---@field file? string a file (relative to the task file, ~ expanded)
+---@field command? string a shell command whose standard output is the value
+
 ---@class fuse.ContainerOptions
 ---@field from_image? string|fuse.Task the base image, default "debian:bookworm"; a task is built first
 ---@field tag? string|string[] one tag, or several (the first is the primary); applied only on success
@@ -207,6 +215,7 @@ function Checkout(fields) end
 ---@field workdir? string
 ---@field labels? table<string, string>
 ---@field no_cache? boolean build without Docker's layer cache
+---@field secrets? table<string, fuse.SecretSource> build secrets, never in the image
 ---@field pull? boolean look for a newer base image first
 ---@field push? boolean push every tag after a successful build (fuse --push)
 ---@field healthcheck? fuse.Healthcheck|false false writes HEALTHCHECK NONE

@@ -75,10 +75,22 @@ static long build_cur_res(const build_prog *p)
     return p->d->step_res[p->step];
 }
 
+/* Where the resources of the step that starts at resource res end: a
+ * layer group or a batch is one step for several (the step map holds the
+ * first), so the next resource a later step starts, or the bundle's end. */
+static size_t build_span_end(const build_prog *p, long res)
+{
+    for (size_t s = (size_t)p->step + 1; s < p->d->nsteps; s++)
+        if (p->d->step_res[s] > res)
+            return (size_t)p->d->step_res[s];
+    return p->b->n;
+}
+
 static void build_step_begins(build_prog *p, const dk_event *e)
 {
     p->step = e->step - 1;
-    p->nsteps = e->nsteps;
+    /* Podman tells the total only in a build's last stage: the Dockerfile's. */
+    p->nsteps = e->nsteps ? e->nsteps : (long)p->d->nsteps;
     sb_reset(&p->step_text);
     sb_adds(&p->step_text, e->text);
     sb_reset(&p->step_out);
@@ -90,7 +102,13 @@ static void build_step_begins(build_prog *p, const dk_event *e)
     if (p->f->quiet || p->f->verbose)
         return;
     strbuf label = STRBUF_INIT;
+    const char *layer = fv_gets(p->b->items[res].fields, "layer");
+    size_t more = build_span_end(p, res) - (size_t)res - 1;
+    if (layer)
+        sb_addf(&label, "layer %s: ", layer);
     build_res_label(&p->b->items[res], &label);
+    if (more)
+        sb_addf(&label, " +%zu", more);
     char head[48];
     snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
     term_progress(p->out, head, label.buf);
@@ -230,11 +248,37 @@ static void build_detail(const build_prog *p, strbuf *err)
     sb_release(&d);
 }
 
+/* The resource the failed step was applying: the step's own, or, for a
+ * step of several (a layer group, a batch), the one fuse-apply's error
+ * line names ("fuse-apply: Execute[two]: ..."). */
+static long build_failed_res(const build_prog *p)
+{
+    long res = build_cur_res(p);
+    size_t len = 0;
+    const char *pe = res >= 0 ? build_payload_error(&p->step_out, &len) : NULL;
+    if (!pe)
+        return res;
+    const char *why = pe + strlen("fuse-apply: ");
+    size_t end = build_span_end(p, res);
+    strbuf id = STRBUF_INIT;
+    for (size_t i = (size_t)res; i < end; i++) {
+        sb_reset(&id);
+        build_res_ident(&p->b->items[i], &id);
+        sb_adds(&id, ": ");
+        if (strncmp(why, id.buf, id.len) == 0) {
+            res = (long)i;
+            break;
+        }
+    }
+    sb_release(&id);
+    return res;
+}
+
 /* "build failed at [3/5] Execute[migrate] (fusefile.lua:12): REASON", then
  * the step's output. */
 static void build_failure(build_prog *p, const char *msg, strbuf *err)
 {
-    long res = build_cur_res(p);
+    long res = build_failed_res(p);
     const bundle_res *r = res >= 0 ? &p->b->items[res] : NULL;
     sb_adds(err, "build failed");
     if (r) {
@@ -465,14 +509,14 @@ static int build_base_user(dk_client *dk, const fv *opts, int pull_first, strbuf
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
-/* 1 when the task's caches are mounted: the builder can (BuildKit);
+/* 1 when the task's caches are mounted: the builder can (BuildKit, Podman);
  * otherwise one line says they are not, and the build goes on without. */
 static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags *f, FILE *out)
 {
     const fv *caches = fv_get(opts, "caches");
     if (!caches || caches->kind != FV_LIST || caches->n == 0)
         return 0;
-    if (ch->builder == DKB_BUILDKIT)
+    if (ch->mounts)
         return 1;
     if (!f->quiet)
         fprintf(out, "fuse: the classic builder cannot mount caches: building without them\n");
@@ -510,8 +554,9 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
     strbuf user = STRBUF_INIT;
     dkb_choice ch;
     int rc = dk ? build_base_user(dk, opts, build_pull(opts, f), &user, err) : BUILD_FAILED;
-    if (rc == BUILD_OK && dkb_select(dk, f->on_chunk != NULL, d.text.buf, &ch, err) < 0)
-        rc = BUILD_FAILED;
+    int sel = rc == BUILD_OK ? dkb_select(dk, f->on_chunk != NULL, d.text.buf, &ch, err) : 0;
+    if (sel != 0)
+        rc = sel == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
     int mounts = rc == BUILD_OK && build_mounts(opts, &ch, f, out);
     if (rc == BUILD_OK && (user.len || mounts)) {
         /* USER root and the base's USER again, or the caches' mounts: a
@@ -662,7 +707,7 @@ int build_prune_caches(const fv *opts, const build_flags *f, FILE *out, strbuf *
     dkb_choice ch;
     int rc = BUILD_FAILED;
     if (dk && dkb_select(dk, 0, NULL, &ch, err) == 0) {
-        if (ch.builder != DKB_BUILDKIT) {
+        if (!ch.mounts) {
             if (!f->quiet)
                 fprintf(out, "fuse: the classic builder keeps no caches: nothing to prune\n");
             rc = BUILD_OK;

@@ -31,6 +31,9 @@ typedef struct build_flags {
     void (*on_chunk)(const char *json, size_t len, void *ud);
     void *ud;
     strbuf *iid; /* when set, gets the built image's ID ("sha256:...") */
+    /* The values of the task's secrets (resources name them in their
+     * secrets field; see secstep.h), or NULL. */
+    const struct sec_set *secrets;
 } build_flags;
 
 /* Exit statuses of build_run(). */

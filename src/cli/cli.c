@@ -23,10 +23,11 @@ enum {
     CLI_PULL,
     CLI_PUSH,
     CLI_IIDFILE,
-    CLI_PRUNE_CACHES
+    CLI_PRUNE_CACHES,
+    CLI_ENGINE
 };
 
-static const char cli_shortopts[] = "+:ld:f:nvqh";
+static const char cli_shortopts[] = "+:ld:f:nvqhj:";
 
 static const struct option cli_longopts[] = {
     {"list", no_argument, NULL, 'l'},
@@ -43,6 +44,8 @@ static const struct option cli_longopts[] = {
     {"timeout", required_argument, NULL, CLI_TIMEOUT},
     {"iidfile", required_argument, NULL, CLI_IIDFILE},
     {"prune-caches", no_argument, NULL, CLI_PRUNE_CACHES},
+    {"jobs", required_argument, NULL, 'j'},
+    {"engine", required_argument, NULL, CLI_ENGINE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -226,7 +229,9 @@ void cli_opts_free(cli_opts *o)
     free(o->display);
     free(o->fusefile);
     free(o->iidfile);
+    strvec_clear(&o->engines);
     memset(o, 0, sizeof *o);
+    strvec_init(&o->engines);
 }
 
 /* ---- options ---- */
@@ -298,22 +303,50 @@ static void cli_set_str(char **dst, const char *val)
     *dst = xstrdup(val);
 }
 
-/* --timeout SECONDS: a whole number from 1 to a day; alarm() takes an
- * unsigned count of seconds, and a typo like "5m" must not mean 5. */
-#define CLI_MAX_TIMEOUT 86400
-
-static int cli_timeout(const char *val, cli_opts *o, strbuf *err)
+/* A whole number from 1 to max for option name; a typo like "5m" or "0"
+ * must not be read as something else. */
+static int cli_count(const char *name, const char *val, unsigned long max, const char *unit,
+                     unsigned *out, strbuf *err)
 {
     unsigned long n = 0;
     const char *s = val;
-    for (; *s >= '0' && *s <= '9' && n <= CLI_MAX_TIMEOUT; s++)
+    for (; *s >= '0' && *s <= '9' && n <= max; s++)
         n = n * 10 + (unsigned long)(*s - '0');
-    if (s == val || *s || n < 1 || n > CLI_MAX_TIMEOUT) {
-        sb_addf(err, "option --timeout: expected whole seconds from 1 to %d, got \"%s\"",
-                CLI_MAX_TIMEOUT, val);
+    if (s == val || *s || n < 1 || n > max) {
+        sb_addf(err, "option %s: expected %s from 1 to %lu, got \"%s\"", name, unit, max, val);
         return 2;
     }
-    o->timeout = (unsigned)n;
+    *out = (unsigned)n;
+    return 0;
+}
+
+/* --timeout: alarm() takes an unsigned count of seconds; at most a day. */
+#define CLI_MAX_TIMEOUT 86400
+/* -j: each job is a process with its own engine connection; more than this
+ * is a typo, not a build farm. */
+#define CLI_MAX_JOBS 64
+
+/* The options that take a value needing a check; 0 or 2 with err set. */
+static int cli_check_value(int c, cli_opts *o, strbuf *err)
+{
+    switch (c) {
+    case CLI_TIMEOUT:
+        return cli_count("--timeout", optarg, CLI_MAX_TIMEOUT, "whole seconds", &o->timeout, err);
+    case 'j':
+        return cli_count("-j/--jobs", optarg, CLI_MAX_JOBS, "a number of jobs", &o->jobs, err);
+    case CLI_IIDFILE:
+        if (!*optarg) {
+            sb_adds(err, "option --iidfile: expected a file name");
+            return 2;
+        }
+        return 0;
+    case CLI_ENGINE:
+        if (!*optarg) {
+            sb_adds(err, "option --engine: expected an engine URL or context name");
+            return 2;
+        }
+        return 0;
+    }
     return 0;
 }
 
@@ -362,6 +395,9 @@ static void cli_apply(int c, cli_opts *o)
     case 'h':
         o->help = 1;
         break;
+    case CLI_ENGINE:
+        strvec_push(&o->engines, optarg);
+        break;
     }
 }
 
@@ -379,6 +415,7 @@ static int cli_parse_tasks(int first, int argc, char **argv, cli_opts *o, strbuf
 int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err)
 {
     memset(o, 0, sizeof *o);
+    strvec_init(&o->engines);
     /* optind = 0 makes glibc reinitialise, so cli_parse can run more than once
      * (tests); opterr = 0 because we word the messages ourselves. */
     optind = 0;
@@ -387,16 +424,16 @@ int cli_parse(int argc, char **argv, cli_opts *o, strbuf *err)
     while ((c = getopt_long(argc, argv, cli_shortopts, cli_longopts, NULL)) != -1) {
         if (c == '?' || c == ':')
             return cli_getopt_error(c, argc, argv, err);
-        if (c == CLI_TIMEOUT && cli_timeout(optarg, o, err) != 0)
+        if (cli_check_value(c, o, err) != 0)
             return 2;
-        if (c == CLI_IIDFILE && !*optarg) {
-            sb_adds(err, "option --iidfile: expected a file name");
-            return 2;
-        }
         cli_apply(c, o);
     }
     if (o->verbose && o->quiet) {
         sb_adds(err, "options -v and -q cannot be used together");
+        return 2;
+    }
+    if (o->jobs && o->iidfile) {
+        sb_adds(err, "option --iidfile names one image; it cannot be used with -j");
         return 2;
     }
     if (cli_parse_tasks(optind, argc, argv, o, err) != 0)

@@ -9,6 +9,7 @@
 #define FUSE_CLI_H
 
 #include "strbuf.h"
+#include "strvec.h"
 
 #include <stddef.h>
 
@@ -41,6 +42,8 @@ typedef struct cli_opts {
     unsigned timeout; /* --timeout SECONDS, 0 = none */
     char *iidfile;    /* --iidfile FILE: the built image's ID goes there */
     int prune_caches; /* --prune-caches: empty the tasks' caches instead of building */
+    unsigned jobs;    /* -j, --jobs N: 0 = not given (one task after another) */
+    strvec engines;   /* --engine URL-or-CONTEXT, repeated: where -j may build */
     cli_task *tasks;
     size_t ntasks;
 } cli_opts;

@@ -8,6 +8,7 @@
 
 #include "mem.h"
 #include "optvalue.h"
+#include "secret.h"
 #include "taskref.h"
 
 #include <stdlib.h>
@@ -15,17 +16,18 @@
 #include <strings.h>
 
 typedef enum {
-    OT_STR,    /* string, as is */
-    OT_IMAGE,  /* an image name, or a docker_container task (a taskref.h marker); CLI: a name */
-    OT_MAP,    /* table string -> string; CLI: A=1;B=2 */
-    OT_LIST,   /* list of strings; CLI: /a;/b */
-    OT_PORTS,  /* list of ports; CLI: 8000;53/udp */
-    OT_WORDS,  /* exec-form list or shell-form string; CLI: shell words */
-    OT_BOOL,   /* boolean; CLI: true/false, yes/no, 1/0 */
-    OT_PARAMS, /* table name -> default */
-    OT_TAGS,   /* string or list of strings; CLI: a:1;a:latest */
-    OT_HEALTH, /* healthcheck table or false; CLI: none, or shell words (its cmd) */
-    OT_SIGNAL, /* signal name or number; CLI: as is, digits a number */
+    OT_STR,     /* string, as is */
+    OT_IMAGE,   /* an image name, or a docker_container task (a taskref.h marker); CLI: a name */
+    OT_MAP,     /* table string -> string; CLI: A=1;B=2 */
+    OT_LIST,    /* list of strings; CLI: /a;/b */
+    OT_PORTS,   /* list of ports; CLI: 8000;53/udp */
+    OT_WORDS,   /* exec-form list or shell-form string; CLI: shell words */
+    OT_BOOL,    /* boolean; CLI: true/false, yes/no, 1/0 */
+    OT_PARAMS,  /* table name -> default */
+    OT_TAGS,    /* string or list of strings; CLI: a:1;a:latest */
+    OT_HEALTH,  /* healthcheck table or false; CLI: none, or shell words (its cmd) */
+    OT_SIGNAL,  /* signal name or number; CLI: as is, digits a number */
+    OT_SECRETS, /* table name -> { env | file | command = "..." }; never from the CLI */
 } opt_type;
 
 typedef struct opt_def {
@@ -41,9 +43,9 @@ static const opt_def opt_table[] = {
     {"entrypoint", OT_WORDS, 1, 1},   {"env", OT_MAP, 1, 1},       {"from_image", OT_IMAGE, 1, 1},
     {"healthcheck", OT_HEALTH, 1, 1}, {"labels", OT_MAP, 1, 1},    {"maintainer", OT_STR, 1, 1},
     {"no_cache", OT_BOOL, 1, 1},      {"params", OT_PARAMS, 0, 0}, {"ports", OT_PORTS, 1, 1},
-    {"pull", OT_BOOL, 1, 1},          {"push", OT_BOOL, 1, 1},     {"stopsignal", OT_SIGNAL, 1, 1},
-    {"tag", OT_TAGS, 1, 1},           {"user", OT_STR, 1, 1},      {"volumes", OT_LIST, 1, 1},
-    {"workdir", OT_STR, 1, 1},
+    {"pull", OT_BOOL, 1, 1},          {"push", OT_BOOL, 1, 1},     {"secrets", OT_SECRETS, 1, 0},
+    {"stopsignal", OT_SIGNAL, 1, 1},  {"tag", OT_TAGS, 1, 1},      {"user", OT_STR, 1, 1},
+    {"volumes", OT_LIST, 1, 1},       {"workdir", OT_STR, 1, 1},
 };
 
 #define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])
@@ -180,6 +182,39 @@ static int opt_check_params(const fv *v, int is_container, const char *kind, str
     return 0;
 }
 
+/* secrets = { NAME = { env = "VAR" } }: each a valid name with exactly one
+ * non-empty source. Only the declaration is checked here; the values are
+ * read when the task builds (src/build/secsrc.c). */
+static int opt_check_secrets(const fv *v, const char *kind, strbuf *err)
+{
+    static const char *const srcs[] = {"env", "file", "command"};
+    if (!opt_is_map(v)) {
+        sb_addf(err, "%s: secrets must be a table like { token = { env = \"TOKEN\" } }", kind);
+        return -1;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const char *name = v->keys[i];
+        const fv *s = v->items[i];
+        if (!sec_name_ok(name)) {
+            sb_addf(err, "%s: secrets: \"%s\" is not a secret's name (letters, digits, _ . -)",
+                    kind, name);
+            return -1;
+        }
+        size_t found = 0;
+        for (size_t k = 0; s->kind == FV_MAP && k < 3; k++)
+            found += fv_get(s, srcs[k]) != NULL;
+        if (s->kind != FV_MAP || found != 1 || s->n != 1 || s->items[0]->kind != FV_STR ||
+            s->items[0]->len == 0) {
+            sb_addf(err,
+                    "%s: secrets.%s must be one of { env = \"VAR\" }, { file = \"path\" }, "
+                    "{ command = \"...\" }",
+                    kind, name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Docker would take an empty USER, WORKDIR or base image, or an ENV name
  * with a space, as a different instruction or refuse it mid-build: refuse
  * them here, where the message can name the task file's line or the task. */
@@ -303,6 +338,8 @@ static int opt_check_type(const opt_def *d, const fv *v, int is_container, strbu
         return -1;
     case OT_PARAMS:
         return opt_check_params(v, is_container, kind, err);
+    case OT_SECRETS:
+        return opt_check_secrets(v, kind, err);
     }
     return -1;
 }
@@ -516,6 +553,7 @@ static fv *opt_convert(const opt_def *d, const char *value, strbuf *err)
     case OT_STR:
     case OT_IMAGE:
     case OT_PARAMS:
+    case OT_SECRETS:
         break;
     }
     char *text = cli_unescape(value);

@@ -7,6 +7,7 @@
 #include "restype_int.h"
 
 #include "fvjson.h"
+#include "secret.h"
 #include "taskref.h"
 
 #include <stdarg.h>
@@ -15,10 +16,11 @@
 
 /* Every type also takes these, last, so the table order is the JSON order.
  * id, as in fuselage, replaces the name in the identity (restype_ident.c);
- * layer: consecutive resources of one layer name share one build step. */
+ * layer: consecutive resources of one layer name share one build step;
+ * secrets: the names of the task's secrets its step sees (secret.h). */
 #define RT_COMMON                                                                                  \
     {"id", RT_STR, 0, NULL}, {"layer", RT_STR, 0, NULL}, {"policy", RT_STR, 0, NULL},              \
-        {"watches", RT_LIST, 0, NULL},                                                             \
+        {"watches", RT_LIST, 0, NULL}, {"secrets", RT_LIST, 0, NULL},                              \
     {                                                                                              \
         NULL, 0, 0, NULL                                                                           \
     }
@@ -466,6 +468,25 @@ static int rt_check_forbidden(const rt_type *t, const fv *fields, strbuf *err)
     return 0;
 }
 
+/* A secret's name is a file name under /run/secrets: checked here, so
+ * fuse-apply refuses a bundle naming ../x as surely as the task file does. */
+static int rt_check_secrets(const rt_type *t, const fv *fields, strbuf *err)
+{
+    const fv *s = fv_get(fields, "secrets");
+    for (size_t i = 0; s && s->kind == FV_LIST && i < s->n; i++) {
+        if (!sec_name_ok(s->items[i]->str)) {
+            rt_fail(err, t, "secrets: ");
+            rt_quote(err, s->items[i]->str, s->items[i]->len);
+            sb_adds(err, " is not a secret's name (letters, digits, _ . -)");
+            return -1;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->items[i]->str, s->items[j]->str) == 0)
+                return rt_fail(err, t, "secrets: %s is listed twice", s->items[i]->str);
+    }
+    return 0;
+}
+
 int rt_validate(const rt_type *t, const fv *fields, strbuf *err)
 {
     if (!fields || fields->kind != FV_MAP) {
@@ -497,7 +518,8 @@ int rt_validate(const rt_type *t, const fv *fields, strbuf *err)
     for (const rt_field *f = t->fields; f->name; f++)
         if ((f->flags & RT_REQUIRED) && !rt_has(fields, f->name))
             return rt_fail(err, t, "%s is required", f->name);
-    if (rt_check_policy(t, fields, err) < 0 || rt_check_forbidden(t, fields, err) < 0)
+    if (rt_check_policy(t, fields, err) < 0 || rt_check_forbidden(t, fields, err) < 0 ||
+        rt_check_secrets(t, fields, err) < 0)
         return -1;
     return t->check ? t->check(fields, err) : 0;
 }

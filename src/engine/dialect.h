@@ -7,11 +7,13 @@
  * the build (src/build/build.c) follows the steps, shows their output and
  * names the step that failed without knowing which engine ran. The classic
  * builder's dialect is dl_classic (dl_classic.c), BuildKit's dl_buildkit
- * (dl_buildkit.c); dkbuild.c picks the one the engine speaks. */
+ * (dl_buildkit.c), Podman's dl_podman (dl_podman.c); dkbuild.c picks the
+ * one the engine speaks. */
 #ifndef FUSE_DIALECT_H
 #define FUSE_DIALECT_H
 
 #include "docker.h"
+#include "strbuf.h"
 
 typedef enum dk_ev_kind {
     DK_EV_STEP,   /* an instruction began: step, nsteps, text the instruction */
@@ -53,6 +55,8 @@ typedef struct dl_dialect {
 } dl_dialect;
 
 extern const dl_dialect dl_classic;
+/* Podman's (dl_podman.c): its Docker-compatible build speaks buildah's words. */
+extern const dl_dialect dl_podman;
 extern const dl_dialect dl_buildkit; /* dl_buildkit.c */
 
 /* Removes terminal escape sequences from s in place: CSI ("\033[91m"),
@@ -60,5 +64,40 @@ extern const dl_dialect dl_buildkit; /* dl_buildkit.c */
  * end of s is removed too. Engines colour a step's stderr; pipes, NO_COLOR
  * and error reports must not see the codes. */
 void dl_strip_escapes(char *s);
+
+/* What the text dialects (classic, Podman) share: their state begins with
+ * a dl_text, and dl_text_new() makes it. */
+typedef struct dl_text {
+    dk_event_fn fn;
+    void *ud;
+    strbuf pending; /* stream text after the last newline */
+    strbuf line;    /* the current line, escapes removed */
+    long step, nsteps;
+    int failed; /* an error was reported */
+} dl_text;
+
+/* A zeroed state of size bytes whose first member is a dl_text, set up. */
+void *dl_text_new(size_t size, dk_event_fn fn, void *ud);
+/* Releases the dl_text's buffers and frees st; NULL is fine. */
+void dl_text_free(void *st);
+/* Calls t's fn with an event of the current step. */
+void dl_emit(dl_text *t, dk_ev_kind kind, const char *text, int code, const char *raw,
+             const char *line);
+/* A pull's progress ("Pulling fs layer"): one DK_EV_NOTE per line. */
+void dl_status(dl_text *t, const char *status);
+/* The build's one DK_EV_ERROR: msg's first line and the step's exit status
+ * code (-1 unknown); a second error is dropped. */
+void dl_error(dl_text *t, const char *msg, int code);
+
+/* s after prefix when s starts with it, else NULL. */
+const char *dl_after(const char *s, const char *prefix);
+/* b = s without terminal escapes and without a trailing CR (a CRLF line). */
+void dl_clean(strbuf *b, const char *s);
+/* b = the first line of msg, trimmed, without escapes: an event's text is
+ * one line whatever the engine put in a JSON field. */
+void dl_first_line(strbuf *b, const char *msg);
+/* Appends text to pending and calls line(ud, raw) for each complete line,
+ * raw as sent without its newline; the rest stays pending. */
+void dl_lines(strbuf *pending, const char *text, void (*line)(void *ud, const char *raw), void *ud);
 
 #endif

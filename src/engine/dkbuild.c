@@ -1,5 +1,5 @@
-/* dkbuild.c -- POST /build with the builder chosen for the engine, and the
- * dialect that builder speaks. */
+/* dkbuild.c -- POST /build with the builder chosen for the engine, its
+ * answer read in the dialect that builder (or Podman) speaks. */
 #include "dkbuild.h"
 
 #include "endpoint.h"
@@ -90,18 +90,20 @@ int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallb
     return 0;
 }
 
-/* Settles the engine's facts for dkb_choose. */
+/* Settles the engine's facts for dkb_choose: 0, -1 with err, -2 when
+ * interrupted. */
 static int dkb_engine_of(dk_client *c, dkb_engine *e, strbuf *err)
 {
     memset(e, 0, sizeof *e);
-    if (dk_negotiate(c, err) < 0)
-        return -1;
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
     e->api = dk_api_version(c);
+    e->podman = dk_engine_of(c)->kind == DK_ENGINE_PODMAN;
     e->env = getenv("DOCKER_BUILDKIT");
     int want = e->env && *e->env ? dkb_parse_bool(e->env) != 0 : 1;
-    if (want && ep_vnum(e->api) >= ep_vnum(DKB_CONTAINERD_API) &&
-        dk_image_store(c, &e->containerd, err) < 0)
-        return -1;
+    if (want && !e->podman && ep_vnum(e->api) >= ep_vnum(DKB_CONTAINERD_API))
+        return dk_image_store(c, &e->containerd, err);
     return 0;
 }
 
@@ -130,12 +132,16 @@ int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, st
     dkb_engine e;
     memset(ch, 0, sizeof *ch);
     ch->why = "";
-    if (dkb_engine_of(c, &e, err) < 0)
-        return -1;
+    int rc = dkb_engine_of(c, &e, err);
+    if (rc != 0)
+        return rc;
     e.raw = raw;
     e.by_id = dkb_names_id(dockerfile);
     ch->api = e.api;
-    return dkb_choose(&e, &ch->builder, &ch->why, &ch->fallback, err);
+    rc = dkb_choose(&e, &ch->builder, &ch->why, &ch->fallback, err);
+    /* Podman's builder (buildah) reads cache mounts in its classic API. */
+    ch->mounts = ch->builder == DKB_BUILDKIT || e.podman;
+    return rc;
 }
 
 int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
@@ -151,11 +157,15 @@ int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
 int dkb_build(dk_client *c, const dkb_request *r, strbuf *err)
 {
     dkb_choice ch;
+    int sel = r->choice ? 0 : dkb_select(c, r->on_msg != NULL, r->dockerfile, &ch, err);
+    if (sel != 0)
+        return sel; /* -1, or -2 when interrupted */
     if (r->choice)
         ch = *r->choice;
-    else if (dkb_select(c, r->on_msg != NULL, r->dockerfile, &ch, err) < 0)
-        return -1;
-    dkb_ctx b = {.dl = ch.builder == DKB_BUILDKIT ? &dl_buildkit : &dl_classic, .r = r};
+    /* The classic request goes to Podman too, whose answer is in its words. */
+    const dl_dialect *classic =
+        dk_engine_of(c)->kind == DK_ENGINE_PODMAN ? &dl_podman : &dl_classic;
+    dkb_ctx b = {.dl = ch.builder == DKB_BUILDKIT ? &dl_buildkit : classic, .r = r};
     if (r->on_builder)
         r->on_builder(b.dl->name, ch.why, ch.fallback, r->ud);
     b.st = b.dl->open(r->on_event, r->ud);

@@ -44,11 +44,12 @@ typedef struct dkb_choice {
     const char *why;
     int fallback;
     const char *api;
+    int mounts; /* RUN --mount=type=cache works: BuildKit, or Podman's builder */
 } dkb_choice;
 
 /* Asks the engine (API version, image store) and chooses with dkb_choose
  * for dockerfile (NULL: none yet); raw: the caller reads the engine's
- * messages itself. -1 with one line in err. */
+ * messages itself. -1 with one line in err, -2 when interrupted. */
 int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, strbuf *err);
 
 /* 1 when the Dockerfile builds FROM (or copies --from) a local image by its

@@ -63,7 +63,7 @@ typedef struct dlb_state {
     size_t nv, vs_alloc;
     long step; /* the last announced step */
     int failed;
-    strbuf line, raw, bin;
+    strbuf line, raw, bin, tmp;
 } dlb_state;
 
 static void *dlb_open(dk_event_fn fn, void *ud)
@@ -74,6 +74,7 @@ static void *dlb_open(dk_event_fn fn, void *ud)
     sb_init(&s->line);
     sb_init(&s->raw);
     sb_init(&s->bin);
+    sb_init(&s->tmp);
     return s;
 }
 
@@ -97,6 +98,7 @@ static void dlb_close(void *st)
     sb_release(&s->line);
     sb_release(&s->raw);
     sb_release(&s->bin);
+    sb_release(&s->tmp);
     free(s);
 }
 
@@ -302,32 +304,15 @@ static dlb_vertex *dlb_vertex_get(dlb_state *s, const bkt_str *digest)
     return v;
 }
 
-/* b = the n bytes at p, one line: escapes, NULs and a trailing CR gone. */
-static void dlb_clean(strbuf *b, const char *p, size_t n)
+/* The n bytes at p as a C string in s->tmp: a protobuf string may hold
+ * NULs (dropped) and has no terminator; p may be NULL when n is 0. */
+static const char *dlb_cstr(dlb_state *s, const char *p, size_t n)
 {
-    sb_reset(b);
+    sb_reset(&s->tmp);
     for (size_t i = 0; i < n; i++)
         if (p[i])
-            sb_addc(b, p[i]);
-    dl_strip_escapes(b->buf);
-    sb_setlen(b, strlen(b->buf));
-    if (b->len && b->buf[b->len - 1] == '\r')
-        sb_setlen(b, b->len - 1);
-}
-
-/* The first line of the n bytes at p, trimmed, for an event's text. */
-static void dlb_first_line(strbuf *b, const char *p, size_t n)
-{
-    size_t skip = 0;
-    if (!n) { /* an absent field: p may be NULL */
-        sb_reset(b);
-        return;
-    }
-    while (skip < n && (p[skip] == ' ' || p[skip] == '\r' || p[skip] == '\n'))
-        skip++;
-    dlb_clean(b, p + skip, n - skip);
-    sb_setlen(b, strcspn(b->buf, "\r\n"));
-    sb_rtrim(b);
+            sb_addc(&s->tmp, p[i]);
+    return s->tmp.buf;
 }
 
 static void dlb_announce(dlb_state *s, dlb_vertex *v, const bkt_vertex *bv)
@@ -336,7 +321,7 @@ static void dlb_announce(dlb_state *s, dlb_vertex *v, const bkt_vertex *bv)
         return;
     v->announced = 1;
     strbuf name = STRBUF_INIT;
-    dlb_first_line(&name, bv->name.p, bv->name.len);
+    dl_first_line(&name, dlb_cstr(s, bv->name.p, bv->name.len));
     const char *text = name.buf;
     v->step = dlb_step_of(s, name.buf, &text);
     sb_reset(&s->line);
@@ -383,7 +368,7 @@ static void dlb_fail(dlb_state *s, dlb_vertex *v, const bkt_str *err)
             l += n + (l[n] == '\n');
         }
     }
-    dlb_first_line(&text, msg.buf, msg.len);
+    dl_first_line(&text, msg.buf);
     s->failed = 1;
     dlb_emit(s, DK_EV_ERROR, s->step, text.buf, dlb_exit_code(msg.buf), NULL, NULL);
     sb_release(&text);
@@ -421,7 +406,7 @@ static void dlb_on_status(const bkt_status *st, void *ud)
     dlb_state *s = ud;
     if (!st->completed || !st->id.len)
         return;
-    dlb_clean(&s->raw, st->id.p, st->id.len);
+    dl_clean(&s->raw, dlb_cstr(s, st->id.p, st->id.len));
     sb_reset(&s->line);
     sb_addf(&s->line, "%s done", s->raw.buf);
     dlb_emit(s, DK_EV_NOTE, s->step, s->line.buf, -1, s->line.buf, s->line.buf);
@@ -430,7 +415,7 @@ static void dlb_on_status(const bkt_status *st, void *ud)
 /* One complete line of a vertex's log, raw as sent. */
 static void dlb_log_line(dlb_state *s, dlb_vertex *v, const char *raw)
 {
-    dlb_clean(&s->line, raw, strlen(raw));
+    dl_clean(&s->line, raw);
     if (v->step <= 0) {
         dlb_emit(s, DK_EV_NOTE, s->step, s->line.buf, -1, raw, s->line.buf);
         return;
@@ -478,12 +463,12 @@ static void dlb_message(void *st, const dk_msg *m)
     if (m->id && m->aux && strcmp(m->id, "moby.buildkit.trace") == 0)
         dlb_trace(s, m->aux);
     if (m->aux_id) {
-        dlb_first_line(&s->line, m->aux_id, strlen(m->aux_id));
+        dl_first_line(&s->line, m->aux_id);
         dlb_emit(s, DK_EV_IMAGE, s->step, s->line.buf, -1, NULL, NULL);
     }
     if (m->stream || m->status) {
         const char *t = m->stream ? m->stream : m->status;
-        dlb_first_line(&s->line, t, strlen(t));
+        dl_first_line(&s->line, t);
         if (s->line.len)
             dlb_emit(s, DK_EV_NOTE, s->step, s->line.buf, -1, s->line.buf, s->line.buf);
     }

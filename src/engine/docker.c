@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <yajl/yajl_tree.h>
 
 #ifndef FUSE_VERSION
@@ -28,6 +29,8 @@ struct dk_client {
     ep_endpoint ep;           /* ep.version: the settled API version, "" until then */
     struct curl_slist *extra; /* dk_add_header()'s, for the next build */
     char errbuf[CURL_ERROR_SIZE];
+    dk_engine eng;
+    int pinged; /* eng holds what /_ping said */
 };
 
 /* A cancel request (cancel.h: ^C, --timeout) makes a running transfer stop
@@ -95,6 +98,11 @@ const char *dk_host(const dk_client *c)
     return c->ep.host;
 }
 
+const dk_engine *dk_engine_of(const dk_client *c)
+{
+    return &c->eng;
+}
+
 /* One request's state, shared with the curl callbacks. */
 typedef struct dk_xfer {
     dk_client *c;
@@ -108,7 +116,41 @@ typedef struct dk_xfer {
     strbuf stream_err;
     strbuf body; /* else here, up to DK_MAX_BODY */
     long status;
+    dk_engine *eng; /* the answer's headers that identify the engine go here, when set */
 } dk_xfer;
+
+/* Copies the value of header line h (len bytes, "Name: value\r\n") into
+ * out when its name is name; a value too long for out is left out. */
+static int dk_header(const char *h, size_t len, const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name);
+    if (len <= n || strncasecmp(h, name, n) != 0 || h[n] != ':')
+        return 0;
+    const char *v = h + n + 1, *end = h + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    if ((size_t)(end - v) < size) {
+        memcpy(out, v, (size_t)(end - v));
+        out[end - v] = '\0';
+    }
+    return 1;
+}
+
+static size_t dk_on_header(char *p, size_t size, size_t n, void *ud)
+{
+    dk_engine *e = ud;
+    size_t len = size * n;
+    char libpod[16];
+    dk_header(p, len, "Api-Version", e->api, sizeof e->api);
+    dk_header(p, len, "Builder-Version", e->builder, sizeof e->builder);
+    dk_header(p, len, "Server", e->server, sizeof e->server);
+    if (dk_header(p, len, "Libpod-Api-Version", libpod, sizeof libpod) ||
+        strncmp(e->server, "Libpod/", 7) == 0)
+        e->kind = DK_ENGINE_PODMAN;
+    return len;
+}
 
 static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
 {
@@ -201,6 +243,10 @@ static CURLcode dk_setup(dk_client *c, const char *path, dk_xfer *x, struct curl
         DK_SET(CURLOPT_CUSTOMREQUEST, x->method);
     if (hdrs)
         DK_SET(CURLOPT_HTTPHEADER, hdrs);
+    if (x->eng) {
+        DK_SET(CURLOPT_HEADERFUNCTION, dk_on_header);
+        DK_SET(CURLOPT_HEADERDATA, x->eng);
+    }
 #undef DK_SET
     return rc;
 }
@@ -307,6 +353,38 @@ static void dk_xfer_release(dk_xfer *x)
     dks_free(x->stream);
 }
 
+/* Settles the version from the engine's api and, when known, the oldest
+ * it accepts (min; NULL when unsaid). */
+static int dk_settle_api(dk_client *c, const char *api, const char *min, strbuf *err)
+{
+    int server = ep_vnum(api), ours = ep_vnum(EP_OUR_API);
+    if (server < EP_MIN_API) {
+        sb_addf(err, "Docker API version %s is too old (need 1.24 or newer)", api);
+        return -1;
+    }
+    if (min && ep_vnum(min) > ours) {
+        sb_addf(err, "the Docker daemon needs API version %s or newer; fuse speaks %s", min,
+                EP_OUR_API);
+        return -1;
+    }
+    ep_vstr(c->ep.version, sizeof c->ep.version, server < ours ? server : ours);
+    return 0;
+}
+
+/* Podman's /version lists its components: "Podman Engine" among them. */
+static int dk_version_is_podman(yajl_val root)
+{
+    const char *cpath[] = {"Components", NULL}, *npath[] = {"Name", NULL};
+    yajl_val comps = yajl_tree_get(root, cpath, yajl_t_array);
+    for (size_t i = 0; comps && i < YAJL_GET_ARRAY(comps)->len; i++) {
+        yajl_val n = yajl_tree_get(YAJL_GET_ARRAY(comps)->values[i], npath, yajl_t_string);
+        const char *name = n ? YAJL_GET_STRING(n) : NULL;
+        if (name && strcmp(name, "Podman Engine") == 0)
+            return 1;
+    }
+    return 0;
+}
+
 /* Settles the version from /version's ApiVersion and MinAPIVersion. */
 static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
 {
@@ -315,32 +393,41 @@ static int dk_settle(dk_client *c, const strbuf *body, strbuf *err)
     const char *apath[] = {"ApiVersion", NULL}, *mpath[] = {"MinAPIVersion", NULL};
     yajl_val a = root ? yajl_tree_get(root, apath, yajl_t_string) : NULL;
     yajl_val m = root ? yajl_tree_get(root, mpath, yajl_t_string) : NULL;
-    int server = a ? ep_vnum(YAJL_GET_STRING(a)) : -1;
-    int min = m ? ep_vnum(YAJL_GET_STRING(m)) : -1;
-    int ours = ep_vnum(EP_OUR_API), rc = -1;
+    int rc = -1;
     if (!root)
         sb_addf(err, "bad JSON from Docker's /version: %s", ebuf);
-    else if (server < 0)
+    else if (!a || ep_vnum(YAJL_GET_STRING(a)) < 0)
         sb_adds(err, "bad answer from Docker's /version: no ApiVersion");
-    else if (server < EP_MIN_API)
-        sb_addf(err, "Docker API version %s is too old (need 1.24 or newer)", YAJL_GET_STRING(a));
-    else if (min > ours)
-        sb_addf(err, "the Docker daemon needs API version %s or newer; fuse speaks %s",
-                YAJL_GET_STRING(m), EP_OUR_API);
-    else {
-        ep_vstr(c->ep.version, sizeof c->ep.version, server < ours ? server : ours);
-        rc = 0;
-    }
+    else
+        rc = dk_settle_api(c, YAJL_GET_STRING(a), m ? YAJL_GET_STRING(m) : NULL, err);
+    if (root && dk_version_is_podman(root))
+        c->eng.kind = DK_ENGINE_PODMAN;
     yajl_tree_free(root);
+    return rc;
+}
+
+/* GET /_ping once: the engine's headers into c->eng, whatever the status
+ * (Docker sends them on a 500 too). -1 only when no answer came. */
+static int dk_ping(dk_client *c, strbuf *err)
+{
+    if (c->pinged)
+        return 0;
+    dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT, .eng = &c->eng};
+    int rc = dk_perform(c, "/_ping", &x, NULL, err);
+    dk_xfer_release(&x);
+    c->pinged = rc == 0;
     return rc;
 }
 
 int dk_negotiate(dk_client *c, strbuf *err)
 {
-    if (c->ep.version[0])
-        return 0; /* DOCKER_API_VERSION, or settled before */
+    int rc = dk_ping(c, err);
+    if (rc != 0 || c->ep.version[0])
+        return rc; /* DOCKER_API_VERSION, or settled before */
+    if (ep_vnum(c->eng.api) >= 0)
+        return dk_settle_api(c, c->eng.api, NULL, err);
     dk_xfer x = {.c = c, .stream_err = STRBUF_INIT, .body = STRBUF_INIT};
-    int rc = dk_perform(c, "/version", &x, NULL, err);
+    rc = dk_perform(c, "/version", &x, NULL, err);
     if (rc == 0 && x.status != 200) {
         dk_http_error(&x, err);
         rc = -1;

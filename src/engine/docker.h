@@ -20,8 +20,8 @@ void dk_close(dk_client *c);
 /* DOCKER_HOST as used, e.g. "unix:///var/run/docker.sock", for messages. */
 const char *dk_host(const dk_client *c);
 
-/* GET /version once and settles the API version: the lower of the server's
- * and ours (1.41), or DOCKER_API_VERSION without any request. Errors name the
+/* GET /_ping once (see dk_engine below) and settles the API version: the
+ * lower of the server's and ours (1.41), or DOCKER_API_VERSION. Errors name the
  * cause in one line:
  * "cannot connect to the Docker daemon at unix:///var/run/docker.sock: is the docker daemon
  * running?", "permission denied while connecting to the Docker daemon socket at
@@ -29,6 +29,25 @@ const char *dk_host(const dk_client *c);
  * <daemon's message>". dk_build() calls it when it was not called before. */
 int dk_negotiate(dk_client *c, strbuf *err);
 const char *dk_api_version(const dk_client *c);
+
+/* Which engine answers, as dk_negotiate() found it: the headers of GET
+ * /_ping (about 1 ms), which is also where the docker CLI reads the API
+ * version. /version (0.5-0.7 s on Podman, which runs conmon and runc to
+ * list its components) is asked only when the ping names no Api-Version:
+ * an engine older than Docker 17.06. Podman's Docker-compatible service
+ * says Libpod-Api-Version and "Server: Libpod/4.3.1 (linux)". */
+typedef enum dk_engine_kind { DK_ENGINE_DOCKER, DK_ENGINE_PODMAN } dk_engine_kind;
+typedef struct dk_engine {
+    dk_engine_kind kind;
+    char api[16];     /* the engine's own API version ("1.43"), "" when unknown */
+    char builder[16]; /* Builder-Version: "2" when BuildKit is its default, "1", "" unsaid */
+    char server[64];  /* "Docker/20.10.24 (linux)", "Libpod/4.3.1 (linux)"; "" unsaid */
+} dk_engine;
+
+/* The engine of c: valid once dk_negotiate() returned 0 (a DOCKER_API_VERSION
+ * set by the user skips /version, not the ping); before, all unknown
+ * (DK_ENGINE_DOCKER, empty strings). */
+const dk_engine *dk_engine_of(const dk_client *c);
 
 /* Pulls the request body on demand: fills buf with up to len bytes, returns
  * the count, 0 at the end, or (size_t)-1 on error (message in the source). */

@@ -11,6 +11,7 @@
 #include "host.h"
 
 #include "options.h"
+#include "secsrc.h"
 #include "taskref.h"
 
 #include <stdlib.h>
@@ -23,6 +24,7 @@ typedef struct tf_node {
     fv *args;  /* the effective options */
     int state; /* 0 not visited, 1 collecting its dependencies, 2 ordered */
     strbuf iid;
+    sec_set secrets; /* read before any node builds */
 } tf_node;
 
 typedef struct tf_graph {
@@ -43,6 +45,7 @@ static void tf_graph_free(tf_graph *g)
         luaL_unref(g->L, LUA_REGISTRYINDEX, g->nodes[i].bref);
         fv_free(g->nodes[i].args);
         sb_release(&g->nodes[i].iid);
+        sec_set_free(&g->nodes[i].secrets);
     }
     free(g->nodes);
     free(g->order);
@@ -197,10 +200,30 @@ static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
     if (dry && g->norder > 1)
         fprintf(g->h->out ? g->h->out : stdout, "# %s\n", tf_node_name(g, i));
     g->h->iid = &nd->iid;
+    g->h->secrets = &nd->secrets;
     int status = tf_build(g->h, nd->args, b, 0, NULL, NULL, err);
     g->h->iid = NULL;
+    g->h->secrets = NULL;
     lua_pop(g->L, 1);
     return status;
+}
+
+/* Reads every node's secrets before the first build: a missing source is
+ * a task-file error of its declaration, and nothing may be built first. -n
+ * reads none (a command might prompt, or cost). */
+static int tf_read_secrets(tf_graph *g, strbuf *err)
+{
+    for (size_t k = 0; k < g->norder && !(g->h->flags && g->h->flags->dry_run); k++) {
+        tf_node *nd = &g->nodes[g->order[k]];
+        strbuf why = STRBUF_INIT;
+        if (ssrc_load(fv_get(nd->args, "secrets"), nd->obj->dir, &nd->secrets, &why) < 0) {
+            sb_addf(err, "%s: docker_container: %s", nd->obj->where, why.buf);
+            sb_release(&why);
+            return 2;
+        }
+        sb_release(&why);
+    }
+    return 0;
 }
 
 /* Builds in order; a failed dependency leaves its dependents unstarted and
@@ -238,6 +261,8 @@ int tf_deps_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *e
     lua_pushvalue(L, objidx);
     size_t root = tf_node_add(&g, fv_copy(args));
     int status = tf_collect(&g, root, err);
+    if (status == 0)
+        status = tf_read_secrets(&g, err);
     if (status == 0)
         status = tf_build_all(&g, err, built);
     tf_graph_free(&g);

@@ -66,8 +66,9 @@ struct tf_host {
     const tf_flags *flags; /* of the current tf_run */
     int dry_sh;            /* sh() commands -n printed instead of running, this run */
     FILE *out;
-    long nserial; /* task objects made so far */
-    strbuf *iid;  /* when set, tf_build leaves the built image's ID here */
+    long nserial;                  /* task objects made so far */
+    strbuf *iid;                   /* when set, tf_build leaves the built image's ID here */
+    const struct sec_set *secrets; /* the values of the task tf_build builds, or NULL */
 };
 
 static inline tf_host *tf_of(lua_State *L)

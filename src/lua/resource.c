@@ -173,6 +173,26 @@ static int tf_check_source(const rt_type *t, const char *src, int dry_run, strbu
     return 0;
 }
 
+/* Every name of the resource's secrets field must be a secret the running
+ * task declares: a typo would otherwise only show as a missing file in
+ * the step. */
+static int tf_check_secrets(const tf_host *h, const rt_type *t, const fv *fields, strbuf *err)
+{
+    const fv *names = fv_get(fields, "secrets");
+    const fv *decl = h->running && h->running->decl ? fv_get(h->running->decl, "secrets") : NULL;
+    for (size_t i = 0; names && names->kind == FV_LIST && i < names->n; i++) {
+        const char *n = names->items[i]->str;
+        if (decl && decl->kind == FV_MAP && fv_get(decl, n))
+            continue;
+        strbuf id = STRBUF_INIT;
+        rt_ident(t, fields, &id);
+        sb_addf(err, "%s: secret \"%s\" is not declared in the task's secrets", id.buf, n);
+        sb_release(&id);
+        return -1;
+    }
+    return 0;
+}
+
 /* Validates the value at idx of L (a resource made by a constructor) and
  * appends it to b. where names the line that handed it over. Returns 0, or
  * -1 with one line in err (no position: the caller adds it). */
@@ -194,7 +214,7 @@ int tf_take(lua_State *L, int idx, bundle *b, const char *what, const char *wher
     int dry_run = h->flags && h->flags->dry_run && h->dry_sh > 0;
     /* With from, source is a path inside that image, not on this host. */
     const char *src = fv_get(fields, "from") ? NULL : fv_gets(fields, "source");
-    if (tf_check_source(t, src, dry_run, err) < 0) {
+    if (tf_check_source(t, src, dry_run, err) < 0 || tf_check_secrets(h, t, fields, err) < 0) {
         fv_free(fields);
         return -1;
     }

@@ -178,6 +178,7 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.on_chunk = on_chunk;
     bf.ud = ud;
     bf.iid = h->iid;
+    bf.secrets = h->secrets;
     strbuf key = STRBUF_INIT;
     tf_cache_key(h, &key);
     bf.cache_key = key.buf;

@@ -9,8 +9,8 @@
  * piece. Every message is an object whose exact bytes occur, in order, in
  * the input.
  *
- * The messages also go through the classic builder's dialect (dialect.h),
- * which must give the same events for both splits, keep its promises about
+ * The messages also go through each text dialect (dialect.h: the classic
+ * builder's and Podman's), which must give the same events for both splits, keep its promises about
  * each event (one line, no escapes, a step within its count, one error at
  * most), and account for every byte of stream text: a second dialect fed
  * only the "stream" fields gives back, joining its events' raw lines with
@@ -28,14 +28,22 @@ typedef struct fz_msg {
     char *field[4]; /* stream, status, error, aux_id; NULL when absent */
 } fz_msg;
 
+static const dl_dialect *const fz_dialects[] = {&dl_classic, &dl_podman};
+#define FZ_NDL (sizeof fz_dialects / sizeof fz_dialects[0])
+
+/* One dialect's view of the stream. */
+typedef struct fz_dl {
+    void *dl, *dl_text; /* the dialect fed every message, and only stream text */
+    strbuf events;      /* what dl reported, one event a line */
+    strbuf lines;       /* dl_text's raw lines, each with a newline */
+    int errors;
+} fz_dl;
+
 typedef struct fz_msgs {
     fz_msg *m;
     size_t n, alloc;
-    void *dl, *dl_text; /* the dialect fed every message, and only stream text */
-    strbuf events;      /* what dl reported, one event a line */
-    strbuf text;        /* the stream text fed to dl_text */
-    strbuf lines;       /* dl_text's raw lines, each with a newline */
-    int errors;
+    strbuf text; /* the stream text fed to each dl_text */
+    fz_dl d[FZ_NDL];
 } fz_msgs;
 
 static void fz_check_line(const char *s, const char *what)
@@ -45,7 +53,7 @@ static void fz_check_line(const char *s, const char *what)
 
 static void fz_on_event(const dk_event *e, void *ud)
 {
-    fz_msgs *l = ud;
+    fz_dl *l = ud;
     FZ_ASSERT(e->text, "event %d without text", e->kind);
     fz_check_line(e->text, "text");
     FZ_ASSERT(!e->raw == !e->line, "raw and line must come together");
@@ -58,7 +66,9 @@ static void fz_on_event(const dk_event *e, void *ud)
         FZ_ASSERT(strcmp(again, e->line) == 0, "stripping is not idempotent");
         free(again);
     }
-    FZ_ASSERT(e->step >= 0 && e->step <= e->nsteps, "step %ld/%ld", e->step, e->nsteps);
+    /* nsteps 0: the total is not known yet (Podman's earlier stages). */
+    FZ_ASSERT(e->step >= 0 && (e->nsteps == 0 || e->step <= e->nsteps), "step %ld/%ld", e->step,
+              e->nsteps);
     FZ_ASSERT(e->kind != DK_EV_STEP || e->step >= 1, "a step numbered %ld", e->step);
     FZ_ASSERT(e->kind != DK_EV_ERROR || ++l->errors == 1, "a second error");
     FZ_ASSERT(e->code >= -1 && e->code <= 255, "exit code %d", e->code);
@@ -67,7 +77,7 @@ static void fz_on_event(const dk_event *e, void *ud)
 
 static void fz_on_text_event(const dk_event *e, void *ud)
 {
-    fz_msgs *l = ud;
+    fz_dl *l = ud;
     FZ_ASSERT(e->raw, "stream text gave an event without its line");
     sb_adds(&l->lines, e->raw);
     sb_addc(&l->lines, '\n');
@@ -76,22 +86,30 @@ static void fz_on_text_event(const dk_event *e, void *ud)
 static void fz_msgs_init(fz_msgs *l)
 {
     memset(l, 0, sizeof *l);
-    sb_init(&l->events);
     sb_init(&l->text);
-    sb_init(&l->lines);
-    l->dl = dl_classic.open(fz_on_event, l);
-    l->dl_text = dl_classic.open(fz_on_text_event, l);
+    for (size_t i = 0; i < FZ_NDL; i++) {
+        fz_dl *d = &l->d[i];
+        sb_init(&d->events);
+        sb_init(&d->lines);
+        d->dl = fz_dialects[i]->open(fz_on_event, d);
+        d->dl_text = fz_dialects[i]->open(fz_on_text_event, d);
+    }
 }
 
 /* The stream is over: dl_text must have given back every byte it got. */
 static void fz_msgs_finish(fz_msgs *l)
 {
-    dl_classic.finish(l->dl);
-    dl_classic.finish(l->dl_text);
     if (l->text.len && l->text.buf[l->text.len - 1] != '\n')
         sb_addc(&l->text, '\n');
-    FZ_ASSERT(l->text.len == l->lines.len && memcmp(l->text.buf, l->lines.buf, l->text.len) == 0,
-              "stream text \"%s\" came back as \"%s\"", l->text.buf, l->lines.buf);
+    for (size_t i = 0; i < FZ_NDL; i++) {
+        fz_dl *d = &l->d[i];
+        fz_dialects[i]->finish(d->dl);
+        fz_dialects[i]->finish(d->dl_text);
+        FZ_ASSERT(l->text.len == d->lines.len &&
+                      memcmp(l->text.buf, d->lines.buf, l->text.len) == 0,
+                  "%s: stream text \"%s\" came back as \"%s\"", fz_dialects[i]->name, l->text.buf,
+                  d->lines.buf);
+    }
 }
 
 static char *fz_dup(const char *s)
@@ -110,11 +128,13 @@ static void fz_on_msg(const dk_msg *m, void *ud)
     c->field[1] = fz_dup(m->status);
     c->field[2] = fz_dup(m->error);
     c->field[3] = fz_dup(m->aux_id);
-    dl_classic.message(l->dl, m);
-    if (m->stream) {
-        dk_msg t = {.json = m->json, .json_len = m->json_len, .stream = m->stream};
+    dk_msg t = {.json = m->json, .json_len = m->json_len, .stream = m->stream};
+    if (m->stream)
         sb_adds(&l->text, m->stream);
-        dl_classic.message(l->dl_text, &t);
+    for (size_t i = 0; i < FZ_NDL; i++) {
+        fz_dialects[i]->message(l->d[i].dl, m);
+        if (m->stream)
+            fz_dialects[i]->message(l->d[i].dl_text, &t);
     }
 }
 
@@ -126,11 +146,13 @@ static void fz_msgs_free(fz_msgs *l)
             free(l->m[i].field[f]);
     }
     free(l->m);
-    dl_classic.close(l->dl);
-    dl_classic.close(l->dl_text);
-    sb_release(&l->events);
+    for (size_t i = 0; i < FZ_NDL; i++) {
+        fz_dialects[i]->close(l->d[i].dl);
+        fz_dialects[i]->close(l->d[i].dl_text);
+        sb_release(&l->d[i].events);
+        sb_release(&l->d[i].lines);
+    }
     sb_release(&l->text);
-    sb_release(&l->lines);
 }
 
 /* Feeds data[from, to) as one exact-size allocation. */
@@ -211,8 +233,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc_split = fz_parse(data, n, pos, step, limit, &split);
     fz_msgs_finish(&whole);
     fz_msgs_finish(&split);
-    FZ_ASSERT(strcmp(whole.events.buf, split.events.buf) == 0,
-              "the dialect's events differ between whole and split");
+    for (size_t i = 0; i < FZ_NDL; i++)
+        FZ_ASSERT(strcmp(whole.d[i].events.buf, split.d[i].events.buf) == 0,
+                  "%s: the dialect's events differ between whole and split", fz_dialects[i]->name);
     FZ_ASSERT((rc_whole == 0) == (rc_split == 0), "whole %d, split at %zu/%zu: %d", rc_whole, pos,
               step, rc_split);
     FZ_ASSERT(whole.n == split.n, "whole gave %zu messages, split %zu", whole.n, split.n);

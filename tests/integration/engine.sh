@@ -7,6 +7,9 @@
 # and reused across runs:
 #   debian:bookworm      debootstrap --variant=minbase bookworm + docker import
 #   fuse-test/busybox    busybox-static with its applet links
+# FUSE_TEST_ENGINE=podman: engine_up then also starts Podman's service
+# (podman.sh) with those images and points DOCKER_HOST at it, so the tests
+# run on Podman; engine_down stops it.
 
 FUSE_ENGINE_STARTED=${FUSE_ENGINE_STARTED:-}
 
@@ -31,10 +34,19 @@ engine_up() {
         done
         engine_answers || { echo "engine: dockerd did not answer; see /tmp/fuse-dockerd.log" >&2; return 1; }
     fi
-    base_images
+    base_images || return 1
+    if [ "${FUSE_TEST_ENGINE:-docker}" = podman ]; then
+        # shellcheck source=tests/integration/podman.sh
+        . "$(dirname "${BASH_SOURCE[0]}")/podman.sh"
+        pm_start ""
+    fi
 }
 
 engine_down() {
+    if [ -n "${PM_DIR:-}" ]; then
+        pm_stop
+        unset DOCKER_HOST
+    fi
     if [ -n "$FUSE_ENGINE_STARTED" ]; then
         kill "$FUSE_ENGINE_STARTED" 2>/dev/null
         wait "$FUSE_ENGINE_STARTED" 2>/dev/null

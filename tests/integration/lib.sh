@@ -60,14 +60,31 @@ expect_eq() {
     fi
 }
 
+# image_labels IMAGE: its labels as JSON, less the one Podman adds to every
+# image it builds (io.buildah.version): the same answer on both engines.
+image_labels() {
+    docker image inspect -f '{{json .Config.Labels}}' "$1" 2>/dev/null |
+        sed -e 's/"io\.buildah\.version":"[^"]*",//' -e 's/,\?"io\.buildah\.version":"[^"]*"//'
+}
+
+# FUSE_TEST_ENGINE=podman: the tests run on Podman's service (podman.sh).
+# tests/run.sh starts one for all scripts (PM_DIR set); a script run alone
+# starts its own and stops it on exit.
+if [ "${FUSE_TEST_ENGINE:-docker}" = podman ] && [ -z "${PM_DIR:-}" ]; then
+    # shellcheck source=tests/integration/engine.sh
+    . "$ROOT/tests/integration/engine.sh"
+    engine_up || exit 1
+    on_exit engine_down
+fi
 # The engine's -v output, whichever builder wrote it (classic "Step N/M :
-# TEXT" then " ---> Using cache"; BuildKit "#V [N/M] TEXT" then "#V CACHED"
-# or "#V DONE"), as lines "N ran|cached TEXT". Numbers are the builder's:
-# both count FROM, COPY and RUN alike.
+# TEXT" then " ---> Using cache", Podman "STEP N/M: TEXT" and "--> Using
+# cache", BuildKit "#V [N/M] TEXT" then "#V CACHED" or "#V DONE"), as lines
+# "N ran|cached TEXT". Numbers are the builder's: all count FROM, COPY and
+# RUN alike.
 engine_steps() {
-    awk '/^Step [0-9]+\//{ if (n) print n, st, t; split($2, a, "/"); n = a[1]; st = "ran"
-                            t = $0; sub(/^Step [^:]*: /, "", t); next }
-         / ---> Using cache/{ st = "cached" }
+    awk '/^(Step|STEP) [0-9]+\//{ if (n) print n, st, t; split($2, a, "/"); n = a[1]; st = "ran"
+                            t = $0; sub(/^(Step|STEP) [^:]*: */, "", t); next }
+         /^ ?-+> Using cache/{ st = "cached" }
          /^#[0-9]+ \[ *[0-9]+\/[0-9]+\] /{ t = $0; sub(/^#[0-9]+ \[ */, "", t); k = t
                             sub(/\/.*/, "", k); sub(/^[^]]*\] /, "", t); num[$1] = k; txt[$1] = t }
          /^#[0-9]+ (DONE|CACHED)$/{ if ($1 in num) print num[$1], ($2 == "DONE" ? "ran" : "cached"), txt[$1] }

@@ -110,7 +110,7 @@ expect_eq "options: user" "1000:1000" "$(inspect $img '{{.Config.User}}')"
 expect_eq "options: workdir" "/srv" "$(inspect $img '{{.Config.WorkingDir}}')"
 expect_eq "options: labels and maintainer" \
     '{"b":"two words","com.example.a":"1","maintainer":"Fuse Tester <t@example.com>"}' \
-    "$(inspect $img '{{json .Config.Labels}}')"
+    "$(image_labels $img)"
 expect_eq "options: the container runs its cmd as the user" "hi from fuse" \
     "$(docker run --rm $img 2>&1)"
 expect_eq "files: sensitive contents arrive" "s3cr3t-value" \
@@ -135,7 +135,7 @@ expect_eq "overrides: cmd" '["echo","a","b"]' "$(inspect $img '{{json .Config.Cm
 expect_eq "overrides: entrypoint" '["/bin/env"]' "$(inspect $img '{{json .Config.Entrypoint}}')"
 expect_eq "overrides: user, workdir" "daemon /w" "$(inspect $img '{{.Config.User}} {{.Config.WorkingDir}}')"
 expect_eq "overrides: labels, maintainer" '{"k":"v","maintainer":"someone"}' \
-    "$(inspect $img '{{json .Config.Labels}}')"
+    "$(image_labels $img)"
 expect_eq "overrides: volumes" '{"/v":{}}' "$(inspect $img '{{json .Config.Volumes}}')"
 
 # --- the layer cache ---------------------------------------------------------

@@ -13,7 +13,8 @@
 # fails the build naming the resource and the path; bad from values.
 # Layer groups (fuse-resources(7) LAYERS): consecutive resources of one
 # layer are one step, and a file made and removed within it is in no layer
-# (docker save, every layer's tar listed); a layer name that comes back
+# (docker save, every layer's tar listed); its progress line names the
+# group, its failure the resource that failed; a layer name that comes back
 # after another resource is an error at the yield.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -195,12 +196,20 @@ apart = docker_container(function ()
   yield(File { name = "/b", contents = "b" })
   yield(File { name = "/c", contents = "c", layer = "build" })
 end)
+grpfail = docker_container { from_image = "fuse-test/busybox" } (function ()
+  yield(Execute { name = "one", command = "true", layer = "build" })
+  yield(Execute { name = "two", command = "false", layer = "build" })
+  yield(File { name = "/after", contents = "x", layer = "build" })
+end)
 EOF
 on_exit 'docker rmi -f "$T-layer" >/dev/null 2>&1'
 "$FUSE" -n grp >"$WORK/dry" 2>"$WORK/err"
 expect_eq "layer -n: the group is one RUN" 1 "$(grep -c '"--json","\[{\\"Execute\\":{\\"name\\":\\"make\\"' "$WORK/dry")"
 "$FUSE" grp >"$WORK/out" 2>"$WORK/err"
 expect_eq "layer: exit status" 0 $?
+expect_eq "layer: one progress line for the group, naming its first and how many more" \
+    "[1/6] File /first|[2/6] layer build: Execute make +3|[6/6] File /last" \
+    "$(grep '^\[' "$WORK/out" | paste -sd'|')"
 expect_eq "layer: the group ran in order" "3145728 in the group" \
     "$(docker run --rm "$T-layer" sh -c 'cat /result; cat /note; echo; test -e /tmp/big.tmp && echo left' | paste -sd' ')"
 # base + COPY fuse-apply + /first + the group + /last + cleanup
@@ -216,6 +225,9 @@ expect_eq "layer: the layers were read (one holds /note)" 1 "$note"
 expect_eq "layer: the file made and removed in the group is in no layer" "" "$found"
 check "layer: and no layer above the base is as large as it" \
     sh -c "! docker history --format '{{.Size}}' '$T-layer' | head -n 5 | grep -q MB"
+first_line_status "a group's failure names the resource that failed, not the group's first" 1 \
+    'fuse: build failed at [2/3] Execute[two] (fusefile.lua:16): command exited with status 1' \
+    "$FUSE" grpfail
 first_line_status "layer on resources that are not consecutive" 2 \
     'fuse: fusefile.lua:12: File[/c]: layer "build" is on resources that are not consecutive: File[/a] (fusefile.lua:10) is in it, File[/b] is not' \
     "$FUSE" -n apart

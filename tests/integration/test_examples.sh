@@ -2,9 +2,11 @@
 # test_examples.sh -- every example builds and passes its smoke test, and
 # this repository's own tasks build an image that runs fuse (issue 7).
 #
-# examples/webapp, examples/multi and examples/programmatic are built with
+# examples/webapp, examples/multistage, examples/multi and
+# examples/programmatic are built with
 # the fuse under test and checked from outside: HTTP answers, the process's
-# user, owners and modes, params, the plain tasks' own smoke tests (and that
+# user, owners and modes, a multi-stage image's layers, tags and
+# healthcheck, a tree's excludes, params, the plain tasks' own smoke tests (and that
 # they fail when the app is broken). examples/hello is built by test_build.sh;
 # here only its README's mistake is replayed. Images are tagged
 # fuse-example/*-PID through the tasks' tag options and params, so two runs
@@ -19,7 +21,9 @@ R=$$
 WEBAPP=$T/webapp-$R WEBAPP2=$T/webapp-retitled-$R
 MULTI=$T/multi-$R- # images.all's prefix: ${MULTI}api, ${MULTI}worker
 API_HI=$T/multi-api-hi-$R PROG=$T/programmatic-$R SELF=$T/fuse-$R
-IMAGES=("$WEBAPP" "$WEBAPP2" "${MULTI}api" "${MULTI}worker" "$API_HI" "$PROG" "$PROG-dry" "$SELF")
+SITE=$T/site-$R # two tags: $SITE:1.0 and $SITE:latest
+IMAGES=("$WEBAPP" "$WEBAPP2" "${MULTI}api" "${MULTI}worker" "$API_HI" "$PROG" "$PROG-dry" "$SELF"
+    "$SITE:1.0" "$SITE:latest")
 CIDS=()
 
 cleanup() {
@@ -37,6 +41,19 @@ http_get() {
     body=$(sed '1,/^\r$/d' <&3)
     exec 3<&-
     printf '%s' "$body"
+}
+
+# serve IMAGE PORT: starts a container of IMAGE publishing PORT; sets cid,
+# port (the host's) and answer (GET /, once the server answers).
+serve() {
+    cid=$(docker run -d -p "127.0.0.1::$2" "$1" 2>/dev/null) port='' answer=''
+    [ -n "$cid" ] || return 1
+    CIDS+=("$cid")
+    port=$(docker port "$cid" "$2/tcp" | head -1 | sed 's/.*://')
+    for _ in $(seq 1 60); do
+        answer=$(http_get "$port" / 2>/dev/null) && [ -n "$answer" ] && break
+        sleep 0.5
+    done
 }
 
 # build NAME LOG FUSE-ARGS...: runs fuse, reports, shows the log on failure.
@@ -86,14 +103,7 @@ expect_eq "webapp: one progress line per resource" 9 "$(grep -c '^\[[0-9]/9\]' "
 
 img=$WEBAPP
 answer='' health='' procuser='' execid=''
-cid=$(docker run -d -p 127.0.0.1::8000 "$img" 2>/dev/null)
-if [ -n "$cid" ]; then
-    CIDS+=("$cid")
-    port=$(docker port "$cid" 8000/tcp | head -1 | sed 's/.*://')
-    for _ in $(seq 1 60); do
-        answer=$(http_get "$port" / 2>/dev/null) && [ -n "$answer" ] && break
-        sleep 0.5
-    done
+if serve "$img" 8000; then
     health=$(http_get "$port" /health 2>/dev/null)
     procuser=$(docker exec "$cid" stat -c %U /proc/1 2>&1)
     execid=$(docker exec "$cid" id 2>&1)
@@ -131,6 +141,72 @@ expect_eq "webapp: the config's File and the Execute ran again, nothing else" \
     "File[/etc/webapp/app.conf] created|Execute[render-page] executed" \
     "$(grep -E '^(Package|Group|User|Directory|File|Execute)\[' "$WORK/webapp2.out" | paste -sd'|')"
 expect_eq "webapp: no container left" 0 "$(leftovers "$WEBAPP" "$WEBAPP2")"
+
+# --- multistage -----------------------------------------------------------------
+# A C server compiled by the builder task; site holds the binary, the www/
+# tree without its excluded entries, a config rendered from a template.
+cd "$ROOT/examples/multistage" || exit 1
+expect_eq "multistage: fuse -l lists both tasks" "builder site" "$("$FUSE" --shortlist 2>&1 | paste -sd' ')"
+"$FUSE" -n site >"$WORK/site-n.out" 2>&1
+expect_eq "multistage: fuse -n shows the builder first" "build order: builder, site" "$(head -1 "$WORK/site-n.out")"
+build "multistage: fuse site builds the builder, then site" "$WORK/site.out" "site:tag=$SITE:1.0;$SITE:latest"
+builder_id=$(sed -n 's/^fuse: built \(sha256:[0-9a-f]*\)$/\1/p' "$WORK/site.out")
+# The builder has no tag: removed at the end unless a container still uses it.
+[ -n "$builder_id" ] && on_exit "docker rmi '$builder_id' >/dev/null 2>&1"
+check "multistage: the builder was built (untagged) before site" \
+    grep -qzP '\] Execute compile\nfuse: built sha256:[0-9a-f]+\n(.|\n)*fuse: built sha256:[0-9a-f]+ as ' "$WORK/site.out"
+expect_eq "multistage: both tags name one image" \
+    "$(docker image inspect -f '{{.Id}}' "$SITE:1.0" 2>&1)" "$(docker image inspect -f '{{.Id}}' "$SITE:latest" 2>&1)"
+expect_eq "multistage: the image lists both tags" "$SITE:1.0 $SITE:latest" \
+    "$(docker image inspect -f '{{range .RepoTags}}{{.}} {{end}}' "$SITE:1.0" 2>&1 | xargs -n1 | sort | paste -sd' ')"
+expect_eq "multistage: the healthcheck is the binary's --check" \
+    '{"Test":["CMD","/usr/local/bin/site","--check"],"Interval":5000000000,"Timeout":3000000000,"Retries":3}' \
+    "$(docker image inspect -f '{{json .Config.Healthcheck}}' "$SITE:1.0" 2>&1)"
+
+# Only the binary came from the builder: no layer of the builder's is in
+# site's image, no step of site's history mentions gcc or apt, and the image
+# is busybox plus about a megabyte (the static binary, fuse-apply's copy).
+bl=$(docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$builder_id" 2>/dev/null | grep .)
+sl=$(docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$SITE:1.0" 2>/dev/null | grep .)
+check "multistage: the builder's layers were read" test -n "$bl"
+expect_eq "multistage: none of the builder's layers is in site" "" "$(comm -12 <(sort <<<"$bl") <(sort <<<"$sl"))"
+check "multistage: site's history has no compile or package step" \
+    sh -c "! docker history --no-trunc --format '{{.CreatedBy}}' '$SITE:1.0' | grep -Eq 'gcc|apt|Package'"
+base_size=$(docker image inspect -f '{{.Size}}' fuse-test/busybox)
+site_size=$(docker image inspect -f '{{.Size}}' "$SITE:1.0")
+check "multistage: site is busybox plus less than 3 MB ($((site_size - base_size)) bytes)" \
+    test "$((site_size - base_size))" -lt 3000000
+expect_eq "multistage: the tree holds what is not excluded; drafts/, *.bak, README.md, .fuseignore are not" \
+    "/srv/www /srv/www/about.html /srv/www/css /srv/www/css/site.css /srv/www/index.html" \
+    "$(in_image "$SITE:1.0" find /srv/www | sort | paste -sd' ')"
+expect_eq "multistage: the binary is the only thing in /usr/local/bin, mode 755" "755 /usr/local/bin/site" \
+    "$(in_image "$SITE:1.0" sh -c 'stat -c "%a %n" /usr/local/bin/*')"
+expect_eq "multistage: the config is the template rendered" \
+    "$(printf '# site.conf -- rendered by fusefile.lua'"'"'s template(); edit the template.\nport = 8080\nroot = /srv/www\nname = multistage')" \
+    "$(in_image "$SITE:1.0" cat /etc/site/site.conf)"
+
+answer='' server='' health='' procuser=''
+if serve "$SITE:latest" 8080; then
+    exec 3<>"/dev/tcp/127.0.0.1/$port" && printf 'GET /about.html HTTP/1.0\r\n\r\n' >&3 &&
+        server=$(tr -d '\r' <&3 | sed -n 's/^Server: //p') && exec 3<&-
+    procuser=$(docker exec "$cid" stat -c %u /proc/1 2>&1)
+    # Docker runs the first check 5 s (the interval) after the start.
+    for _ in $(seq 1 60); do
+        health=$(docker inspect -f '{{.State.Health.Status}}' "$cid" 2>&1)
+        [ "$health" = starting ] || break
+        sleep 0.5
+    done
+    docker rm -f "$cid" >/dev/null
+fi
+expect_eq "multistage: HTTP GET / answers www/index.html" "$(cat www/index.html)" "$answer"
+expect_eq "multistage: the Server header is the name from the template" "multistage" "$server"
+expect_eq "multistage: the server runs as nobody (65534)" "65534" "$procuser"
+expect_eq "multistage: Docker's healthcheck says healthy" "healthy" "$health"
+
+# Nothing changed: every step of both tasks from the cache.
+build "multistage: rebuild with nothing changed" "$WORK/site2.out" -v "site:tag=$SITE:1.0;$SITE:latest"
+expect_eq "multistage: the rebuild ran no step" 0 "$(grep -c '^ ---> Running in' "$WORK/site2.out")"
+expect_eq "multistage: no container left" 0 "$(leftovers "$SITE:1.0")"
 
 # --- multi ---------------------------------------------------------------------
 cd "$ROOT/examples/multi" || exit 1

@@ -169,6 +169,19 @@ static void version_answer(fake *f, int fd)
     answer_json(fd, 200, json, 0);
 }
 
+/* /_ping: 200 "OK" with f->ping's header lines, or 404 as an engine too
+ * old to have it (the client asks /version then). */
+static void ping_answer(fake *f, int fd)
+{
+    if (!f->ping) {
+        answer_json(fd, 404, "{\"message\":\"page not found\"}", 0);
+        return;
+    }
+    char head[512];
+    snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\n%sContent-Length: 2\r\n\r\nOK", f->ping);
+    says(fd, head);
+}
+
 static const char chunked_head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                                    "Transfer-Encoding: chunked\r\n\r\n";
 
@@ -237,6 +250,11 @@ static void serve_conn(fake *f, int fd)
                 length = atol(line.buf + 15);
             if (strncasecmp(line.buf, "Expect:", 7) == 0)
                 expect = 1;
+        }
+        if (strcmp(path, "/_ping") == 0) {
+            f->n_ping++;
+            ping_answer(f, fd);
+            continue;
         }
         if (strcmp(path, "/version") == 0) {
             f->n_version++;
@@ -324,9 +342,10 @@ static int listen_tcp(int *port)
 
 /* Starts the thread; f->canned is set before it runs. */
 static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, const char *canned,
-                       const char *inspect, const char *pulled)
+                       const char *inspect, const char *pulled, const char *ping)
 {
     memset(f, 0, sizeof *f);
+    f->ping = ping;
     sb_init(&f->body);
     sb_init(&f->requests);
     f->canned = canned;
@@ -354,22 +373,22 @@ static void fake_begin(fake *f, enum scenario sc, const char *api, int tcp, cons
 
 void fake_start_on(fake *f, enum scenario sc, const char *api, int tcp)
 {
-    fake_begin(f, sc, api, tcp, NULL, NULL, NULL);
+    fake_begin(f, sc, api, tcp, NULL, NULL, NULL, NULL);
 }
 
 void fake_start(fake *f, enum scenario sc, const char *api)
 {
-    fake_begin(f, sc, api, 0, NULL, NULL, NULL);
+    fake_begin(f, sc, api, 0, NULL, NULL, NULL, NULL);
 }
 
 void fake_start_canned(fake *f, const char *response)
 {
-    fake_begin(f, SC_CANNED, "1.41", 0, response, NULL, NULL);
+    fake_begin(f, SC_CANNED, "1.41", 0, response, NULL, NULL, NULL);
 }
 
 void fake_start_inspect(fake *f, const char *response, const char *inspect, const char *pulled)
 {
-    fake_begin(f, SC_CANNED, "1.41", 0, response, inspect, pulled);
+    fake_begin(f, SC_CANNED, "1.41", 0, response, inspect, pulled, NULL);
 }
 
 void fake_stop(fake *f)
@@ -387,4 +406,8 @@ void fake_free(fake *f)
 {
     sb_release(&f->body);
     sb_release(&f->requests);
+}
+void fake_start_ping(fake *f, const char *ping)
+{
+    fake_begin(f, SC_OK, "1.41", 0, NULL, NULL, NULL, ping);
 }

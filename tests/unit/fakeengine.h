@@ -42,6 +42,10 @@ typedef struct fake {
      * is refused (404). */
     const char *inspect, *pulled;
     int n_inspect, n_pull, did_pull;
+    /* The header lines ("Api-Version: 1.41\r\n...") of a 200 answer to
+     * GET /_ping, or NULL: 404. */
+    const char *ping;
+    int n_ping;
 } fake;
 
 /* Starts serving in scenario sc, answering /version with api, on a unix
@@ -54,6 +58,8 @@ void fake_start_canned(fake *f, const char *response);
 /* fake_start_canned, answering image inspects and pulls with inspect and
  * pulled (see above). */
 void fake_start_inspect(fake *f, const char *response, const char *inspect, const char *pulled);
+/* SC_OK on a unix socket, answering /_ping with ping's header lines. */
+void fake_start_ping(fake *f, const char *ping);
 /* Stops the server; its records stay readable until fake_free(). */
 void fake_stop(fake *f);
 void fake_free(fake *f);

@@ -154,6 +154,7 @@ START_TEST(test_success)
     /* The base image's USER first (the task sets no user); the engine has
      * no such image and cannot pull it: the build goes on (and would say). */
     ck_assert_str_eq(req,
+                     "GET /_ping HTTP/1.1\n"
                      "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
                      "POST /v1.41/images/create?fromImage=fuse-test%2Fbusybox&tag=latest "
                      "HTTP/1.1\n"
@@ -360,8 +361,10 @@ START_TEST(test_verbose_and_quiet)
 }
 END_TEST
 
-/* With pull, the base is pulled (here refused) before its USER is read. */
+/* With pull, the base is pulled (here refused) before its USER is read;
+ * /_ping first, which says which engine it is. */
 #define INSPECT_BASE                                                                               \
+    "GET /_ping HTTP/1.1\n"                                                                        \
     "POST /v1.41/images/create?fromImage=fuse-test%2Fbusybox&tag=latest HTTP/1.1\n"                \
     "GET /v1.41/images/fuse-test/busybox/json HTTP/1.1\n"
 

@@ -199,6 +199,15 @@ START_TEST(opts_flags)
     ck_assert_int_eq(PARSE(&o, &err, "--iidfile", "id.txt", "t"), 0);
     ck_assert_str_eq(o.iidfile, "id.txt");
     cli_opts_free(&o);
+    ck_assert_int_eq(PARSE(&o, &err, "-j", "4", "--engine", "unix:///a", "--engine=b", "t"), 0);
+    ck_assert_uint_eq(o.jobs, 4);
+    ck_assert_uint_eq(o.engines.nr, 2);
+    ck_assert_str_eq(o.engines.v[0], "unix:///a");
+    ck_assert_str_eq(o.engines.v[1], "b");
+    cli_opts_free(&o);
+    ck_assert_int_eq(PARSE(&o, &err, "--jobs=64", "t"), 0);
+    ck_assert_uint_eq(o.jobs, 64);
+    cli_opts_free(&o);
     /* unique abbreviations, as getopt_long allows */
     ck_assert_int_eq(PARSE(&o, &err, "--dry", "t"), 0);
     ck_assert(o.dry_run);
@@ -240,6 +249,14 @@ START_TEST(opts_errors)
     OPTS_ERR("options -v and -q cannot be used together", "-v", "-q", "t");
     OPTS_ERR("option --iidfile: expected a file name", "--iidfile=", "t");
     OPTS_ERR("option --iidfile needs an argument", "--iidfile");
+    OPTS_ERR("option -j/--jobs: expected a number of jobs from 1 to 64, got \"0\"", "-j", "0", "t");
+    OPTS_ERR("option -j/--jobs: expected a number of jobs from 1 to 64, got \"4x\"", "-j4x", "t");
+    OPTS_ERR("option -j/--jobs: expected a number of jobs from 1 to 64, got \"65\"", "--jobs=65",
+             "t");
+    OPTS_ERR("option -j needs an argument", "-j");
+    OPTS_ERR("option --engine: expected an engine URL or context name", "--engine=", "t");
+    OPTS_ERR("option --iidfile names one image; it cannot be used with -j", "-j2", "--iidfile=x",
+             "t");
     OPTS_ERR("bad escape \"\\x\" in argument \"t:a=\\x\"", "t:a=\\x");
     OPTS_ERR("t2: positional argument \"p\" is not supported; use KEY=VALUE", "t1", "t2:p");
 }

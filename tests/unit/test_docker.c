@@ -138,6 +138,85 @@ START_TEST(negotiate_http_error)
 }
 END_TEST
 
+/* Negotiates against a fake whose /_ping says ping; the engine found. */
+static void ping_engine(const char *ping, const char *api_env, dk_engine *out, char *version,
+                        fake *f)
+{
+    fake_start_ping(f, ping);
+    if (api_env)
+        setenv("DOCKER_API_VERSION", api_env, 1);
+    strbuf err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    ck_assert_msg(c != NULL, "%s", err.buf);
+    ck_assert_msg(dk_negotiate(c, &err) == 0, "%s", err.buf);
+    ck_assert_int_eq(dk_negotiate(c, &err), 0);
+    *out = *dk_engine_of(c);
+    snprintf(version, 16, "%s", dk_api_version(c));
+    dk_close(c);
+    fake_stop(f);
+    unsetenv("DOCKER_API_VERSION");
+    sb_release(&err);
+}
+
+/* Podman's service, as it answers /_ping: no /version (0.5 s there). */
+START_TEST(ping_tells_podman)
+{
+    fake f;
+    dk_engine e;
+    char v[16];
+    ping_engine("Api-Version: 1.41\r\nBuilder-Version: \r\nLibpod-Api-Version: 4.3.1\r\n"
+                "Server: Libpod/4.3.1 (linux)\r\n",
+                NULL, &e, v, &f);
+    ck_assert_int_eq(e.kind, DK_ENGINE_PODMAN);
+    ck_assert_str_eq(e.api, "1.41");
+    ck_assert_str_eq(e.builder, "");
+    ck_assert_str_eq(e.server, "Libpod/4.3.1 (linux)");
+    ck_assert_str_eq(v, "1.41");
+    ck_assert_int_eq(f.n_ping, 1);
+    ck_assert_int_eq(f.n_version, 0);
+    fake_free(&f);
+}
+END_TEST
+
+/* Docker's: its API version, lower than ours, is the one used; header
+ * names in any case. */
+START_TEST(ping_tells_docker)
+{
+    fake f;
+    dk_engine e;
+    char v[16];
+    ping_engine("api-version: 1.40\r\nBUILDER-VERSION: 2\r\nServer: Docker/19.03.1 (linux)\r\n",
+                NULL, &e, v, &f);
+    ck_assert_int_eq(e.kind, DK_ENGINE_DOCKER);
+    ck_assert_str_eq(e.builder, "2");
+    ck_assert_str_eq(e.server, "Docker/19.03.1 (linux)");
+    ck_assert_str_eq(v, "1.40");
+    ck_assert_int_eq(f.n_version, 0);
+    fake_free(&f);
+    /* DOCKER_API_VERSION wins, but the engine is still known. */
+    ping_engine("Api-Version: 1.41\r\nServer: Libpod/4.3.1 (linux)\r\n", "1.38", &e, v, &f);
+    ck_assert_int_eq(e.kind, DK_ENGINE_PODMAN);
+    ck_assert_str_eq(v, "1.38");
+    ck_assert_int_eq(f.n_ping, 1);
+    fake_free(&f);
+}
+END_TEST
+
+/* A ping without Api-Version (an old engine; here a 404): /version says. */
+START_TEST(ping_without_version_asks_version)
+{
+    fake f;
+    dk_engine e;
+    char v[16];
+    ping_engine(NULL, NULL, &e, v, &f);
+    ck_assert_int_eq(e.kind, DK_ENGINE_DOCKER);
+    ck_assert_str_eq(v, "1.41");
+    ck_assert_int_eq(f.n_ping, 1);
+    ck_assert_int_eq(f.n_version, 1);
+    fake_free(&f);
+}
+END_TEST
+
 START_TEST(api_version_override_makes_no_version_request)
 {
     fake f;
@@ -693,6 +772,9 @@ Suite *docker_suite(void)
     tcase_add_test(tc, negotiate_too_old_server);
     tcase_add_test(tc, negotiate_http_error);
     tcase_add_test(tc, api_version_override_makes_no_version_request);
+    tcase_add_test(tc, ping_tells_podman);
+    tcase_add_test(tc, ping_tells_docker);
+    tcase_add_test(tc, ping_without_version_asks_version);
     tcase_add_test(tc, bad_environment);
     tcase_add_test(tc, good_hosts);
     tcase_add_test(tc, tls_cert_without_key);

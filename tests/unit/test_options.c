@@ -122,7 +122,7 @@ START_TEST(decl_errors)
     decl_err(d, 1,
              "docker_container: unknown option \"prots\"\naccepted: caches, cmd, description, "
              "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
-             "ports, pull, push, stopsignal, tag, user, volumes, workdir");
+             "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
     fv_free(d);
     d = decl1("tag", fv_strz("x"));
     decl_err(d, 0, "task: unknown option \"tag\"\naccepted: description, params");
@@ -195,6 +195,37 @@ START_TEST(decl_errors)
     d = strlist(1, "x");
     decl_err(d, 1, "docker_container: options must be a table like { tag = \"name\" }");
     fv_free(d);
+}
+END_TEST
+
+/* secrets: a name and exactly one non-empty source each. */
+START_TEST(decl_secrets)
+{
+    strbuf err = STRBUF_INIT;
+    fv *d = decl1("secrets", test_json("{\"tok\":{\"env\":\"T\"},\"k.1\":{\"file\":\"~/k\"},"
+                                       "\"c\":{\"command\":\"pass x\"}}"));
+    ck_assert_int_eq(opt_check_decl(d, 1, &err), 0);
+    fv_free(d);
+    const char *one = "docker_container: secrets.tok must be one of { env = \"VAR\" }, { file = "
+                      "\"path\" }, { command = \"...\" }";
+    d = decl1("secrets", test_json("{\"tok\":{\"env\":\"T\",\"file\":\"f\"}}"));
+    decl_err(d, 1, one);
+    fv_free(d);
+    d = decl1("secrets", test_json("{\"tok\":{\"env\":\"\"}}"));
+    decl_err(d, 1, one);
+    fv_free(d);
+    d = decl1("secrets", test_json("{\"tok\":{\"url\":\"x\"}}"));
+    decl_err(d, 1, one);
+    fv_free(d);
+    d = decl1("secrets", test_json("{\"../x\":{\"env\":\"T\"}}"));
+    decl_err(d, 1,
+             "docker_container: secrets: \"../x\" is not a secret's name (letters, digits, _ . -)");
+    fv_free(d);
+    d = decl1("secrets", test_json("[\"tok\"]"));
+    decl_err(d, 1,
+             "docker_container: secrets must be a table like { token = { env = \"TOKEN\" } }");
+    fv_free(d);
+    sb_release(&err);
 }
 END_TEST
 
@@ -605,6 +636,7 @@ Suite *options_suite(void)
     TCase *tc = tcase_create("options");
     tcase_add_test(tc, decl_ok);
     tcase_add_test(tc, decl_errors);
+    tcase_add_test(tc, decl_secrets);
     tcase_add_test(tc, merge_defaults);
     tcase_add_test(tc, merge_types);
     tcase_add_test(tc, merge_shell_words);

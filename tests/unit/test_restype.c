@@ -37,14 +37,15 @@ START_TEST(test_table)
     for (size_t i = 0; i < 9; i++) {
         ck_assert_str_eq(rt_types[i]->name, names[i]);
         ck_assert_ptr_eq(rt_find(names[i]), rt_types[i]);
-        /* policy and watches close every field list */
+        /* policy, watches and secrets close every field list */
         const rt_field *f = rt_types[i]->fields;
         size_t k = 0;
         while (f[k].name)
             k++;
         ck_assert_uint_ge(k, 3);
-        ck_assert_str_eq(f[k - 2].name, "policy");
-        ck_assert_str_eq(f[k - 1].name, "watches");
+        ck_assert_str_eq(f[k - 3].name, "policy");
+        ck_assert_str_eq(f[k - 2].name, "watches");
+        ck_assert_str_eq(f[k - 1].name, "secrets");
         ck_assert_str_eq(f[0].name, "name");
         ck_assert(f[0].flags & RT_REQUIRED);
     }
@@ -114,15 +115,33 @@ START_TEST(test_valid_full)
 }
 END_TEST
 
+/* A secret's name is a file name under /run/secrets, listed once. */
+START_TEST(test_secrets_field)
+{
+    ck_assert_str_eq(
+        check("Execute",
+              "{\"name\": \"x\", \"command\": \"true\", \"secrets\": [\"tok\", \"a.b-c_1\"]}"),
+        "");
+    ck_assert_str_eq(
+        check("Execute",
+              "{\"name\": \"x\", \"command\": \"true\", \"secrets\": [\"../etc/passwd\"]}"),
+        "Execute: secrets: \"../etc/passwd\" is not a secret's name (letters, digits, "
+        "_ . -)");
+    ck_assert_str_eq(
+        check("Execute", "{\"name\": \"x\", \"command\": \"true\", \"secrets\": [\"t\", \"t\"]}"),
+        "Execute: secrets: t is listed twice");
+}
+END_TEST
+
 START_TEST(test_unknown_field)
 {
     ck_assert_str_eq(check("File", "{\"name\": \"/x\", \"nmae\": \"/y\"}"),
                      "File: unknown field \"nmae\"\n"
                      "accepted: name, contents, source, owner, group, mode, sensitive, from, id, "
-                     "layer, policy, watches");
+                     "layer, policy, watches, secrets");
     ck_assert_str_eq(check("Package", "{\"name\": \"x\", \"changes\": []}"),
                      "Package: unknown field \"changes\"\n"
-                     "accepted: name, version, purge, id, layer, policy, watches");
+                     "accepted: name, version, purge, id, layer, policy, watches, secrets");
 }
 END_TEST
 
@@ -441,6 +460,7 @@ Suite *restype_suite(void)
     tcase_add_test(tc, test_valid_minimal);
     tcase_add_test(tc, test_valid_full);
     tcase_add_test(tc, test_unknown_field);
+    tcase_add_test(tc, test_secrets_field);
     tcase_add_test(tc, test_required);
     tcase_add_test(tc, test_wrong_kinds);
     tcase_add_test(tc, test_mode);
