@@ -649,7 +649,7 @@ static void build_prune_dockerfile(const fv *caches, const char *key, strbuf *df
     for (size_t i = 0; i < caches->n; i++) {
         sb_addf(df, "--mount=type=cache,target=/.fuse/c%zu,id=", i);
         df_cache_id(key, caches->items[i]->str, df);
-        sb_adds(df, i == 0 ? ",sharing=locked " : " ");
+        sb_addc(df, ' '); /* shared, as the build's (dockerfile.c) */
     }
     sb_adds(df, "[\"/.fuse/fuse-apply\"");
     for (size_t i = 0; i < caches->n; i++)

@@ -90,13 +90,13 @@ static int df_res_json(df_gen *g, const bundle_res *r, const char *blob_name, st
 static void df_run_prefix(const df_gen *g, strbuf *t)
 {
     sb_adds(t, "RUN ");
-    /* One locked mount at most: Podman's builder hangs the next build
-     * after a RUN holding two (buildah #4342). The package managers lock
-     * their own cache directories anyway. */
+    /* Shared, never sharing=locked: Podman's builder (4.3) hangs the
+     * next RUN mounting a locked cache (buildah #4342), even one. The
+     * package managers lock their own cache directories anyway. */
     for (size_t i = 0; g->caches && i < g->caches->n; i++) {
         sb_addf(t, "--mount=type=cache,target=%s,id=", g->caches->items[i]->str);
         df_cache_id(g->cache_key, g->caches->items[i]->str, t);
-        sb_adds(t, i == 0 ? ",sharing=locked " : " ");
+        sb_addc(t, ' ');
     }
     sb_adds(t, "[\"" DF_APPLY "\",\"--no-changes-ok\",\"--no-sync\",");
     if (g->watches)

@@ -84,9 +84,11 @@ check "docker save: the image has layers" test -n "$(ls "$WORK"/image/*/layer.ta
 leaked=$(for l in "$WORK"/image/*/layer.tar; do tar -tf "$l"; done |
     grep -E '^var/cache/apt/archives/hello_|^var/lib/apt/lists/.*_Packages' | head -3)
 expect_eq "no layer holds the downloaded .deb or the fetched lists" "" "$leaked"
-expect_eq "the image has the base's apt lists, no other" \
-    "$(docker run --rm debian:bookworm ls /var/lib/apt/lists)" \
-    "$(docker run --rm "$TAG" ls /var/lib/apt/lists)"
+# (Podman 4.3 leaves no directory where a cache was mounted: the base's
+# lists go too. Docker keeps them.)
+expect_eq "the image has no apt lists but the base's" "" \
+    "$(comm -13 <(docker run --rm debian:bookworm ls /var/lib/apt/lists | sort) \
+        <(docker run --rm "$TAG" sh -c 'ls /var/lib/apt/lists 2>/dev/null' | sort))"
 
 "$FUSE" --prune-caches pkgs >"$WORK/prune" 2>&1
 expect_eq "--prune-caches: exit status" 0 $?
