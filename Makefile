@@ -193,7 +193,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS   = -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
-FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan rmhost secret dkmux
+FUZZ_TARGETS  = cli bundle dkstream dockerfile template dkauth ignore context plan rmhost secret dkmux bktrace
 FUZZ_SRC_cli        = src/cli/cli.c src/cli/options.c src/cli/optvalue.c src/cli/optwords.c
 FUZZ_SRC_bundle     =
 FUZZ_SRC_ignore     =
@@ -202,6 +202,7 @@ FUZZ_SRC_dkstream   = src/engine/dkstream.c src/engine/dialect.c src/engine/dl_c
 FUZZ_SRC_dkauth     = src/engine/dkauth.c
 FUZZ_SRC_context    = src/engine/epcontext.c src/engine/endpoint.c src/engine/epssh.c \
 	src/engine/dkauth.c src/engine/dkcred.c
+FUZZ_SRC_bktrace    = src/engine/bktrace.c src/engine/dialect.c src/engine/dl_buildkit.c
 FUZZ_SRC_dockerfile = src/build/dockerfile.c src/build/df_words.c src/build/dfmeta.c \
 	src/build/dockerfile_tree.c src/build/df_stages.c src/build/context.c src/engine/lazy.c \
 	src/cli/options.c src/cli/optvalue.c src/cli/optwords.c src/cli/cli.c

@@ -336,6 +336,8 @@ print_table() {
     } | column -t -s "$(printf '\t')"
 }
 
+# shellcheck source=bench/cases_buildkit.sh
+. "$ROOT/bench/cases_buildkit.sh"
 # shellcheck source=bench/cases_tree.sh
 . "$ROOT/bench/cases_tree.sh"
 # shellcheck source=bench/cases_ship.sh
@@ -365,6 +367,7 @@ case_startup
 [ "$QUICK" = 1 ] || case_big
 case_many
 case_size
+cases_buildkit
 [ "$QUICK" = 1 ] || { case_tree && case_multistage; }
 case_plan
 [ "$QUICK" = 1 ] || case_blueprint

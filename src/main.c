@@ -5,6 +5,7 @@
  * 130 interrupted. Errors go to stderr as "fuse: <one line>", detail after. */
 #include "cancel.h"
 #include "cli.h"
+#include "dkbuild.h"
 #include "endpoint.h"
 #include "lazy.h"
 #include "strbuf.h"
@@ -90,12 +91,14 @@ static void fuse_help(void)
           "  -j, --jobs N          build up to N independent tasks at once,\n"
           "                        or apply a blueprint to N hosts at once\n"
           "      --engine ENGINE   with -j: build on this engine too (repeatable)\n"
+          "      --prune-caches    empty the tasks' caches instead of building\n"
           "  -H, --host URL        the engine: unix://, tcp:// or ssh://[user@]host\n"
           "      --context NAME    the engine of this docker context\n"
           "  -v, --verbose         show the full build output\n"
           "  -q, --quiet           show errors only\n"
           "      --version         print the versions of fuse and its libraries\n"
-          "                        (with -v, the engine fuse would talk to)\n"
+          "                        (with -v, the engine fuse would talk to and\n"
+          "                        the builder it would use)\n"
           "  -h, --help            print this help\n"
           "\n"
           "Task arguments: ',' separates, the first '=' splits key and value, ';'\n"
@@ -104,6 +107,20 @@ static void fuse_help(void)
           "\n"
           "See fuse(1), fusefile(5), fuse-resources(7).\n",
           stdout);
+}
+
+/* --version -v: the builder a build would use now, which asks the engine. */
+static void fuse_version_builder(void)
+{
+    strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+    dk_client *c = dk_open(&err);
+    if (c && dkb_describe(c, &out, &err) == 0)
+        printf("builder: %s\n", out.buf);
+    else
+        printf("builder: unknown: %s\n", err.buf);
+    dk_close(c);
+    sb_release(&out);
+    sb_release(&err);
 }
 
 /* Loads libcurl and libarchive (lazy.h) to ask them their versions; one
@@ -126,12 +143,15 @@ static int fuse_version(int verbose, strbuf *err)
     sb_release(&aerr);
     if (!verbose)
         return 0;
-    /* Named, not asked: --version never waits for an engine. */
+    /* The engine is named from the settings alone; only the builder line
+     * after it asks the engine (what it has decides the builder). */
     ep_endpoint e;
     int rc = ep_from_env(&e, err);
     if (rc == 0)
         printf("engine: %s (context %s)\n", e.host, e.context);
     ep_release(&e);
+    if (rc == 0)
+        fuse_version_builder();
     return rc == 0 ? 0 : FUSE_EXIT_FAILED;
 }
 
@@ -191,8 +211,8 @@ static int fuse_check_tasks(const tf_host *h, const cli_opts *o, strbuf *err)
 
 static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
-    tf_flags f = {o->dry_run, o->verbose, o->quiet, o->no_cache,       o->pull,
-                  o->push,    o->iidfile, o->plan,  o->no_keep_failed, o->jobs};
+    tf_flags f = {o->dry_run, o->verbose, o->quiet,          o->no_cache, o->pull,        o->push,
+                  o->iidfile, o->plan,    o->no_keep_failed, o->jobs,     o->prune_caches};
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

@@ -56,7 +56,8 @@ run_unit() {
 }
 
 # run_scripts LABEL SCRIPT...: runs each integration script, counting its
-# ok/not ok lines; LABEL ("podman: ") prefixes its name in the summary.
+# ok/not ok lines; LABEL ("podman: ", "classic: ") prefixes its name in the
+# summary.
 run_scripts() {
     local label=$1 t log
     shift
@@ -65,8 +66,10 @@ run_scripts() {
         log=$(mktemp)
         # Scripts tag fixed names (fuse-it/*) on the shared engine: two
         # checkouts testing at once take turns per script instead of
-        # moving each other's tags.
-        flock "$LOCKS/fuse-it.${label:+podman.}${t##*/}.lock" bash "$t" >"$log" 2>&1
+        # moving each other's tags. The lock is the engine's: a second
+        # builder's pass on Docker tags the same names as the first.
+        flock "$LOCKS/fuse-it.${FUSE_TEST_ENGINE:+$FUSE_TEST_ENGINE.}${t##*/}.lock" \
+            bash "$t" >"$log" 2>&1
         local rc=$?
         local p f
         p=$(grep -c '^ok ' "$log")
@@ -91,6 +94,23 @@ run_scripts() {
 PODMAN_DEFAULT="test_build.sh test_faults.sh test_examples.sh"
 [ -n "${INTEGRATION_TESTS:-}" ] && PODMAN_DEFAULT=
 
+# The scripts that follow a build's progress and steps run again on Docker
+# with the classic builder (FUSE_TEST_BUILDKIT=0, lib.sh; BUILDER_TESTS, ""
+# for none): both builders must give the same lines. With INTEGRATION_TESTS,
+# those of its scripts that are in the list.
+BUILDER_DEFAULT="test_build.sh test_steps.sh"
+
+# run_builders SCRIPT...: the classic builder's pass over those of SCRIPT
+# in BUILDER_TESTS, on the engine already up.
+run_builders() {
+    local twice=" ${BUILDER_TESTS-$BUILDER_DEFAULT} " sel=() t
+    for t in "$@"; do
+        case $twice in *" ${t##*/} "*) sel+=("$t") ;; esac
+    done
+    [ ${#sel[@]} -gt 0 ] || return 0
+    FUSE_TEST_BUILDKIT=0 run_scripts "classic: " "${sel[@]}"
+}
+
 run_integration() {
     # shellcheck source=tests/integration/engine.sh
     . tests/integration/engine.sh
@@ -105,6 +125,7 @@ run_integration() {
     for n in ${INTEGRATION_TESTS:-}; do sel+=("tests/integration/$n"); done
     [ ${#sel[@]} -gt 0 ] || sel=(tests/integration/test_*.sh)
     run_scripts "" "${sel[@]}"
+    [ "${FUSE_TEST_ENGINE:-docker}" = podman ] || run_builders "${sel[@]}"
     engine_down
     [ "${FUSE_TEST_ENGINE:-docker}" = podman ] && return
     sel=()

@@ -208,6 +208,7 @@ function Checkout(fields) end
 ---@field tag? string|string[] one tag, or several (the first is the primary); applied only on success
 ---@field env? table<string, string> ENV, sorted by name
 ---@field volumes? string[] VOLUME, after the resource steps
+---@field caches? string[] directories kept between builds, mounted in every step, never in a layer
 ---@field ports? (integer|string)[] EXPOSE: 8000, "53/udp"
 ---@field cmd? string[]|string exec form (list) or shell form (string)
 ---@field entrypoint? string[]|string

@@ -37,6 +37,10 @@ typedef struct ap_ctx {
     unsigned long nsame;    /* resources that were already right */
     char *failed;           /* the failed resource's identity and first error line, or NULL */
     int out_lost;           /* writing a change line failed: whoever reads them is gone */
+    /* --cache DIR: directories the build mounts as caches, kept between
+     * builds and never in a layer (a Package step keeps its downloads). */
+    const char *caches[16];
+    size_t ncaches;
 } ap_ctx;
 
 /* --summary: the last line on stdout, for fuse's blueprints (rm_summary_parse):
@@ -44,6 +48,9 @@ typedef struct ap_ctx {
  *   "fuse-apply-summary CHANGED UNCHANGED TOTAL failed IDENT\tFIRST ERROR LINE" */
 #define AP_SUMMARY_TAG "fuse-apply-summary"
 void ap_summary(const ap_ctx *c, size_t total);
+
+/* 1 when path is one of c's caches or inside one. */
+int ap_cached(const ap_ctx *c, const char *path);
 
 /* Applies one resource under its policy. Returns AP_DONE when it changed
  * something (or would, with simulate), AP_SAME when nothing differed, AP_FAIL

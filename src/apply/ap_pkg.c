@@ -154,8 +154,12 @@ static void ap_apt_clean(ap_pkg *p, const fv *before)
 {
     strbuf out = STRBUF_INIT, err = STRBUF_INIT;
     char *argv[] = {p->tool.buf, "clean", NULL};
-    ap_pkg_run(p, argv, &out, &err);
-    fv *now = before ? ap_apt_lists(p->c) : fv_list();
+    /* A cache the build mounts keeps them for the next build instead: it
+     * never enters the layer. */
+    if (!ap_cached(p->c, "/var/cache/apt/archives"))
+        ap_pkg_run(p, argv, &out, &err);
+    int keep_lists = ap_cached(p->c, "/var/lib/apt/lists");
+    fv *now = before && !keep_lists ? ap_apt_lists(p->c) : fv_list();
     for (size_t i = 0; i < now->n; i++) {
         if (ap_names_has(before, now->items[i]->str))
             continue;

@@ -1,4 +1,5 @@
 /* ap_run.c -- the driver: command line, bundle, one provider per resource. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -33,6 +34,18 @@ void ap_ctx_init(ap_ctx *c)
     c->root = "";
     c->out = stdout;
     c->err = stderr;
+}
+
+int ap_cached(const ap_ctx *c, const char *path)
+{
+    for (size_t i = 0; i < c->ncaches; i++) {
+        size_t n = strlen(c->caches[i]);
+        while (n > 1 && c->caches[i][n - 1] == '/')
+            n--;
+        if (strncmp(path, c->caches[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+            return 1;
+    }
+    return 0;
 }
 
 void ap_ctx_free(ap_ctx *c)
@@ -174,7 +187,9 @@ static int ap_usage(FILE *f, int status)
 {
     fputs(
         "usage: fuse-apply [--simulate] [--no-changes-ok] [--no-sync] [--state DIR] [--root DIR]\n"
-        "                  [--summary] [--secrets DIR] [-v|-q] BUNDLE.json | --json JSON\n"
+        "                  [--summary] [--secrets DIR] [--cache DIR]... [-v|-q]\n"
+        "                  BUNDLE.json | --json JSON\n"
+        "       fuse-apply --empty DIR\n"
         "       fuse-apply --cleanup DIR\n",
         f);
     return status;
@@ -225,12 +240,42 @@ static int ap_read_bundle(const char *path, strbuf *out)
     return sb_read_file(out, path);
 }
 
+/* --empty DIR: removes what DIR holds, DIR itself stays (a cache's mount
+ * point: fuse --prune-caches). */
+static int ap_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "fuse-apply: cannot open %s: %s\n", dir, strerror(errno));
+        return AP_EXIT_FAILED;
+    }
+    strbuf path = STRBUF_INIT, err = STRBUF_INIT;
+    int rc = AP_EXIT_CHANGED;
+    const struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        sb_reset(&path);
+        sb_addf(&path, "%s/%s", dir, e->d_name);
+        if (ap_rmtree(path.buf, &err) < 0)
+            rc = AP_EXIT_FAILED;
+    }
+    closedir(d);
+    if (err.len)
+        fprintf(stderr, "fuse-apply: %s\n", err.buf);
+    sb_release(&path);
+    sb_release(&err);
+    return rc;
+}
+
 int ap_main(int argc, char **argv)
 {
     ap_ctx c;
     ap_ctx_init(&c);
     const char *file = NULL, *json = NULL, *state = NULL, *cleanup = NULL, *secrets = NULL;
     int no_changes_ok = 0, no_sync = 0, summary = 0;
+    const char *empty[16];
+    size_t nempty = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -248,6 +293,9 @@ int ap_main(int argc, char **argv)
             c.verbose = -1;
         else if (strcmp(a, "--state") == 0 && more)
             state = argv[++i];
+        else if (strcmp(a, "--cache") == 0 && more &&
+                 c.ncaches < sizeof c.caches / sizeof *c.caches)
+            c.caches[c.ncaches++] = argv[++i];
         else if (strcmp(a, "--root") == 0 && more)
             c.root = argv[++i];
         else if (strcmp(a, "--json") == 0 && more)
@@ -256,6 +304,8 @@ int ap_main(int argc, char **argv)
             secrets = argv[++i];
         else if (strcmp(a, "--cleanup") == 0 && more)
             cleanup = argv[++i];
+        else if (strcmp(a, "--empty") == 0 && more && nempty < sizeof empty / sizeof *empty)
+            empty[nempty++] = argv[++i];
         else if (strcmp(a, "--version") == 0) {
             puts("fuse-apply " FUSE_VERSION);
             return 0;
@@ -268,6 +318,14 @@ int ap_main(int argc, char **argv)
             file = strcmp(a, "--") == 0 && more ? argv[++i] : a;
         else
             return ap_usage(stderr, AP_EXIT_USAGE);
+    }
+    if (nempty) {
+        int rc = AP_EXIT_CHANGED;
+        for (size_t i = 0; i < nempty; i++)
+            if (ap_empty(empty[i]) != AP_EXIT_CHANGED)
+                rc = AP_EXIT_FAILED;
+        ap_ctx_free(&c);
+        return rc;
     }
     if (cleanup) {
         /* The last step of a build: removes /.fuse, this binary included

@@ -21,6 +21,7 @@
 #include "tree.h"
 
 #include <errno.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
@@ -164,6 +165,18 @@ static void build_on_event(const dk_event *e, void *ud)
         }
         break;
     }
+}
+
+/* -v names the builder; a BuildKit that was wanted and cannot be had is
+ * worth one line even without -v (a slower build is no surprise then). */
+static void build_on_builder(const char *name, const char *why, int fallback, void *ud)
+{
+    const build_prog *p = ud;
+    if (fallback && !p->f->quiet)
+        fprintf(p->out, "fuse: building with the %s builder: %s\n", name, why);
+    else if (p->f->verbose)
+        fprintf(p->out, "fuse: builder: %s (%s)\n", name, why);
+    fflush(p->out);
 }
 
 /* DockerBuilder:build() wants the engine's messages themselves. */
@@ -476,7 +489,8 @@ static void build_keep_failed(dk_client *dk, const build_prog *p, const build_fl
  * first pulls, only the last is tagged and reported; a part that is not
  * the last leaves its image's ID in part->image. */
 static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, const dockerfile *d,
-                      const build_flags *f, const build_part *part, FILE *out, strbuf *err)
+                      const build_flags *f, const build_part *part, const dkb_choice *ch, FILE *out,
+                      strbuf *err)
 {
     /* cache = false: a value no build had before (plan.h). */
     char bust[128];
@@ -507,7 +521,10 @@ static int build_send(dk_client *dk, ctx *c, const fv *opts, const bundle *b, co
     if (dk_negotiate(dk, err) < 0 || ship_build_auth(dk, err) != 0)
         goto done;
     const char **tags = part->last ? build_tags(opts) : NULL;
-    dkb_request req = {.tags = tags,
+    dkb_request req = {.dockerfile = d->text.buf,
+                       .on_builder = build_on_builder,
+                       .choice = ch,
+                       .tags = tags,
                        .no_cache = build_no_cache(opts, f),
                        .pull = part->first && build_pull(opts, f),
                        .buildargs = df_first_no_cache(b) >= 0 ? bust : NULL,
@@ -574,6 +591,44 @@ static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_in
     if (r == -2)
         return BUILD_INTERRUPTED;
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
+}
+
+/* 1 when the task's caches are mounted: the builder can (BuildKit, Podman);
+ * otherwise one line says they are not, and the build goes on without. */
+static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags *f, FILE *out)
+{
+    const fv *caches = fv_get(opts, "caches");
+    if (!caches || caches->kind != FV_LIST || caches->n == 0)
+        return 0;
+    if (ch->mounts)
+        return 1;
+    if (!f->quiet)
+        fprintf(out, "fuse: the classic builder cannot mount caches: building without them\n");
+    return 0;
+}
+
+/* The builder for d, part dp of b on a base whose USER is user (dkb_select
+ * reads d: a FROM of a local image ID, a task dependency's or a later
+ * secret part's, gets the classic builder), and d made again with the
+ * task's caches mounted when that builder mounts them. The plan's keys
+ * come from the Dockerfile without mounts: the builder changes no key. */
+static int build_choose(dk_client *dk, const fv *opts, const char *user, const bundle *b,
+                        const df_part *dp, const build_flags *f, dockerfile *d, dkb_choice *ch,
+                        FILE *out, strbuf *err)
+{
+    int sel = dkb_select(dk, f->on_chunk != NULL, d->text.buf, ch, err);
+    if (sel != 0)
+        return sel == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
+    if (!build_mounts(opts, ch, f, out))
+        return BUILD_OK;
+    df_part mp = *dp;
+    mp.cache_key = f->cache_key ? f->cache_key : "";
+    dockerfile md = {.nsteps = 0};
+    if (df_generate_part(opts, user, b, &mp, &md, err) < 0)
+        return BUILD_FAILED;
+    df_free(d);
+    *d = md;
+    return BUILD_OK;
 }
 
 /* The Dockerfile for a base whose USER is user (NULL: root) and its context.
@@ -677,12 +732,16 @@ int build_part_run(dk_client *dk, const fv *opts, const char *user, const bundle
                    strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
+    dkb_choice ch;
     if (df_generate_part(opts, user, b, dp, &d, err) < 0)
         return BUILD_FAILED;
-    if (part->last && part->plan_label)
-        df_add_label(&d, PLAN_LABEL, part->plan_label);
-    ctx *c = build_context(&d, f, err);
-    int rc = c ? build_send(dk, c, opts, b, &d, f, part, out, err) : BUILD_FAILED;
+    int rc = build_choose(dk, opts, user, b, dp, f, &d, &ch, out, err);
+    if (rc == BUILD_OK) {
+        if (part->last && part->plan_label)
+            df_add_label(&d, PLAN_LABEL, part->plan_label);
+        ctx *c = build_context(&d, f, err);
+        rc = c ? build_send(dk, c, opts, b, &d, f, part, &ch, out, err) : BUILD_FAILED;
+    }
     df_free(&d);
     return rc;
 }
@@ -743,10 +802,16 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
             rc =
                 ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f, label.buf, out, err);
         } else {
-            df_add_label(&d, PLAN_LABEL, label.buf);
-            c = build_context(&d, f, err);
             build_part whole_part = {.first = 1, .last = 1};
-            rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, out, err) : BUILD_FAILED;
+            dkb_choice ch;
+            rc = build_choose(dk, opts, base.user.len ? base.user.buf : NULL, b, &whole, f, &d, &ch,
+                              out, err);
+            if (rc == BUILD_OK) {
+                df_add_label(&d, PLAN_LABEL, label.buf);
+                c = build_context(&d, f, err);
+                rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, &ch, out, err)
+                       : BUILD_FAILED;
+            }
         }
     }
     if (p.steps)
@@ -839,5 +904,110 @@ int build_dry_run(const fv *opts, const bundle *b, int verbose, FILE *out, strbu
     }
     sb_release(&json);
     df_free(&d);
+    return rc;
+}
+
+/* --prune-caches: what the emptying build reported. */
+typedef struct build_prune {
+    strbuf error, image;
+} build_prune;
+
+static void build_prune_event(const dk_event *e, void *ud)
+{
+    build_prune *p = ud;
+    if (e->kind == DK_EV_ERROR && !p->error.len)
+        sb_adds(&p->error, e->text);
+    else if (e->kind == DK_EV_IMAGE) {
+        sb_reset(&p->image);
+        sb_adds(&p->image, e->text);
+    }
+}
+
+/* FROM scratch, fuse-apply, and one RUN mounting every cache of the task
+ * under /.fuse/cN and emptying them: the ids are the build's (df_cache_id),
+ * so the same caches. Not a nocache build: BuildKit gives such a build
+ * fresh cache mounts; an ENV of this run's own makes the RUN run. */
+static void build_prune_dockerfile(const fv *caches, const char *key, strbuf *df)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+        ts.tv_sec = ts.tv_nsec = 0;
+    sb_addf(df,
+            "FROM scratch\nCOPY " DF_PAYLOAD_DIR "/fuse-apply /.fuse/fuse-apply\n"
+            "ENV FUSE_PRUNE=%ld.%ld.%ld\nRUN ",
+            (long)ts.tv_sec, (long)ts.tv_nsec, (long)getpid());
+    for (size_t i = 0; i < caches->n; i++) {
+        sb_addf(df, "--mount=type=cache,target=/.fuse/c%zu,id=", i);
+        df_cache_id(key, caches->items[i]->str, df);
+        sb_addc(df, ' '); /* shared, as the build's (dockerfile.c) */
+    }
+    sb_adds(df, "[\"/.fuse/fuse-apply\"");
+    for (size_t i = 0; i < caches->n; i++)
+        sb_addf(df, ",\"--empty\",\"/.fuse/c%zu\"", i);
+    sb_adds(df, "]\n");
+}
+
+static int build_prune_send(dk_client *dk, const fv *caches, const build_flags *f,
+                            const dkb_choice *ch, strbuf *err)
+{
+    strbuf df = STRBUF_INIT, derr = STRBUF_INIT;
+    build_prune_dockerfile(caches, f->cache_key ? f->cache_key : "", &df);
+    ctx_entry es[2] = {
+        {.name = "Dockerfile", .data = df.buf, .len = df.len, .mode = 0644},
+        {.name = DF_PAYLOAD_DIR "/fuse-apply",
+         .data = fuse_payload_start,
+         .len = (size_t)((uintptr_t)fuse_payload_end - (uintptr_t)fuse_payload_start),
+         .mode = 0755}};
+    ctx *c = ctx_new(es, 2, err);
+    build_prune p = {STRBUF_INIT, STRBUF_INIT};
+    int rc = BUILD_FAILED;
+    if (c) {
+        dkb_request req = {.dockerfile = df.buf,
+                           .choice = ch,
+                           .read = ctx_read_fn,
+                           .read_ud = c,
+                           .on_event = build_prune_event,
+                           .ud = &p};
+        int r = dkb_build(dk, &req, &derr);
+        if (r == -2)
+            rc = BUILD_INTERRUPTED;
+        else if (r < 0 || p.error.len)
+            sb_addf(err, "cannot empty the caches: %s", p.error.len ? p.error.buf : derr.buf);
+        /* The emptying build's image is no one's: it goes at once. */
+        else if (!p.image.len || dk_image_untag(dk, p.image.buf, err) == 0)
+            rc = BUILD_OK;
+    }
+    ctx_free(c);
+    sb_release(&df);
+    sb_release(&derr);
+    sb_release(&p.error);
+    sb_release(&p.image);
+    return rc;
+}
+
+int build_prune_caches(const fv *opts, const build_flags *f, FILE *out, strbuf *err)
+{
+    const fv *caches = fv_get(opts, "caches");
+    if (!caches || caches->kind != FV_LIST || caches->n == 0) {
+        if (!f->quiet)
+            fprintf(out, "fuse: the task has no caches\n");
+        return BUILD_OK;
+    }
+    dk_client *dk = dk_open(err);
+    dkb_choice ch;
+    int rc = BUILD_FAILED;
+    if (dk && dkb_select(dk, 0, NULL, &ch, err) == 0) {
+        if (!ch.mounts) {
+            if (!f->quiet)
+                fprintf(out, "fuse: the classic builder keeps no caches: nothing to prune\n");
+            rc = BUILD_OK;
+        } else if ((rc = build_prune_send(dk, caches, f, &ch, err)) == BUILD_OK && !f->quiet) {
+            fputs("fuse: emptied the caches ", out);
+            for (size_t i = 0; i < caches->n; i++)
+                fprintf(out, "%s%s", i ? ", " : "", caches->items[i]->str);
+            fputc('\n', out);
+        }
+    }
+    dk_close(dk);
     return rc;
 }

@@ -77,6 +77,12 @@ void build_print_tags(FILE *out, const fv *opts);
  * JSON (sensitive contents redacted), then one line per tree (Directory
  * with a source) with what it copies; verbose lists every entry too.
  * Touches nothing. */
+/* --prune-caches: empties the task's caches on the engine (a BuildKit
+ * build mounting them, FROM scratch, that runs fuse-apply --empty; its
+ * image is removed). Prints one line; a task without caches, or a classic
+ * builder (which keeps none), has nothing to prune. */
+int build_prune_caches(const fv *opts, const build_flags *f, FILE *out, strbuf *err);
+
 int build_dry_run(const fv *opts, const bundle *b, int verbose, FILE *out, strbuf *err);
 
 #endif

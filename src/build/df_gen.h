@@ -10,6 +10,10 @@ typedef struct df_gen {
     dockerfile *d;
     size_t cap_steps, cap_blobs, cap_trees;
     int watches; /* some resource of the bundle watches another */
+    /* The task's caches (a list of paths) mounted in every resource step,
+     * keyed by cache_key; NULL when the builder cannot mount them. */
+    const fv *caches;
+    const char *cache_key;
 } df_gen;
 
 /* Records that the instruction about to be written belongs to resource res

@@ -14,6 +14,7 @@
 #include "mem.h"
 #include "strvec.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,9 +90,35 @@ static int df_res_json(df_gen *g, const bundle_res *r, const char *blob_name, st
  * and writing them costs two small files per change. */
 static void df_run_prefix(const df_gen *g, strbuf *t)
 {
-    sb_adds(t, "RUN [\"" DF_APPLY "\",\"--no-changes-ok\",\"--no-sync\",");
+    sb_adds(t, "RUN ");
+    /* Shared, never sharing=locked: Podman's builder (4.3) hangs the
+     * next RUN mounting a locked cache (buildah #4342), even one. The
+     * package managers lock their own cache directories anyway. */
+    for (size_t i = 0; g->caches && i < g->caches->n; i++) {
+        sb_addf(t, "--mount=type=cache,target=%s,id=", g->caches->items[i]->str);
+        df_cache_id(g->cache_key, g->caches->items[i]->str, t);
+        sb_addc(t, ' ');
+    }
+    sb_adds(t, "[\"" DF_APPLY "\",\"--no-changes-ok\",\"--no-sync\",");
     if (g->watches)
         sb_adds(t, "\"--state\",\"/.fuse/state\",");
+    /* fuse-apply keeps what a package manager downloads in a cache. */
+    for (size_t i = 0; g->caches && i < g->caches->n; i++) {
+        sb_adds(t, "\"--cache\",");
+        df_json_str(t, g->caches->items[i]->str, g->caches->items[i]->len);
+        sb_addc(t, ',');
+    }
+}
+
+/* FNV-1a, 64 bits: a short stable name, not a secret. */
+void df_cache_id(const char *key, const char *path, strbuf *out)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    const char *parts[] = {key ? key : "", "\n", path};
+    for (size_t i = 0; i < 3; i++)
+        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++)
+            h = (h ^ *p) * 0x100000001b3u;
+    sb_addf(out, "fuse-cache-%016llx", (unsigned long long)h);
 }
 
 void df_apply_argv(int watches, strvec *argv)
@@ -389,7 +416,10 @@ static int df_stages_all(df_gen *g, const bundle *b, strbuf *err)
 int df_generate_part(const fv *opts, const char *base_user, const bundle *b, const df_part *p,
                      dockerfile *d, strbuf *err)
 {
-    df_gen g = {d, 0, 0, 0, 0};
+    const fv *caches = fv_get(opts, "caches");
+    df_gen g = {d, 0, 0, 0, 0, NULL, p->cache_key};
+    if (p->cache_key && caches && caches->kind == FV_LIST && caches->n)
+        g.caches = caches;
     memset(d, 0, sizeof *d);
     sb_init(&d->text);
     /* The part's resources as a bundle of their own; their steps are

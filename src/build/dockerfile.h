@@ -86,6 +86,10 @@ typedef struct df_part {
     /* The last part's one extra label (name and value of safe characters:
      * secstep.c's record of its steps), or NULL. */
     const char *label, *label_value;
+    /* Not NULL: the task's caches option is mounted in every resource step
+     * (RUN --mount=type=cache, which only BuildKit and Podman read) under
+     * ids made from this key (df_cache_id). */
+    const char *cache_key;
 } df_part;
 
 /* Generates the Dockerfile of opts (the options of fusefile(5), as merged
@@ -98,6 +102,9 @@ int df_generate_on(const fv *opts, const char *base_user, const bundle *b, docke
 /* The Dockerfile of part p of b (df_generate_on is the whole as one part). */
 int df_generate_part(const fv *opts, const char *base_user, const bundle *b, const df_part *p,
                      dockerfile *out, strbuf *err);
+/* The engine's name of a task's cache: "fuse-cache-" and 16 hex digits
+ * from the task's cache key and the cache's path, appended to out. */
+void df_cache_id(const char *key, const char *path, strbuf *out);
 /* df_generate_on with base_user NULL. */
 int df_generate(const fv *opts, const bundle *b, dockerfile *out, strbuf *err);
 /* 1 when the Dockerfile depends on the base image's USER: the task does not

@@ -25,6 +25,7 @@ enum {
     CLI_PULL,
     CLI_PUSH,
     CLI_IIDFILE,
+    CLI_PRUNE_CACHES,
     CLI_ENGINE,
     CLI_CONTEXT
 };
@@ -47,6 +48,7 @@ static const struct option cli_longopts[] = {
     {"version", no_argument, NULL, CLI_VERSION},
     {"timeout", required_argument, NULL, CLI_TIMEOUT},
     {"iidfile", required_argument, NULL, CLI_IIDFILE},
+    {"prune-caches", no_argument, NULL, CLI_PRUNE_CACHES},
     {"jobs", required_argument, NULL, 'j'},
     {"engine", required_argument, NULL, CLI_ENGINE},
     {"host", required_argument, NULL, 'H'},
@@ -401,6 +403,9 @@ static void cli_apply(int c, cli_opts *o)
         break;
     case CLI_IIDFILE:
         cli_set_str(&o->iidfile, optarg);
+        break;
+    case CLI_PRUNE_CACHES:
+        o->prune_caches = 1;
         break;
     case 'h':
         o->help = 1;

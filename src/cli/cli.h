@@ -43,6 +43,7 @@ typedef struct cli_opts {
     int help;           /* -h, --help */
     unsigned timeout;   /* --timeout SECONDS, 0 = none */
     char *iidfile;      /* --iidfile FILE: the built image's ID goes there */
+    int prune_caches;   /* --prune-caches: empty the tasks' caches instead of building */
     unsigned jobs;      /* -j, --jobs N: 0 = not given (one task after another) */
     strvec engines;     /* --engine URL-or-CONTEXT, repeated: where -j may build */
     char *host;         /* -H, --host URL: the engine */

@@ -45,17 +45,29 @@ typedef struct opt_def {
 
 /* Sorted by key, so the accepted list in messages comes out in order. */
 static const opt_def opt_table[] = {
-    {"cmd", OT_WORDS, K_C, 1},         {"description", OT_STR, K_ALL, 0},
-    {"entrypoint", OT_WORDS, K_C, 1},  {"env", OT_MAP, K_C, 1},
-    {"from_image", OT_IMAGE, K_C, 1},  {"healthcheck", OT_HEALTH, K_C, 1},
-    {"hosts", OT_LIST, K_B, 1},        {"labels", OT_MAP, K_C, 1},
-    {"maintainer", OT_STR, K_C, 1},    {"no_cache", OT_BOOL, K_C, 1},
-    {"params", OT_PARAMS, K_ALL, 0},   {"ports", OT_PORTS, K_C, 1},
-    {"pull", OT_BOOL, K_C, 1},         {"push", OT_BOOL, K_C, 1},
-    {"secrets", OT_SECRETS, K_C, 0},   {"simulate", OT_BOOL, K_B, 1},
-    {"stopsignal", OT_SIGNAL, K_C, 1}, {"sudo", OT_BOOL, K_B, 1},
-    {"tag", OT_TAGS, K_C, 1},          {"user", OT_STR, K_C | K_B, 1},
-    {"volumes", OT_LIST, K_C, 1},      {"workdir", OT_STR, K_C, 1},
+    {"caches", OT_LIST, K_C, 1},
+    {"cmd", OT_WORDS, K_C, 1},
+    {"description", OT_STR, K_ALL, 0},
+    {"entrypoint", OT_WORDS, K_C, 1},
+    {"env", OT_MAP, K_C, 1},
+    {"from_image", OT_IMAGE, K_C, 1},
+    {"healthcheck", OT_HEALTH, K_C, 1},
+    {"hosts", OT_LIST, K_B, 1},
+    {"labels", OT_MAP, K_C, 1},
+    {"maintainer", OT_STR, K_C, 1},
+    {"no_cache", OT_BOOL, K_C, 1},
+    {"params", OT_PARAMS, K_ALL, 0},
+    {"ports", OT_PORTS, K_C, 1},
+    {"pull", OT_BOOL, K_C, 1},
+    {"push", OT_BOOL, K_C, 1},
+    {"secrets", OT_SECRETS, K_C, 0},
+    {"simulate", OT_BOOL, K_B, 1},
+    {"stopsignal", OT_SIGNAL, K_C, 1},
+    {"sudo", OT_BOOL, K_B, 1},
+    {"tag", OT_TAGS, K_C, 1},
+    {"user", OT_STR, K_C | K_B, 1},
+    {"volumes", OT_LIST, K_C, 1},
+    {"workdir", OT_STR, K_C, 1},
 };
 
 #define OPT_COUNT (sizeof opt_table / sizeof opt_table[0])
@@ -252,6 +264,32 @@ static int opt_env_name_ok(const char *k)
     return 1;
 }
 
+/* A cache is mounted at its path by a RUN's --mount=type=cache,target=PATH:
+ * an absolute directory other than /, and nothing the mount's
+ * comma-separated words would read otherwise. */
+static int opt_cache_ok(const char *p)
+{
+    if (p[0] != '/' || !p[1] || strstr(p, "/../") || strstr(p, "/./"))
+        return 0;
+    for (; *p; p++)
+        if ((unsigned char)*p <= ' ' || strchr(",\"'=\\", *p) || *p == 0x7f)
+            return 0;
+    return 1;
+}
+
+static int opt_check_caches(const fv *v, strbuf *err)
+{
+    for (size_t i = 0; v->kind == FV_LIST && i < v->n; i++)
+        if (v->items[i]->kind == FV_STR && !opt_cache_ok(v->items[i]->str)) {
+            sb_addf(err,
+                    "caches: \"%s\" must be an absolute directory other than / "
+                    "(no blanks, commas, quotes, = or backslashes)",
+                    v->items[i]->str);
+            return -1;
+        }
+    return 0;
+}
+
 /* The checks beyond the type, shared by declarations and the command line.
  * Returns 0, or -1 with "user must not be empty" appended to err. */
 static int opt_check_value(const opt_def *d, const fv *v, strbuf *err)
@@ -260,6 +298,8 @@ static int opt_check_value(const opt_def *d, const fv *v, strbuf *err)
         sb_addf(err, "%s must not be empty", d->key);
         return -1;
     }
+    if (strcmp(d->key, "caches") == 0)
+        return opt_check_caches(v, err);
     if (strcmp(d->key, "env") != 0 || v->kind != FV_MAP)
         return 0;
     for (size_t i = 0; i < v->n; i++)

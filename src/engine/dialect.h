@@ -6,8 +6,9 @@
  * ...". A dialect turns one engine's messages into the same few events, so
  * the build (src/build/build.c) follows the steps, shows their output and
  * names the step that failed without knowing which engine ran. The classic
- * builder's dialect is dl_classic (dl_classic.c), Podman's dl_podman
- * (dl_podman.c); dkbuild.c picks the one the engine speaks. */
+ * builder's dialect is dl_classic (dl_classic.c), BuildKit's dl_buildkit
+ * (dl_buildkit.c), Podman's dl_podman (dl_podman.c); dkbuild.c picks the
+ * one the engine speaks. */
 #ifndef FUSE_DIALECT_H
 #define FUSE_DIALECT_H
 
@@ -43,18 +44,22 @@ typedef void (*dk_event_fn)(const dk_event *e, void *ud);
 /* One dialect: open() makes a parser state that calls fn for each event;
  * message() takes the response stream's messages in order; finish() says
  * the stream ended (a last line without its newline is delivered then);
- * close() frees. A dialect reports at most one DK_EV_ERROR. */
+ * close() frees. A dialect reports at most one DK_EV_ERROR. plan(), when
+ * the dialect has one, is given the Dockerfile before the first message:
+ * BuildKit numbers its steps per stage and only some instructions. */
 typedef struct dl_dialect {
     const char *name; /* "classic", for messages */
     void *(*open)(dk_event_fn fn, void *ud);
     void (*message)(void *st, const dk_msg *m);
     void (*finish)(void *st);
     void (*close)(void *st);
+    void (*plan)(void *st, const char *dockerfile); /* NULL: not needed */
 } dl_dialect;
 
 extern const dl_dialect dl_classic;
 /* Podman's (dl_podman.c): its Docker-compatible build speaks buildah's words. */
 extern const dl_dialect dl_podman;
+extern const dl_dialect dl_buildkit; /* dl_buildkit.c */
 
 /* Removes terminal escape sequences from s in place: CSI ("\033[91m"),
  * OSC ("\033]0;title\007") and the short ones ("\033(B"); a sequence cut short by the

@@ -11,7 +11,67 @@
 #include "docker.h"
 #include "strbuf.h"
 
+/* Which builder runs a build. */
+typedef enum dkb_builder { DKB_CLASSIC, DKB_BUILDKIT } dkb_builder;
+
+/* What the builder is chosen from: the engine and DOCKER_BUILDKIT. */
+typedef struct dkb_engine {
+    int podman;      /* the engine is Podman: its compat API has no BuildKit */
+    const char *api; /* the settled API version, "1.41" */
+    int containerd;  /* the engine keeps images in containerd's store */
+    const char *env; /* DOCKER_BUILDKIT, NULL when unset */
+    int raw;         /* the caller reads the messages themselves (on_msg) */
+    int by_id;       /* the Dockerfile names a local image by its ID (dkb_names_id) */
+} dkb_engine;
+
+/* The docker CLI's rule: DOCKER_BUILDKIT=1 or 0 (any of Go's booleans)
+ * decides; unset, BuildKit where the engine has it (API 1.39 or newer).
+ * Podman always gets the classic request, which is what its compat API
+ * implements. A caller reading the engine's messages itself
+ * (DockerBuilder:build()) gets the classic builder's, which fusefile(5)
+ * documents, unless DOCKER_BUILDKIT=1 asks for BuildKit's trace.
+ * BuildKit on containerd's image store refuses a build
+ * without a session (a tar body), so it falls back to classic as well.
+ * Returns the builder with why (a phrase for -v) and fallback set when the
+ * user's BuildKit could not be had; -1 with one line in err for a
+ * DOCKER_BUILDKIT that is no boolean. */
+int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallback, strbuf *err);
+
+/* What dkb_select settled: the builder, why (a phrase for -v), fallback
+ * (BuildKit was wanted and cannot be had), the engine's API version. */
+typedef struct dkb_choice {
+    dkb_builder builder;
+    const char *why;
+    int fallback;
+    const char *api;
+    int mounts; /* RUN --mount=type=cache works: BuildKit, or Podman's builder */
+} dkb_choice;
+
+/* Asks the engine (API version, image store) and chooses with dkb_choose
+ * for dockerfile (NULL: none yet); raw: the caller reads the engine's
+ * messages itself. -1 with one line in err, -2 when interrupted. */
+int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, strbuf *err);
+
+/* 1 when the Dockerfile builds FROM (or copies --from) a local image by its
+ * ID, "sha256:...": a task dependency does. BuildKit on Docker's graph
+ * driver store looks such a name up in a registry. */
+int dkb_names_id(const char *dockerfile);
+
+/* The builder a build on c would use, as "BuildKit (why)", for fuse
+ * --version -v. -1 with one line in err when the engine cannot be asked. */
+int dkb_describe(dk_client *c, strbuf *out, strbuf *err);
+
+/* Told which builder a build uses, before it starts: name "BuildKit" or
+ * "classic", why a phrase, fallback 1 when BuildKit was wanted but the
+ * engine cannot run it (worth a line even without -v). */
+typedef void (*dkb_builder_fn)(const char *name, const char *why, int fallback, void *ud);
+
 typedef struct dkb_request {
+    const char *dockerfile;    /* the Dockerfile in the context, for BuildKit's step numbers */
+    dkb_builder_fn on_builder; /* optional */
+    /* The builder dkb_select chose for the Dockerfile (its cache mounts
+     * depend on it); NULL: dkb_build chooses. */
+    const dkb_choice *choice;
     const char *const *tags; /* the image's new names, NULL-terminated; NULL for none */
     int no_cache;
     int pull; /* look for a newer base image first */

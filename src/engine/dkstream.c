@@ -2,7 +2,7 @@
  *
  * yajl parses the bytes incrementally; the callbacks keep just enough state
  * to pick out the fields of interest (stream, status, error,
- * errorDetail.message, aux.ID) and to know where each top-level object
+ * errorDetail.message, aux.ID, id, aux as a string) and to know where each top-level object
  * starts and ends, so its exact bytes can be handed on. */
 #include "dkstream.h"
 
@@ -13,10 +13,10 @@
 #include <yajl/yajl_parse.h>
 
 /* The fields of dk_msg, in the order of this enum. */
-enum { F_STREAM, F_STATUS, F_ERROR, F_ERRMSG, F_AUXID, F_COUNT };
+enum { F_STREAM, F_STATUS, F_ERROR, F_ERRMSG, F_AUXID, F_ID, F_AUX, F_COUNT };
 
 /* The top-level key the parser is in (depth 1), and the nested one (depth 2). */
-enum { K_OTHER, K_STREAM, K_STATUS, K_ERROR, K_ERRDETAIL, K_AUX };
+enum { K_OTHER, K_STREAM, K_STATUS, K_ERROR, K_ERRDETAIL, K_AUX, K_ID };
 enum { K2_OTHER, K2_MESSAGE, K2_ID };
 
 struct dks {
@@ -84,6 +84,8 @@ static int dks_string(void *ctx, const unsigned char *v, size_t len)
         f = s->key1 == K_STREAM   ? F_STREAM
             : s->key1 == K_STATUS ? F_STATUS
             : s->key1 == K_ERROR  ? F_ERROR
+            : s->key1 == K_ID     ? F_ID
+            : s->key1 == K_AUX    ? F_AUX
                                   : -1;
     else if (s->depth == 2 && s->key1 == K_ERRDETAIL && s->key2 == K2_MESSAGE)
         f = F_ERRMSG;
@@ -111,6 +113,7 @@ static int dks_map_key(void *ctx, const unsigned char *k, size_t len)
                   : dks_key_is(k, len, "error")       ? K_ERROR
                   : dks_key_is(k, len, "errorDetail") ? K_ERRDETAIL
                   : dks_key_is(k, len, "aux")         ? K_AUX
+                  : dks_key_is(k, len, "id")          ? K_ID
                                                       : K_OTHER;
     else if (s->depth == 2)
         s->key2 = dks_key_is(k, len, "message") ? K2_MESSAGE
@@ -161,6 +164,8 @@ static void dks_emit(dks *s)
     if (!m.error)
         m.error = dks_get(s, F_ERRMSG);
     m.aux_id = dks_get(s, F_AUXID);
+    m.id = dks_get(s, F_ID);
+    m.aux = dks_get(s, F_AUX);
     s->count++;
     if (s->on_msg)
         s->on_msg(&m, s->ud);

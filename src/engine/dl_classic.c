@@ -111,4 +111,4 @@ static void dlc_finish(void *st)
         dlc_stream(s, "\n");
 }
 
-const dl_dialect dl_classic = {"classic", dlc_open, dlc_message, dlc_finish, dl_text_free};
+const dl_dialect dl_classic = {"classic", dlc_open, dlc_message, dlc_finish, dl_text_free, NULL};

@@ -161,4 +161,4 @@ static void dlp_finish(void *st)
         dl_lines(&s->t.pending, "\n", dlp_line, s);
 }
 
-const dl_dialect dl_podman = {"podman", dlp_open, dlp_message, dlp_finish, dlp_close};
+const dl_dialect dl_podman = {"podman", dlp_open, dlp_message, dlp_finish, dlp_close, NULL};

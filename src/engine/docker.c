@@ -990,3 +990,43 @@ int dk_image_untag(dk_client *c, const char *ref, strbuf *err)
     sb_release(&path);
     return rc;
 }
+
+/* 1 when /info's DriverStatus names containerd's snapshotter (the
+ * containerd image store: [["driver-type","io.containerd.snapshotter.v1"]]). */
+static int dk_parse_store(const strbuf *body, int *containerd, strbuf *err)
+{
+    char ebuf[128];
+    yajl_val root = yajl_tree_parse(body->buf, ebuf, sizeof ebuf);
+    const char *path[] = {"DriverStatus", NULL};
+    yajl_val ds = root ? yajl_tree_get(root, path, yajl_t_array) : NULL;
+    if (!root) {
+        sb_addf(err, "bad JSON from Docker's /info: %s", ebuf);
+        return -1;
+    }
+    *containerd = 0;
+    for (size_t i = 0; ds && i < YAJL_GET_ARRAY(ds)->len; i++) {
+        yajl_val pair = YAJL_GET_ARRAY(ds)->values[i];
+        if (!YAJL_IS_ARRAY(pair) || YAJL_GET_ARRAY(pair)->len != 2)
+            continue;
+        const char *v = YAJL_GET_STRING(YAJL_GET_ARRAY(pair)->values[1]);
+        if (v && strncmp(v, "io.containerd.snapshotter", 25) == 0)
+            *containerd = 1;
+    }
+    yajl_tree_free(root);
+    return 0;
+}
+
+int dk_image_store(dk_client *c, int *containerd, strbuf *err)
+{
+    int rc = dk_negotiate(c, err);
+    if (rc != 0)
+        return rc;
+    strbuf path = STRBUF_INIT, body = STRBUF_INIT;
+    sb_addf(&path, "/v%s/info", c->ep.version);
+    rc = dk_simple(c, path.buf, NULL, &body, err);
+    if (rc == 0)
+        rc = dk_parse_store(&body, containerd, err);
+    sb_release(&path);
+    sb_release(&body);
+    return rc;
+}

@@ -71,6 +71,10 @@ typedef struct dk_msg {
     const char *status; /* "status" or NULL */
     const char *error;  /* "error" / "errorDetail.message" or NULL */
     const char *aux_id; /* "aux.ID" or NULL */
+    /* BuildKit's messages: "id" names what "aux" holds, a string for
+     * "moby.buildkit.trace" (base64 protobuf); NULL when absent. */
+    const char *id;
+    const char *aux;
 } dk_msg;
 typedef void (*dk_msg_fn)(const dk_msg *m, void *ud);
 
@@ -150,6 +154,11 @@ const struct ep_endpoint *dk_endpoint(const dk_client *c);
 /* Sets how handle h reaches ep (socket, proxy, TLS), for every request and
  * for the attach's connection of its own. Returns a CURLcode. */
 int dk_conn_opts(dk_client *c, void *h);
+
+/* GET /info: *containerd 1 when the engine keeps its images in
+ * containerd's store (its BuildKit then needs a session). Returns 0, -1
+ * with one line in err, -2 when interrupted. */
+int dk_image_store(dk_client *c, int *containerd, strbuf *err);
 
 /* Appends s URL-encoded (for query values). */
 void dk_urlencode(strbuf *out, const char *s);

@@ -146,7 +146,7 @@ void tf_cache_key(const tf_host *h, strbuf *out)
 
 int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *bf)
 {
-    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL, 0, 0, 0};
+    static const tf_flags none = {0, 0, 0, 0, 0, 0, NULL, 0, 0, 0, 0};
     const tf_flags *f = h->flags ? h->flags : &none;
     const fv *nc = fv_get(args, "no_cache"), *push = fv_get(args, "push");
     *bf = (build_flags){.verbose = f->verbose && !quiet,
@@ -200,7 +200,8 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.iid = h->iid;
     bf.secrets = h->secrets;
     bf.task = quiet ? NULL : tf_task_name(h, h->running); /* not DockerBuilder's */
-    int rc = build_run(args, b, &bf, out, err);
+    int prune = h->flags && h->flags->prune_caches && !quiet;
+    int rc = prune ? build_prune_caches(args, &bf, out, err) : build_run(args, b, &bf, out, err);
     sb_release(&key);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
 }

@@ -27,6 +27,7 @@ typedef struct tf_flags {
     int plan;            /* --plan */
     int no_keep_failed;  /* --no-keep-failed */
     unsigned jobs;       /* -j N: hosts at once (0: 1) */
+    int prune_caches;    /* --prune-caches: each build empties its task's caches instead */
 } tf_flags;
 
 /* Discovers (fusefile == NULL) or loads exactly fusefile. Returns 0, or 2

@@ -38,6 +38,13 @@ if [ -n "${FUSE_WRAPPER:-}" ]; then
     chmod +x "$FUSE"
 fi
 
+# FUSE_TEST_BUILDKIT=0|1 picks the builder (DOCKER_BUILDKIT); unset, fuse's
+# default (BuildKit where the engine has it). tests/run.sh runs the scripts
+# that follow a build's steps once more with the classic builder.
+if [ -n "${FUSE_TEST_BUILDKIT:-}" ]; then
+    export DOCKER_BUILDKIT=$FUSE_TEST_BUILDKIT
+fi
+
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 
@@ -94,3 +101,24 @@ if [ "${FUSE_TEST_ENGINE:-docker}" = podman ] && [ -z "${PM_DIR:-}" ]; then
     engine_up || exit 1
     on_exit engine_down
 fi
+# The engine's -v output, whichever builder wrote it (classic "Step N/M :
+# TEXT" then " ---> Using cache", Podman "STEP N/M: TEXT" and "--> Using
+# cache", BuildKit "#V [N/M] TEXT" then "#V CACHED" or "#V DONE"), as lines
+# "N ran|cached TEXT". Numbers are the builder's: all count FROM, COPY and
+# RUN alike.
+engine_steps() {
+    awk '/^(Step|STEP) [0-9]+\//{ if (n) print n, st, t; split($2, a, "/"); n = a[1]; st = "ran"
+                            t = $0; sub(/^(Step|STEP) [^:]*: */, "", t); next }
+         /^ ?-+> Using cache/{ st = "cached" }
+         /^#[0-9]+ \[ *[0-9]+\/[0-9]+\] /{ t = $0; sub(/^#[0-9]+ \[ */, "", t); k = t
+                            sub(/\/.*/, "", k); sub(/^[^]]*\] /, "", t); num[$1] = k; txt[$1] = t }
+         /^#[0-9]+ (DONE|CACHED)$/{ if ($1 in num) print num[$1], ($2 == "DONE" ? "ran" : "cached"), txt[$1] }
+         END { if (n) print n, st, t }' "$1"
+}
+# steps_ran FILE: the steps that ran (not from the cache) after FROM, "5 6".
+steps_ran() { engine_steps "$1" | awk '$2 == "ran" && $1 != 1 { print $1 }' | paste -sd' '; }
+# steps_cached FILE: the steps taken from the cache after FROM.
+steps_cached() { engine_steps "$1" | awk '$2 == "cached" && $1 != 1 { print $1 }' | paste -sd' '; }
+# step_text FILE N: the instruction of step N as the engine printed it
+# (one line per build the output holds).
+step_text() { engine_steps "$1" | awk -v n="$2" '$1 == n { $1 = ""; $2 = ""; sub(/^  /, ""); print }'; }

@@ -27,9 +27,6 @@ EOF2
 project "$WORK/p1" "$TAG"
 project "$WORK/p2" "$TAG-p2"
 image_id() { docker image inspect -f '{{.Id}}' "$1" 2>/dev/null; }
-# The steps that ran (not cached) after FROM, from -v's output.
-ran() { awk '/^Step [0-9]+\//{ if (s) print s; split($2, a, "/"); s = a[1]; next }
-             / ---> Using cache/{ s = "" } END { if (s) print s }' "$1" | grep -vx 1 | paste -sd' '; }
 
 (cd "$WORK/p1" && "$FUSE" -q a && "$FUSE" -q b) >/dev/null 2>&1
 (cd "$WORK/p2" && "$FUSE" -q a) >/dev/null 2>&1
@@ -41,8 +38,8 @@ check "both projects built" test -n "$b1" -a -n "$p2a1"
 check "a --no-cache build of a" test -n "$(image_id "$TAG-a")"
 
 (cd "$WORK/p1" && "$FUSE" -v b) >"$WORK/b.out" 2>&1
-expect_eq "the same project's task b: no step runs" "" "$(ran "$WORK/b.out")"
+expect_eq "the same project's task b: no step runs" "" "$(steps_ran "$WORK/b.out")"
 expect_eq "the same project's task b: the same image" "$b1" "$(image_id "$TAG-b")"
 (cd "$WORK/p2" && "$FUSE" -v a) >"$WORK/p2a.out" 2>&1
-expect_eq "another project's task of the same name: no step runs" "" "$(ran "$WORK/p2a.out")"
+expect_eq "another project's task of the same name: no step runs" "" "$(steps_ran "$WORK/p2a.out")"
 expect_eq "another project's task of the same name: the same image" "$p2a1" "$(image_id "$TAG-p2-a")"

@@ -72,7 +72,7 @@ expect_eq "build: web.api holds base's file and its own" "from basefrom api" \
     "$(docker run --rm "$T-api" cat /base.txt /api.txt)"
 
 # The dependent's FROM is the ID: retagging base elsewhere changes nothing.
-check "build: Docker's step 1 is FROM base's ID" grep -qE "Step 1/[0-9]+ : FROM $base_id\$" "$WORK/out"
+check "build: Docker's step 1 is FROM base's ID" grep -qxF "FROM $base_id" <(step_text "$WORK/out" 1)
 "$FUSE" web.api >"$WORK/out" 2>&1
 check "rebuild: both up to date, base first" \
     grep -qzP "$T-base is up to date \\(sha256:[0-9a-f]+\\)\n(.|\n)*$T-api is up to date" "$WORK/out"

@@ -82,15 +82,14 @@ check "nothing left under /.fuse" docker run --rm "$TAG" sh -c '! test -e /.fuse
 "$FUSE" -v tree >"$WORK/again" 2>&1
 id2=$(docker image inspect -f '{{.Id}}' "$TAG" 2>&1)
 expect_eq "nothing changed: the same image" "$id1" "$id2"
-expect_eq "nothing changed: every step from the cache" "0" \
-    "$(grep -c '^ ---> Running in' "$WORK/again")"
+expect_eq "nothing changed: every step from the cache" "" "$(steps_ran "$WORK/again")"
 
 printf 'changed\n' >app/sub/deep/d.txt
 "$FUSE" -v tree >"$WORK/changed" 2>&1
 id3=$(docker image inspect -f '{{.Id}}' "$TAG" 2>&1)
 check "one file changed: a new image" test "$id3" != "$id1"
-expect_eq "one file changed: the earlier steps still cached, the tree's reran" "3" \
-    "$(sed -n '/^Step 5\//q;p' "$WORK/changed" | grep -c '^ ---> Using cache')"
+expect_eq "one file changed: the earlier steps still cached, the tree's reran" "2 3 4" \
+    "$(steps_cached "$WORK/changed" | tr ' ' '\n' | awk '$1 < 5' | paste -sd' ')"
 expect_eq "the new data is in" "changed" "$(in_image 'cat /srv/app/sub/deep/d.txt')"
 
 # Bad input: the exact first line and the exit status.

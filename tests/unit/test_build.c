@@ -47,6 +47,8 @@ static void run_build_full(const char *response, const char *inspect, const char
     fake_start_inspect(&r->f, response, inspect, pulled);
     /* The API version given: the build is the engine's one request. */
     setenv("DOCKER_API_VERSION", "1.41", 1);
+    /* The fake engine answers in the classic builder's words. */
+    setenv("DOCKER_BUILDKIT", "0", 1);
     bundle b;
     bundle_init(&b);
     add(&b, "File", "/index.html", "contents", "HELLO WORLD!", NULL);
@@ -352,7 +354,8 @@ START_TEST(test_verbose_and_quiet)
     run_build(resp, &fl, &r);
     ck_assert_int_eq(r.rc, BUILD_OK);
     ck_assert_int_eq(chunks, 3);
-    ck_assert_str_eq(after_engine_line(r.out), "Step 1/2 : FROM x\nStep 2/2 : RUN y\n"
+    ck_assert_str_eq(after_engine_line(r.out), "fuse: builder: classic (DOCKER_BUILDKIT=0)\n"
+                                               "Step 1/2 : FROM x\nStep 2/2 : RUN y\n"
                                                "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
     run_free(&r);
 
@@ -415,7 +418,8 @@ START_TEST(test_verbose_no_colour_on_a_pipe)
     run r;
     run_build(resp, &fl, &r);
     ck_assert_int_eq(r.rc, BUILD_OK);
-    ck_assert_str_eq(after_engine_line(r.out), "Step 1/2 : FROM x\nStep 2/2 : RUN y\nwarning: z\n"
+    ck_assert_str_eq(after_engine_line(r.out), "fuse: builder: classic (DOCKER_BUILDKIT=0)\n"
+                                               "Step 1/2 : FROM x\nStep 2/2 : RUN y\nwarning: z\n"
                                                "fuse: built sha256:ffffffffffff as fuse-it/x:1\n");
     run_free(&r);
 }
