@@ -730,7 +730,11 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         fflush(out);
     }
     int rc = dk ? build_settle(dk, opts, b, f, &d, &p, &base, err) : BUILD_FAILED;
-    int fresh = rc == BUILD_OK && !build_no_cache(opts, f) ? build_fresh(dk, opts, &p, &id) : 0;
+    /* DockerBuilder (on_chunk) wants Docker's own stream, and builds a
+     * bundle, not a task: always sent, and labelled with no keys. */
+    int task = !f->on_chunk;
+    int fresh =
+        rc == BUILD_OK && task && !build_no_cache(opts, f) ? build_fresh(dk, opts, &p, &id) : 0;
     if (fresh == -2) {
         sb_adds(err, "interrupted");
         rc = BUILD_INTERRUPTED;
@@ -740,10 +744,11 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         plan_label(&p, &label);
         if (df_unit_secrets(b, 0, b->n)) {
             /* The steps with secrets run outside /build (secstep.c). */
-            rc =
-                ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f, label.buf, out, err);
+            rc = ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f,
+                          task ? label.buf : NULL, out, err);
         } else {
-            df_add_label(&d, PLAN_LABEL, label.buf);
+            if (task)
+                df_add_label(&d, PLAN_LABEL, label.buf);
             c = build_context(&d, f, err);
             build_part whole_part = {.first = 1, .last = 1};
             rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, out, err) : BUILD_FAILED;
