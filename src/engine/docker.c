@@ -211,6 +211,7 @@ typedef struct dk_xfer {
     int post;           /* POST even without a body */
     const char *method; /* another method ("DELETE"), or NULL */
     const char *json;   /* a JSON request body, or NULL */
+    int cleanup;        /* runs despite a cancel request (removing what it left) */
     dks *stream;        /* a 200 answer's body goes here when set */
     int stream_failed;
     strbuf stream_err;
@@ -252,11 +253,14 @@ static size_t dk_on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* A cancel request stops every transfer but a cleanup. */
+#define dk_stop_x(x) (dk_stop && !(x)->cleanup)
+
 static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
 {
     dk_xfer *x = ud;
     size_t len = size * n;
-    if (dk_stop)
+    if (dk_stop_x(x))
         return 0;
     /* The headers are in: the status decides where the body goes. */
     if (!x->status &&
@@ -277,7 +281,7 @@ static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
 static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
 {
     dk_xfer *x = ud;
-    if (dk_stop)
+    if (dk_stop_x(x))
         return CURL_READFUNC_ABORT;
     size_t got = x->read(buf, size * n, x->read_ud);
     if (got == (size_t)-1 || got > size * n) {
@@ -291,8 +295,9 @@ static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
  * a cancel request ends the transfer. */
 static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-    (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
-    return dk_stop ? 1 : 0;
+    const dk_xfer *x = ud;
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return dk_stop_x(x) ? 1 : 0;
 }
 
 /* ssh://: curl connects to the unix socket epssh.c listens on, and
@@ -454,8 +459,12 @@ static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_sl
         sb_addf(err, "cannot set up the Docker request: %s", lz_curl.easy_strerror(rc));
         return -1;
     }
-    rc = lz_curl.easy_perform(c->curl);
-    if (dk_stop) {
+    /* A cleanup after ^C must not hang fuse on an engine that went away. */
+    if (x->cleanup && rc == CURLE_OK)
+        rc = lz_curl.easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
+    if (rc == CURLE_OK)
+        rc = lz_curl.easy_perform(c->curl);
+    if (dk_stop_x(x)) {
         sb_adds(err, "interrupted");
         return -2;
     }
@@ -767,8 +776,8 @@ const ep_endpoint *dk_endpoint(const dk_client *c)
     return &c->ep;
 }
 
-int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
-            strbuf *err)
+static int dk_call_x(dk_client *c, const char *method, const char *path, const char *json,
+                     int cleanup, strbuf *answer, strbuf *err)
 {
     int rc = dk_negotiate(c, err);
     if (rc != 0)
@@ -780,6 +789,7 @@ int dk_call(dk_client *c, const char *method, const char *path, const char *json
                  .method =
                      strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0 ? NULL : method,
                  .json = json,
+                 .cleanup = cleanup,
                  .stream_err = STRBUF_INIT,
                  .body = STRBUF_INIT};
     const char *h[] = {"Content-Type: application/json", "Expect:"};
@@ -800,6 +810,20 @@ int dk_call(dk_client *c, const char *method, const char *path, const char *json
         lz_curl.slist_free_all(hdrs);
     sb_release(&p);
     dk_xfer_release(&x);
+    return rc;
+}
+
+int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
+            strbuf *err)
+{
+    return dk_call_x(c, method, path, json, 0, answer, err);
+}
+
+int dk_cleanup_call(dk_client *c, const char *method, const char *path)
+{
+    strbuf err = STRBUF_INIT;
+    int rc = dk_call_x(c, method, path, NULL, 1, NULL, &err);
+    sb_release(&err);
     return rc;
 }
 
