@@ -221,18 +221,22 @@ EOF
 # -v: Docker's stream names the cancelled step's container.
 "$FUSE" -v slow >"$WORK/int.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do grep -q '^ ---> Running in ' "$WORK/int.out" && break; sleep 0.1; done
+# Podman's (buildah's) step containers are not the engine's: it names none,
+# and that check is dockerd's.
+for _ in $(seq 1 100); do grep -Eq '^ ---> Running in |^STEP 2/[0-9]+: RUN' "$WORK/int.out" && break; sleep 0.1; done
 step_cid=$(sed -n 's/^ ---> Running in \([0-9a-f]*\).*/\1/p' "$WORK/int.out" | tail -1)
 sleep 1
 kill -INT $pid
 wait $pid
 expect_eq "interrupt: exit status 130" 130 $?
 expect_eq "interrupt: the previous image keeps the tag" "$good" "$(image_id fuse-it/fail)"
-check "interrupt: Docker's stream named the step's container" test -n "$step_cid"
-# Docker kills and removes the cancelled step's container asynchronously.
-for _ in $(seq 1 60); do docker inspect "$step_cid" >/dev/null 2>&1 || break; sleep 0.5; done
-expect_eq "interrupt: the cancelled step's container is gone" "gone" \
-    "$(docker inspect "$step_cid" >/dev/null 2>&1 && echo present || echo gone)"
+if [ "${FUSE_TEST_ENGINE:-docker}" != podman ]; then
+    check "interrupt: Docker's stream named the step's container" test -n "$step_cid"
+    # Docker kills and removes the cancelled step's container asynchronously.
+    for _ in $(seq 1 60); do docker inspect "$step_cid" >/dev/null 2>&1 || break; sleep 0.5; done
+    expect_eq "interrupt: the cancelled step's container is gone" "gone" \
+        "$(docker inspect "$step_cid" >/dev/null 2>&1 && echo present || echo gone)"
+fi
 
 expect_eq "no containers of this test's images are left behind" 0 \
     "$(left_over "${hello_id:-$HELLO_TAG}" fuse-it/mytag fuse-it/opts fuse-it/over fuse-it/cache fuse-it/fail)"
