@@ -113,9 +113,11 @@ static void build_step_begins(build_prog *p, const dk_event *e)
     build_res_label(&p->b->items[res], &label);
     if (more)
         sb_addf(&label, " +%zu", more);
-    char head[48];
-    snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
-    term_progress(p->out, head, label.buf);
+    strbuf head = STRBUF_INIT;
+    sb_addf(&head, "[%s%s%ld/%zu]", p->f->label ? p->f->label : "", p->f->label ? " " : "", res + 1,
+            p->b->n);
+    term_progress(p->out, head.buf, label.buf);
+    sb_release(&head);
     sb_release(&label);
 }
 

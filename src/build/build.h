@@ -38,6 +38,9 @@ typedef struct build_flags {
      * fuse-failed/NAME:STEP. NULL, or no_keep_failed, keeps nothing. */
     const char *task;
     int no_keep_failed; /* --no-keep-failed */
+    /* -j: the task's name, put in each progress head ("[api 2/7]"); NULL
+     * for "[2/7]". */
+    const char *label;
 } build_flags;
 
 /* Exit statuses of build_run(). */

@@ -156,7 +156,8 @@ int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *b
                         .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
                         .pull = f->pull,
                         .no_keep_failed = f->no_keep_failed,
-                        .push = f->push || (push && push->kind == FV_BOOL && push->b)};
+                        .push = f->push || (push && push->kind == FV_BOOL && push->b),
+                        .label = h->label};
     return f->dry_run;
 }
 
