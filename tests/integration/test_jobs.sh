@@ -10,11 +10,13 @@
 # --engine spreads tasks over both, engine = "URL" places a task, an image
 # a task needs from the other engine is moved there (same ID, no tag, only
 # when missing), and an engine dying mid-run fails its tasks with a line
-# naming it while the others finish.
+# naming it while the others finish; a transfer cut mid-stream (a fake
+# source engine, fakesrc.py) loads and tags nothing.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/dockerd2.sh
 . "$(dirname "$0")/dockerd2.sh"
+HERE=$(cd "$(dirname "$0")" && pwd)
 
 T=fuse-it/jobs-$$
 export T
@@ -191,6 +193,36 @@ expect_eq "move: no tag came with it" "[]" "$(d2 image inspect -f '{{.RepoTags}}
 check "move: d2only built on it there" bash -c 'd2 history -q --no-trunc "$1-d2only" | grep -qx "$2"' _ "$T" "$base_id"
 "$FUSE" -j 2 d2only >"$WORK/out" 2>"$WORK/err"
 check "move: not again when the engine has it" bash -c '! grep -q moved "$1"' _ "$WORK/out"
+
+# a transfer cut mid-stream: the dependency "built" on a fake engine whose
+# export stops halfway; nothing of it is loaded, nothing tagged
+d2 rmi -f "$T-d2only" "$base_id" >/dev/null 2>&1
+docker save "$base_id" >"$WORK/cut.tar"
+python3 "$HERE/fakesrc.py" "$WORK/fake.sock" "$base_id" "$WORK/cut.tar" \
+    $(($(stat -c %s "$WORK/cut.tar") / 2)) 2>"$WORK/fake.log" &
+fake=$!
+on_exit "kill $fake 2>/dev/null"
+for _ in $(seq 1 300); do [ -S "$WORK/fake.sock" ] && break; sleep 0.1; done
+export FAKE_HOST=unix://$WORK/fake.sock
+cat >tasks/cut.lua <<'EOF'
+local T = os.getenv("T")
+src = docker_container { from_image = "fuse-test/busybox", engine = os.getenv("FAKE_HOST") } (function ()
+  yield(File { name = "/src.txt", contents = "src" })
+end)
+dst = docker_container { from_image = src, tag = T .. "-cut", engine = os.getenv("D2_HOST") } (function ()
+  yield(File { name = "/dst.txt", contents = "dst" })
+end)
+EOF
+images_before=$(d2 images -aq --no-trunc | sort)
+"$FUSE" -j 2 cut.dst >"$WORK/out" 2>"$WORK/err"
+expect_eq "cut transfer: exit 1" 1 $?
+check "cut transfer: the failed line names the move and the source" \
+    grep -qE "^fuse: cut\.dst: failed: cannot move $base_id from $FAKE_HOST to $D2_HOST: " "$WORK/out"
+check "cut transfer: the image is not on the target" bash -c '! d2 image inspect "$1" >/dev/null 2>&1' _ "$base_id"
+expect_eq "cut transfer: no image added to the target" "$images_before" "$(d2 images -aq --no-trunc | sort)"
+expect_eq "cut transfer: no tag" "" "$(d2 images -q "$T-cut")"
+kill "$fake" 2>/dev/null
+rm tasks/cut.lua
 
 # one engine dies mid-run: its task fails naming it, the other finishes
 cat >tasks/die.lua <<'EOF'
