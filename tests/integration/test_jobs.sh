@@ -12,6 +12,7 @@
 # when missing), and an engine dying mid-run fails its tasks with a line
 # naming it while the others finish; a transfer cut mid-stream (a fake
 # source engine, fakesrc.py) loads and tags nothing.
+# shellcheck disable=SC2016 # bash -c '...' expands its own arguments
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/dockerd2.sh
