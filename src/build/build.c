@@ -633,6 +633,8 @@ static int build_current(dk_client *dk, const fv *opts, const char *id, const bu
         return BUILD_FAILED;
     if (f->iid)
         sb_adds(f->iid, id);
+    if (f->uptodate)
+        *f->uptodate = 1;
     if (!f->quiet) {
         fprintf(out, "fuse: %s is up to date (%s)\n", build_tag(opts, 0), id);
         fflush(out);

@@ -41,6 +41,9 @@ typedef struct build_flags {
     /* -j: the task's name, put in each progress head ("[api 2/7]"); NULL
      * for "[2/7]". */
     const char *label;
+    /* When set, build_run sets it to 1 when it found the image up to date
+     * and sent no build (the summary of -j then says "up to date"). */
+    int *uptodate;
 } build_flags;
 
 /* Exit statuses of build_run(). */

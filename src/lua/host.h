@@ -77,8 +77,8 @@ struct tf_host {
     /* -j: the task a build child runs, put in its progress heads
      * ("[api 2/7]"); NULL otherwise. */
     const char *label;
-    /* Set by a build that found its image up to date and skipped the
-     * engine; -j's summary says "up to date" then. */
+    /* Set by tf_build when the build found its image up to date and sent
+     * none (build_flags.uptodate); -j's summary says "up to date" then. */
     int uptodate;
 };
 

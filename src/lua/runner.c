@@ -201,6 +201,7 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.iid = h->iid;
     bf.secrets = h->secrets;
     bf.task = quiet ? NULL : tf_task_name(h, h->running); /* not DockerBuilder's */
+    bf.uptodate = &h->uptodate;
     int rc = build_run(args, b, &bf, out, err);
     sb_release(&key);
     return rc == BUILD_OK ? 0 : rc == BUILD_INTERRUPTED ? 130 : 1;
