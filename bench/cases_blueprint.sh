@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# bench/cases_blueprint.sh -- case 10: a blueprint applied to 4 live hosts
+# bench/cases_blueprint.sh -- case 14: a blueprint applied to 4 live hosts
 # over SSH, against Ansible applying the equivalent playbook to the same
 # kind of hosts in the same run (sourced by bench/run.sh; see README.md).
 #
@@ -102,10 +102,10 @@ bp_ansible() {
 
 case_blueprint() {
     if ! command -v ansible-playbook >/dev/null; then
-        say "case 10 skipped: ansible-playbook is missing (apt-get install ansible)"
+        say "case 14 skipped: ansible-playbook is missing (apt-get install ansible)"
         return
     fi
-    say "case 10: a blueprint on 4 hosts vs ansible-playbook, $BP_REPS runs each"
+    say "case 14: a blueprint on 4 hosts vs ansible-playbook, $BP_REPS runs each"
     # The hosts go before the images (run.sh's cleanup), whatever ends the bench.
     trap 'bp_cleanup; cleanup' EXIT
     setup_blueprint
@@ -124,12 +124,12 @@ case_blueprint() {
     done
     local fm am rm_ jm
     fm=$(median "${f1[@]}") am=$(median "${a1[@]}")
-    row "10a blueprint, 4 hosts: first apply" "$(fmt_s "$fm")" "$(fmt_s "$am") (ansible)" \
+    row "14a blueprint, 4 hosts: first apply" "$(fmt_s "$fm")" "$(fmt_s "$am") (ansible)" \
         "$(ratio "$fm" "$am")" "<= 0.5" "$(verdict "$(ratio "$fm" "$am")" 0.5)"
     rm_=$(median "${f2[@]}") am=$(median "${a2[@]}")
-    row "10b blueprint, 4 hosts: rerun, no change" "$(fmt_s "$rm_")" "$(fmt_s "$am") (ansible)" \
+    row "14b blueprint, 4 hosts: rerun, no change" "$(fmt_s "$rm_")" "$(fmt_s "$am") (ansible)" \
         "$(ratio "$rm_" "$am")" "<= 0.1" "$(verdict "$(ratio "$rm_" "$am")" 0.1)"
     jm=$(median "${j1[@]}")
-    row "10c blueprint rerun: -j 4 vs -j 1" "$(fmt_s "$rm_")" "$(fmt_s "$jm") (-j 1)" \
+    row "14c blueprint rerun: -j 4 vs -j 1" "$(fmt_s "$rm_")" "$(fmt_s "$jm") (-j 1)" \
         "$(ratio "$rm_" "$jm")" "<= 0.4" "$(verdict "$(ratio "$rm_" "$jm")" 0.4)"
 }

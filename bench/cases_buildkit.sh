@@ -49,30 +49,30 @@ bk_pair() {
 }
 
 case_bk_cold() {
-    say "case 16a: cold build of app_server on BuildKit, $BK_REPS_COLD runs each"
+    say "case 17a: cold build of app_server on BuildKit, $BK_REPS_COLD runs each"
     bk_pair bk-cold "$BK_REPS_COLD" secs "--no-cache app_server:tag=$P-bk-hello-fuse" \
         "&nocache=1"
     local r
     r=$(ratio "$F_MED" "$B_MED")
-    row "16a BuildKit cold build (app_server)" "$(fmt_s "$F_MED")" "$(fmt_s "$B_MED")" "$r" \
+    row "17a BuildKit cold build (app_server)" "$(fmt_s "$F_MED")" "$(fmt_s "$B_MED")" "$r" \
         "<= 1.00" "$(verdict "$r" 1.00)"
 }
 
 case_bk_warm() {
-    say "case 16b: warm rebuild of app_server on BuildKit, $BK_REPS_WARM runs each"
+    say "case 17b: warm rebuild of app_server on BuildKit, $BK_REPS_WARM runs each"
     run bk_fuse "$WORK/hello" "app_server:tag=$P-bk-hello-fuse"
     run bk_docker_build "$WORK/hello-df" "$P-bk-hello-df"
     bk_pair bk-warm "$BK_REPS_WARM" secs "app_server:tag=$P-bk-hello-fuse" ""
     local r
     r=$(ratio "$F_MED" "$B_MED")
-    row "16b BuildKit warm rebuild (app_server)" "$(fmt_ms "$F_MED")" "$(fmt_ms "$B_MED")" "$r" \
+    row "17b BuildKit warm rebuild (app_server)" "$(fmt_ms "$F_MED")" "$(fmt_ms "$B_MED")" "$r" \
         "<= 1.00" "$(verdict "$r" 1.00)"
 }
 
 # Case 3's task, the last resource changed: BuildKit against the classic
 # builder, both fuse, alternating.
 case_bk_inc() {
-    say "case 16c: incremental rebuild of the 20-resource task, BuildKit and classic"
+    say "case 17c: incremental rebuild of the 20-resource task, BuildKit and classic"
     run bk_fuse "$WORK/inc" "inc:tag=$P-bk-inc,last=w"
     run sh -c "cd '$WORK/inc' && DOCKER_BUILDKIT=0 '$FUSE' -q inc:tag=$P-bk-inc-c,last=w"
     local i k=() c=()
@@ -85,7 +85,7 @@ case_bk_inc() {
     km=$(median "${k[@]}")
     cm=$(median "${c[@]}")
     r=$(ratio "$km" "$cm")
-    row "16c BuildKit incremental (20 res.)" "$(fmt_s "$km")" "$(fmt_s "$cm") (fuse classic)" "$r" \
+    row "17c BuildKit incremental (20 res.)" "$(fmt_s "$km")" "$(fmt_s "$cm") (fuse classic)" "$r" \
         "<= 0.70" "$(verdict "$r" 0.70)"
 }
 
@@ -120,7 +120,7 @@ bk_archive_kib() {
 }
 
 case_bk_apt() {
-    say "case 16d: a Package list changes, warm apt cache against none"
+    say "case 17d: a Package list changes, warm apt cache against none"
     setup_bk_apt
     local cached=$WORK/apt-cached-$$ plain=$WORK/apt-plain-$$ tc tp id k0 k1
     run bk_fuse "$cached" "pkgs:tag=$P-bk-apt-c,pkgs=hello"
@@ -134,7 +134,7 @@ case_bk_apt() {
     run bk_fuse "$cached" --prune-caches pkgs
     local r
     r=$(ratio "$tc" "$tp")
-    row "16d Package list +1, warm apt cache" "$(fmt_s "$tc"), $((k1 - k0)) KiB .debs" \
+    row "17d Package list +1, warm apt cache" "$(fmt_s "$tc"), $((k1 - k0)) KiB .debs" \
         "$(fmt_s "$tp"), $k1 KiB .debs (no cache)" "$r" "<= 0.85" "$(verdict "$r" 0.85)"
 }
 

@@ -32,12 +32,12 @@ ppair() {
 }
 
 case_podman() {
-    command -v podman >/dev/null || { say "case 11: podman is not installed, skipped"; return; }
-    say "case 11: app_server on Podman's service"
+    command -v podman >/dev/null || { say "case 15: podman is not installed, skipped"; return; }
+    say "case 15: app_server on Podman's service"
     local host=${DOCKER_HOST:-}
     # The bench's own service: its storage goes with it.
     if ! PM_STORE='' PM_IMAGES=debian:bookworm pm_start ""; then
-        say "case 11: Podman's service did not start, skipped"
+        say "case 15: Podman's service did not start, skipped"
         return
     fi
     local r
@@ -45,14 +45,14 @@ case_podman() {
         ppair podman-cold "$REPS_COLD" secs_cold "--no-cache app_server:tag=$P-pm-fuse" \
             "--no-cache -t $P-pm-df"
         r=$(ratio "$F_MED" "$B_MED")
-        row "11a Podman cold build (app_server)" "$(fmt_s "$F_MED")" "$(fmt_s "$B_MED")" "$r" \
+        row "15a Podman cold build (app_server)" "$(fmt_s "$F_MED")" "$(fmt_s "$B_MED")" "$r" \
             "<= 1.05" "$(verdict "$r" 1.05)"
     fi
     run sh -c "cd '$WORK/hello' && '$FUSE' -q app_server:tag=$P-pm-fuse"
     run pm_podman build --format docker -q -t "$P-pm-df" "$WORK/hello-df"
     ppair podman-warm "$REPS_WARM" secs "app_server:tag=$P-pm-fuse" "-t $P-pm-df"
     r=$(ratio "$F_MED" "$B_MED")
-    row "11b Podman warm rebuild (app_server)" "$(fmt_ms "$F_MED")" "$(fmt_ms "$B_MED")" "$r" \
+    row "15b Podman warm rebuild (app_server)" "$(fmt_ms "$F_MED")" "$(fmt_ms "$B_MED")" "$r" \
         "<= 1.00" "$(verdict "$r" 1.00)"
     pm_stop
     if [ -n "$host" ]; then export DOCKER_HOST=$host; else unset DOCKER_HOST; fi

@@ -9,7 +9,8 @@
 # and removed at the end.
 #
 # Environment: BENCH_QUICK=1 skips the slow cases (1 cold, 3 incremental,
-# 5 big context, 8 tree, 9 multi-stage, 10 blueprint, 11a Podman cold);
+# 5 big context, 8 tree, 9 multi-stage, 10 blueprint, 11a Podman cold,
+# 16 parallel builds);
 # BENCH_DOCKER the docker CLI (default /usr/bin/docker, the Debian client
 # that matches the engine); BENCH_REPS_COLD, BENCH_REPS_WARM.
 set -eu -o pipefail
@@ -35,6 +36,7 @@ ROWS=()
 cleanup() {
     "$DOCKER" images --format '{{.Repository}}:{{.Tag}}' | grep "^$P-" |
         xargs -r "$DOCKER" rmi -f >/dev/null 2>&1 || true
+    jobs_cleanup
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -348,6 +350,8 @@ print_table() {
 . "$ROOT/bench/cases_blueprint.sh"
 # shellcheck source=bench/cases_secrets.sh
 . "$ROOT/bench/cases_secrets.sh"
+# shellcheck source=bench/cases_jobs.sh
+. "$ROOT/bench/cases_jobs.sh"
 
 [ -x "$FUSE" ] || { say "$FUSE is missing (make all first)"; exit 2; }
 [ -x "$TIME" ] || { say "$TIME is missing (tools/deps.sh installs it)"; exit 2; }
@@ -356,7 +360,7 @@ say "docker CLI $DOCKER, classic builder; work dir $WORK"
 setup_hello
 setup_inc
 if [ "$QUICK" = 1 ]; then
-    say "BENCH_QUICK=1: cases 1, 3, 5, 8, 9, 10 and 11a skipped"
+    say "BENCH_QUICK=1: cases 1, 3, 5, 8, 9, 12c, 14, 15a and 16 skipped"
 else
     case_cold
 fi
@@ -374,4 +378,5 @@ case_plan
 [ "$QUICK" = 1 ] || case_plan_big
 case_podman
 case_secrets
+[ "$QUICK" = 1 ] || case_jobs
 print_table

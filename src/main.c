@@ -213,6 +213,9 @@ static int fuse_run(tf_host *h, const cli_opts *o, strbuf *err)
 {
     tf_flags f = {o->dry_run, o->verbose, o->quiet,          o->no_cache, o->pull,        o->push,
                   o->iidfile, o->plan,    o->no_keep_failed, o->jobs,     o->prune_caches};
+    /* -n, --plan and blueprints go task after task, as without -j. */
+    if (o->jobs && !o->dry_run && !o->plan && tf_jobs_applies(h, o))
+        return tf_jobs_run(h, o, &f, stdout, err);
     int rc = fuse_check_tasks(h, o, err);
     for (size_t i = 0; rc == 0 && i < o->ntasks && cancel_pending() == CANCEL_NONE; i++) {
         rc = tf_run(h, &o->tasks[i], &f, stdout, err);

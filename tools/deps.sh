@@ -10,7 +10,7 @@ set -e
 PKGS="build-essential pkg-config liblua5.4-dev lua5.4 libcurl4-openssl-dev libyajl-dev
 libarchive-dev check docker.io debootstrap busybox-static musl-tools lua-check curl
 valgrind cppcheck clang-format file clang libclang-rt-14-dev man-db groff-base bsdutils openssl
-docker-registry apache2-utils time podman openssh-client openssh-server procps"
+docker-registry apache2-utils time podman openssh-client openssh-server procps python3"
 [ "${1:-}" = bench ] && PKGS="$PKGS ansible"
 missing=""
 for p in $PKGS; do

@@ -222,6 +222,7 @@ function Checkout(fields) end
 ---@field push? boolean push every tag after a successful build (fuse --push)
 ---@field healthcheck? fuse.Healthcheck|false false writes HEALTHCHECK NONE
 ---@field stopsignal? string|integer STOPSIGNAL: "SIGTERM", "quit", 9
+---@field engine? string with fuse -j: the engine it builds on, a URL or a docker context's name
 ---@field description? string shown by fuse -l and fuse -d
 ---@field params? table<string, string> extra arguments and their defaults
 

@@ -114,9 +114,11 @@ static void build_step_begins(build_prog *p, const dk_event *e)
     build_res_label(&p->b->items[res], &label);
     if (more)
         sb_addf(&label, " +%zu", more);
-    char head[48];
-    snprintf(head, sizeof head, "[%ld/%zu]", res + 1, p->b->n);
-    term_progress(p->out, head, label.buf);
+    strbuf head = STRBUF_INIT;
+    sb_addf(&head, "[%s%s%ld/%zu]", p->f->label ? p->f->label : "", p->f->label ? " " : "", res + 1,
+            p->b->n);
+    term_progress(p->out, head.buf, label.buf);
+    sb_release(&head);
     sb_release(&label);
 }
 
@@ -686,6 +688,8 @@ static int build_current(dk_client *dk, const fv *opts, const char *id, const bu
         return BUILD_FAILED;
     if (f->iid)
         sb_adds(f->iid, id);
+    if (f->uptodate)
+        *f->uptodate = 1;
     if (!f->quiet) {
         fprintf(out, "fuse: %s is up to date (%s)\n", build_tag(opts, 0), id);
         fflush(out);
@@ -789,7 +793,11 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         fflush(out);
     }
     int rc = dk ? build_settle(dk, opts, b, f, &d, &p, &base, err) : BUILD_FAILED;
-    int fresh = rc == BUILD_OK && !build_no_cache(opts, f) ? build_fresh(dk, opts, &p, &id) : 0;
+    /* DockerBuilder (on_chunk) wants Docker's own stream, and builds a
+     * bundle, not a task: always sent, and labelled with no keys. */
+    int task = !f->on_chunk;
+    int fresh =
+        rc == BUILD_OK && task && !build_no_cache(opts, f) ? build_fresh(dk, opts, &p, &id) : 0;
     if (fresh == -2) {
         sb_adds(err, "interrupted");
         rc = BUILD_INTERRUPTED;
@@ -799,15 +807,16 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         plan_label(&p, &label);
         if (df_unit_secrets(b, 0, b->n)) {
             /* The steps with secrets run outside /build (secstep.c). */
-            rc =
-                ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f, label.buf, out, err);
+            rc = ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f,
+                          task ? label.buf : NULL, out, err);
         } else {
             build_part whole_part = {.first = 1, .last = 1};
             dkb_choice ch;
             rc = build_choose(dk, opts, base.user.len ? base.user.buf : NULL, b, &whole, f, &d, &ch,
                               out, err);
             if (rc == BUILD_OK) {
-                df_add_label(&d, PLAN_LABEL, label.buf);
+                if (task)
+                    df_add_label(&d, PLAN_LABEL, label.buf);
                 c = build_context(&d, f, err);
                 rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, &ch, out, err)
                        : BUILD_FAILED;

@@ -38,6 +38,12 @@ typedef struct build_flags {
      * fuse-failed/NAME:STEP. NULL, or no_keep_failed, keeps nothing. */
     const char *task;
     int no_keep_failed; /* --no-keep-failed */
+    /* -j: the task's name, put in each progress head ("[api 2/7]"); NULL
+     * for "[2/7]". */
+    const char *label;
+    /* When set, build_run sets it to 1 when it found the image up to date
+     * and sent no build (the summary of -j then says "up to date"). */
+    int *uptodate;
 } build_flags;
 
 /* Exit statuses of build_run(). */

@@ -26,6 +26,13 @@ static bool term_fd_tty(int fd)
     return term_isatty[fd] == 1;
 }
 
+void term_forget(void)
+{
+    for (int i = 0; i < 3; i++)
+        term_isatty[i] = -1;
+    term_open = NULL;
+}
+
 bool term_tty(FILE *f)
 {
     const char *t = getenv("TERM");
@@ -110,4 +117,26 @@ void term_progress_end(void)
     fputc('\n', term_open);
     fflush(term_open);
     term_open = NULL;
+}
+
+/* The rows of the board drawn last: the cursor stands just below them. */
+static size_t term_board_rows;
+
+void term_board_clear(FILE *f)
+{
+    if (!term_board_rows)
+        return;
+    /* Up to the board's first row, then erase to the end of the screen. */
+    fprintf(f, "\033[%zuA\r\033[J", term_board_rows);
+    term_board_rows = 0;
+}
+
+void term_board_draw(FILE *f, const char *const *rows, size_t n)
+{
+    term_board_clear(f);
+    size_t cols = term_width(f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%.*s\n", (int)term_fit(rows[i], cols > 1 ? cols - 1 : 0), rows[i]);
+    term_board_rows = n;
+    fflush(f);
 }

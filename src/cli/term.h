@@ -28,4 +28,14 @@ void term_progress(FILE *f, const char *head, const char *text);
  * Safe to call when none is open. */
 void term_progress_end(void);
 
+/* Forgets what was asked about fds 0-2: a -j build child, whose stdout
+ * and stderr become a pipe, must not inherit the parent's answers. */
+void term_forget(void);
+/* -j on a terminal: a board of status lines under everything else, one
+ * per running build. term_board_draw replaces the board drawn last with
+ * rows (each cut to the width); term_board_clear takes it back, so a plain
+ * line can be printed where it stood and the board drawn again below it. */
+void term_board_draw(FILE *f, const char *const *rows, size_t n);
+void term_board_clear(FILE *f);
+
 #endif

@@ -103,11 +103,10 @@ int dkct_commit(dk_client *c, const char *id, const strvec *changes, strbuf *ima
 
 void dkct_remove(dk_client *c, const char *id)
 {
-    strbuf p = STRBUF_INIT, err = STRBUF_INIT;
+    strbuf p = STRBUF_INIT;
     sb_addf(&p, "/containers/%s?force=1&v=1", id);
-    (void)dk_call(c, "DELETE", p.buf, NULL, NULL, &err);
+    (void)dk_cleanup_call(c, "DELETE", p.buf);
     sb_release(&p);
-    sb_release(&err);
 }
 
 /* The first image of a /images/json answer whose ParentId is parent. */

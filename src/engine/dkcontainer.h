@@ -20,7 +20,8 @@ int dkct_wait(dk_client *c, const char *id, long *code, strbuf *err);
 /* POST /commit with each of changes as a change (Dockerfile instructions
  * such as LABEL); appends the image ID to image. */
 int dkct_commit(dk_client *c, const char *id, const strvec *changes, strbuf *image, strbuf *err);
-/* DELETE /containers/{id}?force=1&v=1; errors are not worth reporting. */
+/* DELETE /containers/{id}?force=1&v=1, even after ^C (the container
+ * holds the step's secrets while it runs); errors are not worth reporting. */
 void dkct_remove(dk_client *c, const char *id);
 /* The ID of an image labelled label=value whose parent is parent (a child
  * of it inherits the label, but not the parent), appended to id. Returns 0

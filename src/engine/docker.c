@@ -3,6 +3,8 @@
  * connection costs a round trip on a local engine). */
 #include "docker.h"
 
+#include "dk_int.h"
+
 #include "cancel.h"
 #include "dkstream.h"
 #include "endpoint.h"
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <yajl/yajl_tree.h>
 
 #ifndef FUSE_VERSION
@@ -25,17 +28,6 @@
 
 /* Error bodies and /version answers are small; more is not worth keeping. */
 #define DK_MAX_BODY (1u << 20)
-
-struct dk_client {
-    CURL *curl;
-    ep_endpoint ep;           /* ep.version: the settled API version, "" until then */
-    struct curl_slist *extra; /* dk_add_header()'s, for the next build */
-    strbuf ssh_err;           /* why ssh could not be started */
-    char pinned[16];          /* DOCKER_API_VERSION when opened, or "" */
-    char errbuf[CURL_ERROR_SIZE];
-    dk_engine eng;
-    int pinged; /* eng holds what /_ping said */
-};
 
 /* A cancel request (cancel.h: ^C, --timeout) makes a running transfer stop
  * at its next callback, within a second; the connection closes, so Docker
@@ -202,22 +194,22 @@ const char *dk_context(const dk_client *c)
     return c->ep.context;
 }
 
-/* One request's state, shared with the curl callbacks. */
-typedef struct dk_xfer {
-    dk_client *c;
-    dk_read_fn read; /* the request body, or NULL */
-    void *read_ud;
-    int read_failed;
-    int post;           /* POST even without a body */
-    const char *method; /* another method ("DELETE"), or NULL */
-    const char *json;   /* a JSON request body, or NULL */
-    dks *stream;        /* a 200 answer's body goes here when set */
-    int stream_failed;
-    strbuf stream_err;
-    strbuf body; /* else here, up to DK_MAX_BODY */
-    long status;
-    dk_engine *eng; /* the answer's headers that identify the engine go here, when set */
-} dk_xfer;
+/* A 200 answer's body passed on whole to x->sink (a pipe); a short write
+ * ends the transfer. */
+static size_t dk_sink_write(dk_xfer *x, const char *p, size_t len)
+{
+    for (size_t done = 0; done < len;) {
+        ssize_t w = write(x->sink - 1, p + done, len - done);
+        if (w < 0 && errno == EINTR && !dk_stop)
+            continue;
+        if (w <= 0) {
+            x->sink_failed = errno ? errno : EPIPE;
+            return 0;
+        }
+        done += (size_t)w;
+    }
+    return len;
+}
 
 /* Copies the value of header line h (len bytes, "Name: value\r\n") into
  * out when its name is name; a value too long for out is left out. */
@@ -252,16 +244,21 @@ static size_t dk_on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* A cancel request stops every transfer but a cleanup. */
+#define dk_stop_x(x) (dk_stop && !(x)->cleanup)
+
 static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
 {
     dk_xfer *x = ud;
     size_t len = size * n;
-    if (dk_stop)
+    if (dk_stop_x(x))
         return 0;
     /* The headers are in: the status decides where the body goes. */
     if (!x->status &&
         lz_curl.easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &x->status) != CURLE_OK)
         x->status = 0;
+    if (x->sink && x->status == 200)
+        return dk_sink_write(x, p, len);
     if (x->stream && x->status == 200) {
         if (dks_feed(x->stream, p, len, &x->stream_err) != 0) {
             x->stream_failed = 1;
@@ -277,7 +274,7 @@ static size_t dk_on_write(char *p, size_t size, size_t n, void *ud)
 static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
 {
     dk_xfer *x = ud;
-    if (dk_stop)
+    if (dk_stop_x(x))
         return CURL_READFUNC_ABORT;
     size_t got = x->read(buf, size * n, x->read_ud);
     if (got == (size_t)-1 || got > size * n) {
@@ -291,8 +288,9 @@ static size_t dk_on_read(char *buf, size_t size, size_t n, void *ud)
  * a cancel request ends the transfer. */
 static int dk_on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-    (void)ud, (void)dt, (void)dn, (void)ut, (void)un;
-    return dk_stop ? 1 : 0;
+    const dk_xfer *x = ud;
+    (void)dt, (void)dn, (void)ut, (void)un;
+    return dk_stop_x(x) ? 1 : 0;
 }
 
 /* ssh://: curl connects to the unix socket epssh.c listens on, and
@@ -446,16 +444,19 @@ static void dk_curl_error(dk_client *c, CURLcode rc, strbuf *err)
 
 /* Runs one request. 0 when an answer came (x->status says which), -1 with
  * err set, -2 when interrupted. */
-static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs,
-                      strbuf *err)
+int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_slist *hdrs, strbuf *err)
 {
     CURLcode rc = dk_setup(c, path, x, hdrs);
     if (rc != CURLE_OK) {
         sb_addf(err, "cannot set up the Docker request: %s", lz_curl.easy_strerror(rc));
         return -1;
     }
-    rc = lz_curl.easy_perform(c->curl);
-    if (dk_stop) {
+    /* A cleanup after ^C must not hang fuse on an engine that went away. */
+    if (x->cleanup && rc == CURLE_OK)
+        rc = lz_curl.easy_setopt(c->curl, CURLOPT_TIMEOUT, 30L);
+    if (rc == CURLE_OK)
+        rc = lz_curl.easy_perform(c->curl);
+    if (dk_stop_x(x)) {
         sb_adds(err, "interrupted");
         return -2;
     }
@@ -465,6 +466,11 @@ static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_sl
     }
     if (x->read_failed) {
         sb_adds(err, "reading the build context failed");
+        return -1;
+    }
+    if (x->sink_failed) {
+        sb_addf(err, "passing the answer of the Docker daemon at %s on failed: %s", c->ep.host,
+                strerror(x->sink_failed));
         return -1;
     }
     if (rc == CURLE_OK || x->status == 0) {
@@ -481,7 +487,7 @@ static int dk_perform(dk_client *c, const char *path, dk_xfer *x, struct curl_sl
 }
 
 /* "Docker: <message>" from an error answer's {"message": "..."}. */
-static void dk_http_error(const dk_xfer *x, strbuf *err)
+void dk_http_error(const dk_xfer *x, strbuf *err)
 {
     char ebuf[128];
     yajl_val root = x->body.len ? yajl_tree_parse(x->body.buf, ebuf, sizeof ebuf) : NULL;
@@ -502,7 +508,7 @@ static void dk_http_error(const dk_xfer *x, strbuf *err)
     yajl_tree_free(root);
 }
 
-static void dk_xfer_release(dk_xfer *x)
+void dk_xfer_release(dk_xfer *x)
 {
     sb_release(&x->body);
     sb_release(&x->stream_err);
@@ -618,7 +624,7 @@ static void dk_build_msg(const dk_msg *m, void *ud)
 
 /* Appends each header line of lines[0..n), then the client's extra ones
  * (which are used once); NULL when out of memory. */
-static struct curl_slist *dk_headers(dk_client *c, const char *const *lines, size_t n, int extra)
+struct curl_slist *dk_headers(dk_client *c, const char *const *lines, size_t n, int extra)
 {
     struct curl_slist *list = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -651,8 +657,8 @@ int dk_add_header(dk_client *c, const char *line)
 
 /* POST path, the body from read (or none), each response message to on_msg
  * through dkstream; the first error message of the stream fails it. */
-static int dk_stream_post(dk_client *c, const char *path, struct curl_slist *hdrs, dk_read_fn read,
-                          void *read_ud, dk_msg_fn on_msg, void *msg_ud, strbuf *err)
+int dk_stream_post(dk_client *c, const char *path, struct curl_slist *hdrs, dk_read_fn read,
+                   void *read_ud, dk_msg_fn on_msg, void *msg_ud, strbuf *err)
 {
     dk_build_ctx b = {.on_msg = on_msg, .ud = msg_ud, .error = STRBUF_INIT};
     dk_xfer x = {.c = c,
@@ -680,32 +686,40 @@ static int dk_stream_post(dk_client *c, const char *path, struct curl_slist *hdr
     return rc;
 }
 
-int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
-             void *msg_ud, strbuf *err)
+int dk_tar_post(dk_client *c, const char *what, const char *query, int extra, dk_read_fn read,
+                void *read_ud, dk_msg_fn on_msg, void *msg_ud, strbuf *err)
 {
     int neg = dk_negotiate(c, err);
     if (neg != 0)
         return neg; /* -1, or -2 when interrupted */
-    /* Chunked: the context's size is unknown until it is written. No
+    /* Chunked: the archive's size is unknown until it is written. No
      * "Expect: 100-continue": the body goes right away, without waiting
      * for the daemon's go-ahead. */
     const char *h[] = {"Content-Type: application/x-tar", "Transfer-Encoding: chunked", "Expect:"};
-    struct curl_slist *hdrs = dk_headers(c, h, sizeof h / sizeof h[0], 1);
+    struct curl_slist *hdrs = dk_headers(c, h, sizeof h / sizeof h[0], extra);
     if (!hdrs) {
         sb_adds(err, "cannot set up the Docker request: out of memory");
         return -1;
     }
     strbuf path = STRBUF_INIT;
-    sb_addf(&path, "/v%s/build%s%s", c->ep.version, query && *query ? "?" : "", query ? query : "");
+    sb_addf(&path, "/v%s/%s%s%s", c->ep.version, what, query && *query ? "?" : "",
+            query ? query : "");
     int rc = dk_stream_post(c, path.buf, hdrs, read, read_ud, on_msg, msg_ud, err);
     sb_release(&path);
+    lz_curl.slist_free_all(hdrs);
+    return rc;
+}
+
+int dk_build(dk_client *c, const char *query, dk_read_fn read, void *read_ud, dk_msg_fn on_msg,
+             void *msg_ud, strbuf *err)
+{
+    int rc = dk_tar_post(c, "build", query, 1, read, read_ud, on_msg, msg_ud, err);
     /* The headers may hold credentials: wiped, and used for this build only. */
     for (struct curl_slist *e = c->extra; e; e = e->next)
         explicit_bzero(e->data, strlen(e->data));
     if (c->extra)
         lz_curl.slist_free_all(c->extra);
     c->extra = NULL;
-    lz_curl.slist_free_all(hdrs);
     return rc;
 }
 
@@ -767,8 +781,8 @@ const ep_endpoint *dk_endpoint(const dk_client *c)
     return &c->ep;
 }
 
-int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
-            strbuf *err)
+static int dk_call_x(dk_client *c, const char *method, const char *path, const char *json,
+                     int cleanup, strbuf *answer, strbuf *err)
 {
     int rc = dk_negotiate(c, err);
     if (rc != 0)
@@ -780,6 +794,7 @@ int dk_call(dk_client *c, const char *method, const char *path, const char *json
                  .method =
                      strcmp(method, "POST") == 0 || strcmp(method, "GET") == 0 ? NULL : method,
                  .json = json,
+                 .cleanup = cleanup,
                  .stream_err = STRBUF_INIT,
                  .body = STRBUF_INIT};
     const char *h[] = {"Content-Type: application/json", "Expect:"};
@@ -800,6 +815,20 @@ int dk_call(dk_client *c, const char *method, const char *path, const char *json
         lz_curl.slist_free_all(hdrs);
     sb_release(&p);
     dk_xfer_release(&x);
+    return rc;
+}
+
+int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
+            strbuf *err)
+{
+    return dk_call_x(c, method, path, json, 0, answer, err);
+}
+
+int dk_cleanup_call(dk_client *c, const char *method, const char *path)
+{
+    strbuf err = STRBUF_INIT;
+    int rc = dk_call_x(c, method, path, NULL, 1, NULL, &err);
+    sb_release(&err);
     return rc;
 }
 

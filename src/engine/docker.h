@@ -147,6 +147,9 @@ int dk_image_pull(dk_client *c, const char *name, strbuf *err);
  * one line in err; -2 when interrupted. Settles the API version first. */
 int dk_call(dk_client *c, const char *method, const char *path, const char *json, strbuf *answer,
             strbuf *err);
+/* dk_call without a body or an answer that runs even after a cancel
+ * request (^C), within 30 s: removing what an interrupted build made. */
+int dk_cleanup_call(dk_client *c, const char *method, const char *path);
 /* Where the client connects, for a connection of one's own (dkcontainer.c's
  * attach takes the connection over). */
 struct ep_endpoint;

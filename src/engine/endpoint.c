@@ -56,6 +56,12 @@ void ep_set_cli(const char *host, const char *context)
     ep_cli_context = context;
 }
 
+void ep_get_cli(const char **host, const char **context)
+{
+    *host = ep_cli_host;
+    *context = ep_cli_context;
+}
+
 /* what names the setting: "DOCKER_HOST=x", "-H x", "context \"c\": Host x". */
 static int ep_host_error(const char *what, strbuf *err)
 {

@@ -43,6 +43,8 @@ typedef struct ep_endpoint {
 /* The command line's -H/--host and --context (NULL when not given), which
  * come before the environment in ep_from_env(). Kept, not copied. */
 void ep_set_cli(const char *host, const char *context);
+/* What ep_set_cli() was last given (ep_engine.c restores it). */
+void ep_get_cli(const char **host, const char **context);
 
 /* Fills e with the engine the docker CLI would use. Returns 0, or -1 with
  * one line in err naming the setting: "DOCKER_HOST=ftp://x: unsupported

@@ -8,7 +8,7 @@
  * a cycle. The second builds them in that order, each marker (taskref.h)
  * replaced by the image ID its task's build reported, so a dependent never
  * builds on a tag that something else may have moved meanwhile. */
-#include "host.h"
+#include "graph.h"
 
 #include "options.h"
 #include "secsrc.h"
@@ -17,28 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct tf_node {
-    tf_obj *obj;
-    int oref;  /* registry reference to the task object */
-    int bref;  /* registry reference to its bundle, once generated */
-    fv *args;  /* the effective options */
-    int state; /* 0 not visited, 1 collecting its dependencies, 2 ordered */
-    strbuf iid;
-    sec_set secrets; /* read before any node builds */
-} tf_node;
-
-typedef struct tf_graph {
-    tf_host *h;
-    lua_State *L;
-    tf_node *nodes;
-    size_t n, cap;
-    size_t *order; /* node indexes, dependencies first */
-    size_t norder;
-    size_t *path; /* the nodes being collected, outermost first */
-    size_t npath;
-} tf_graph;
-
-static void tf_graph_free(tf_graph *g)
+void tf_graph_free(tf_graph *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         luaL_unref(g->L, LUA_REGISTRYINDEX, g->nodes[i].oref);
@@ -46,6 +25,7 @@ static void tf_graph_free(tf_graph *g)
         fv_free(g->nodes[i].args);
         sb_release(&g->nodes[i].iid);
         sec_set_free(&g->nodes[i].secrets);
+        free(g->nodes[i].deps);
     }
     free(g->nodes);
     free(g->order);
@@ -68,7 +48,7 @@ static size_t tf_node_add(tf_graph *g, fv *args)
     return g->n++;
 }
 
-static const char *tf_node_name(const tf_graph *g, size_t i)
+const char *tf_node_name(const tf_graph *g, size_t i)
 {
     return tf_task_name(g->h, g->nodes[i].obj);
 }
@@ -87,6 +67,17 @@ static int tf_cycle(tf_graph *g, size_t node, strbuf *err)
 }
 
 static int tf_collect(tf_graph *g, size_t i, strbuf *err);
+
+/* Records that node from names node to (once). */
+static void tf_edge(tf_graph *g, size_t from, size_t to)
+{
+    tf_node *nd = &g->nodes[from];
+    for (size_t k = 0; k < nd->ndeps; k++)
+        if (nd->deps[k] == to)
+            return;
+    ALLOC_GROW(nd->deps, nd->ndeps + 1, nd->depcap);
+    nd->deps[nd->ndeps++] = to;
+}
 
 /* The task a marker names, as a node: found, or added and collected.
  * what names the field for messages. Returns 0, or 1/2 with err set. */
@@ -107,7 +98,10 @@ static int tf_follow(tf_graph *g, size_t from, const fv *ref, const char *what, 
         if (g->nodes[k].obj != o)
             continue;
         lua_pop(L, 1);
-        return g->nodes[k].state == 1 ? tf_cycle(g, k, err) : 0;
+        if (g->nodes[k].state == 1)
+            return tf_cycle(g, k, err);
+        tf_edge(g, from, k);
+        return 0;
     }
     strbuf why = STRBUF_INIT;
     fv *args = opt_merge(o->decl, OPT_CONTAINER, NULL, 0, &why);
@@ -118,7 +112,9 @@ static int tf_follow(tf_graph *g, size_t from, const fv *ref, const char *what, 
         return 2;
     }
     sb_release(&why);
-    return tf_collect(g, tf_node_add(g, args), err);
+    size_t k = tf_node_add(g, args);
+    tf_edge(g, from, k);
+    return tf_collect(g, k, err);
 }
 
 /* Runs node i's generator, then collects what it names, then orders it. */
@@ -188,8 +184,7 @@ static void tf_resolve(const tf_graph *g, fv *map, const char *key, int dry)
     sb_release(&img);
 }
 
-/* Builds (or dry-runs) node i, its markers resolved. */
-static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
+int tf_build_node(tf_graph *g, size_t i, strbuf *err)
 {
     tf_node *nd = &g->nodes[i];
     int dry = g->h->flags && g->h->flags->dry_run;
@@ -219,7 +214,7 @@ static int tf_build_node(tf_graph *g, size_t i, strbuf *err)
 /* Reads every node's secrets before the first build: a missing source is
  * a task-file error of its declaration, and nothing may be built first. -n
  * reads none (a command might prompt, or cost). */
-static int tf_read_secrets(tf_graph *g, strbuf *err)
+int tf_read_secrets(tf_graph *g, strbuf *err)
 {
     for (size_t k = 0; k < g->norder && !(g->h->flags && g->h->flags->dry_run); k++) {
         tf_node *nd = &g->nodes[g->order[k]];
@@ -263,12 +258,24 @@ static int tf_build_all(tf_graph *g, strbuf *err, int *built)
     return 0;
 }
 
+int tf_graph_add(tf_graph *g, fv *args, strbuf *err)
+{
+    tf_obj *o = lua_touserdata(g->L, -1);
+    for (size_t k = 0; k < g->n; k++) {
+        if (g->nodes[k].obj == o) {
+            lua_pop(g->L, 1);
+            fv_free(args);
+            return 0;
+        }
+    }
+    return tf_collect(g, tf_node_add(g, args), err);
+}
+
 int tf_deps_exec(tf_host *h, lua_State *L, int objidx, const fv *args, strbuf *err, int *built)
 {
     tf_graph g = {.h = h, .L = L};
     lua_pushvalue(L, objidx);
-    size_t root = tf_node_add(&g, fv_copy(args));
-    int status = tf_collect(&g, root, err);
+    int status = tf_graph_add(&g, fv_copy(args), err);
     if (status == 0)
         status = tf_read_secrets(&g, err);
     if (status == 0)

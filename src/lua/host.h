@@ -74,6 +74,12 @@ struct tf_host {
      * (see tf_miss_note); miss_line 0 when there is none. */
     strbuf miss_name, miss_src;
     int miss_line;
+    /* -j: the task a build child runs, put in its progress heads
+     * ("[api 2/7]"); NULL otherwise. */
+    const char *label;
+    /* Set by tf_build when the build found its image up to date and sent
+     * none (build_flags.uptodate); -j's summary says "up to date" then. */
+    int uptodate;
 };
 
 static inline tf_host *tf_of(lua_State *L)

@@ -156,7 +156,8 @@ int tf_build_prepare(const tf_host *h, const fv *args, int quiet, build_flags *b
                         .no_cache = f->no_cache || (nc && nc->kind == FV_BOOL && nc->b),
                         .pull = f->pull,
                         .no_keep_failed = f->no_keep_failed,
-                        .push = f->push || (push && push->kind == FV_BOOL && push->b)};
+                        .push = f->push || (push && push->kind == FV_BOOL && push->b),
+                        .label = h->label};
     return f->dry_run;
 }
 
@@ -200,6 +201,7 @@ int tf_build(tf_host *h, const fv *args, const bundle *b, int quiet,
     bf.iid = h->iid;
     bf.secrets = h->secrets;
     bf.task = quiet ? NULL : tf_task_name(h, h->running); /* not DockerBuilder's */
+    bf.uptodate = &h->uptodate;
     int prune = h->flags && h->flags->prune_caches && !quiet;
     int rc = prune ? build_prune_caches(args, &bf, out, err) : build_run(args, b, &bf, out, err);
     sb_release(&key);

@@ -57,4 +57,14 @@ int tf_display(tf_host *h, const char *name, FILE *out, strbuf *err);
  * arguments or task-file error) or 130 (interrupted), err set on non-zero. */
 int tf_run(tf_host *h, const cli_task *t, const tf_flags *f, FILE *out, strbuf *err);
 
+/* fuse -j: every task of the command line (names, or patterns such as
+ * "web.*" matching docker_container tasks) and what they depend on, built
+ * by up to o->jobs processes at once (jobs.c), ending with one summary line
+ * per task. Returns 0, 1 (a task failed or was not started), 2 (a task
+ * word or file is wrong) or 130, err set on non-zero. */
+/* Whether -j means tf_jobs_run for these task words: not when one names a
+ * blueprint (its -j is for its hosts, fusefile(5) BLUEPRINTS). */
+int tf_jobs_applies(const tf_host *h, const cli_opts *o);
+int tf_jobs_run(tf_host *h, const cli_opts *o, const tf_flags *f, FILE *out, strbuf *err);
+
 #endif

@@ -30,7 +30,11 @@ d2_start() {
             ip addr add 192.0.2.1/24 dev "$D2_BRIDGE" &&
             ip link set "$D2_BRIDGE" up || return 1
     fi
-    dockerd -H "unix://$D2_DIR/docker.sock" --data-root "$D2_DIR/data" \
+    # Its own TMPDIR: a dockerd whose containerd is slow to stop dumps
+    # containerd's stacks into TMPDIR, which the fault tests check is empty
+    # of anything fuse left.
+    mkdir -p "$D2_DIR/tmp"
+    TMPDIR="$D2_DIR/tmp" dockerd -H "unix://$D2_DIR/docker.sock" --data-root "$D2_DIR/data" \
         --exec-root "$D2_DIR/exec" --pidfile "$D2_DIR/docker.pid" \
         --bridge="$D2_BRIDGE" --iptables=false --ip-masq=false "$@" >>"$D2_DIR/dockerd.log" 2>&1 &
     D2_PID=$!

@@ -101,7 +101,7 @@ cli "argument given twice" 2 'fuse: t: argument "who" given twice' t:who=a,who=b
 cli "bad escape" 2 'fuse: bad escape "\q" in argument "t:who=a\qb"' 't:who=a\qb'
 # shellcheck disable=SC1003 # a literal trailing backslash
 cli "trailing backslash" 2 'fuse: trailing backslash in argument "t:who=a\"' 't:who=a\'
-cli "unknown key" 2 'fuse: t: the following parameters were not understood: nosuch (accepted: caches, cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, stopsignal, tag, user, volumes, who, workdir)' t:nosuch=1
+cli "unknown key" 2 'fuse: t: the following parameters were not understood: nosuch (accepted: caches, cmd, engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, stopsignal, tag, user, volumes, who, workdir)' t:nosuch=1
 cli "bad boolean" 2 'fuse: t: no_cache: "maybe" is not a boolean (true/false, yes/no, 1/0)' t:no_cache=maybe
 cli "bad port" 2 'fuse: t: ports: "http" is not a port like 8000 or "53/udp" (tcp, udp, sctp)' t:ports=http
 cli "port out of range" 2 'fuse: t: ports: 70000 is not a port number (1-65535)' t:ports=70000

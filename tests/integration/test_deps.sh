@@ -228,6 +228,8 @@ expect_eq "layer: the layers were read (one holds /note)" 1 "$note"
 expect_eq "layer: the file made and removed in the group is in no layer" "" "$found"
 check "layer: and no layer above the base is as large as it" \
     sh -c "! docker history --format '{{.Size}}' '$T-layer' | head -n 5 | grep -q MB"
+# The failed step's state is kept as fuse-failed/grpfail:STEP (fuse(1)).
+on_exit 'docker images --format "{{.Repository}}:{{.Tag}}" fuse-failed/grpfail | xargs -r docker rmi >/dev/null 2>&1'
 first_line_status "a group's failure names the resource that failed, not the group's first" 1 \
     'fuse: build failed at [2/3] Execute[two] (fusefile.lua:16): command exited with status 1' \
     "$FUSE" grpfail

@@ -171,10 +171,12 @@ upload_fault() {
     local name=$1
     shift
     truncate -s 256M big.bin
-    # Hashed before the build (fuse --plan fills the hash cache; dated in
-    # the past, so git's racy rule does not rehash it): the build's key
-    # then comes from the cache and big.bin is opened only to send it.
+    # Hashed before the build (fuse --plan fills the hash cache; its
+    # mtime and ctime are then in an earlier second, so git's racy rule
+    # keeps the record): the build's key comes from the cache and big.bin
+    # is opened only to send it.
     touch -d '-1 minute' big.bin small.txt
+    sleep 1
     DOCKER_HOST=$D2_HOST "$FUSE" --plan upload >/dev/null 2>&1
     bg upload
     wait_for holds_big

@@ -193,6 +193,26 @@ check "a failing step with secrets: named like any step" \
 expect_eq "a failing step with secrets: its container is removed" 0 \
     "$(containers_with 'test -s /run/secrets/tok && exit 3')"
 
+# ---- ^C during a step with secrets: exit 130, its container removed -------------
+mkdir -p "$WORK/int-secret-$$"
+cat >"$WORK/int-secret-$$/fusefile.lua" <<'EOF'
+slow = docker_container {
+  from_image = "fuse-test/busybox", secrets = { tok = { env = "FUSE_IT_TOKEN" } },
+} (function ()
+  yield(Execute { name = "slow", command = "sh -c 'test -s /run/secrets/tok && sleep 41'", secrets = { "tok" } })
+end)
+EOF
+(cd "$WORK/int-secret-$$" && FUSE_IT_TOKEN=$ENV_SECRET exec "$FUSE" "slow:tag=$TAG-err" >"$WORK/int.out" 2>&1) &
+pid=$!
+for _ in $(seq 1 100); do [ "$(containers_with 'sleep 41')" -gt 0 ] && break; sleep 0.2; done
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+expect_eq "^C during a step with secrets: exit 130" 130 "$?"
+for _ in $(seq 1 40); do [ "$(containers_with 'sleep 41')" = 0 ] && break; sleep 0.25; done
+expect_eq "^C during a step with secrets: its container is removed" 0 "$(containers_with 'sleep 41')"
+check "^C during a step with secrets: nothing tagged" not_built
+
 # ---- examples/secrets: a download from a private server with the token ----------
 # A busybox httpd with basic authentication on the engine's bridge address,
 # where a build step's container reaches the host.

@@ -42,7 +42,7 @@ check "nothing of the first task was printed" test ! -s out
 "$FUSE" -n app_server other:verzion=1 >out 2>err
 expect_eq "bad key of a later task exits 2" 2 $?
 expect_eq "bad key of a later task: first line" \
-    'fuse: other: the following parameters were not understood: verzion (accepted: caches, cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, stopsignal, tag, user, version, volumes, workdir)' \
+    'fuse: other: the following parameters were not understood: verzion (accepted: caches, cmd, engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, stopsignal, tag, user, version, volumes, workdir)' \
     "$(head -1 err)"
 check "bad key of a later task: the first task did not run" test ! -s out
 

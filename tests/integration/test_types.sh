@@ -38,7 +38,8 @@ while read -r name fields policies; do
         grep -qzP -- "---@param fields fuse\\.${name}Fields\\n---\\@return fuse\\.$name\\nfunction $name\\(fields\\) end" "$TYPES"
 done <<<"$types"
 
-expect_eq "id, layer and watches are common to every resource" "id layer watches" \
+expect_eq "cache, id, layer, secrets and watches are common to every resource" \
+    "cache id layer secrets watches" \
     "$(class_fields fuse.ResourceFields | paste -sd' ')"
 
 for g in docker_container blueprint task yield sh here template; do
@@ -46,12 +47,14 @@ for g in docker_container blueprint task yield sh here template; do
 done
 check "global project_root is annotated" grep -q "^project_root = " "$TYPES"
 
-# The options fuse accepts on a container task's command line, from fuse -d.
+# The options fuse accepts on a container task's command line, from fuse -d,
+# and those only a task file can give (secrets: a value on the command line
+# would be in the shell's history).
 mkdir -p "$WORK/p"
 echo 'img = docker_container(function () end)' >"$WORK/p/fusefile.lua"
 opts=$(cd "$WORK/p" && "$FUSE" -d img | sed -n 's/^ *arguments: //p' | tr -d ',' | tr ' ' '\n')
-expect_eq "docker_container options: fuse -d's arguments plus description and params" \
-    "$( (printf '%s\n' "$opts"; echo description; echo params) | sort | paste -sd' ')" \
+expect_eq "docker_container options: fuse -d's arguments plus description, params and secrets" \
+    "$( (printf '%s\n' "$opts"; echo description; echo params; echo secrets) | sort | paste -sd' ')" \
     "$(class_fields fuse.ContainerOptions | paste -sd' ')"
 
 echo 'hosts = blueprint(function () end)' >"$WORK/p/fusefile.lua"

@@ -7,6 +7,8 @@
  * /var/run/docker.sock answers, and print a SKIP note otherwise. */
 #include "cancel.h"
 #include "docker.h"
+#include "endpoint.h"
+#include "ep_engine.h"
 #include "fakeengine.h"
 #include "mem.h"
 #include "testutil.h"
@@ -636,6 +638,37 @@ START_TEST(urlencode)
 }
 END_TEST
 
+/* -j's engine names: what endpoint.c can resolve (URLs, contexts); use
+ * makes the name the process's engine as -H or --context would, NULL brings
+ * the command line's own back. */
+START_TEST(engine_names)
+{
+    strbuf err = STRBUF_INIT;
+    ck_assert_int_eq(ep_engine_check("unix:///run/x.sock", &err), 0);
+    ck_assert_int_eq(ep_engine_check("tcp://build2:2376", &err), 0);
+    ck_assert_uint_eq(err.len, 0);
+    ck_assert_int_eq(ep_engine_check("ftp://x", &err), -1);
+    ck_assert_str_eq(err.buf,
+                     "engine ftp://x: unsupported scheme (fuse speaks unix://, tcp:// and ssh://)");
+    const char *host, *ctx;
+    ep_set_cli("unix:///orig.sock", NULL);
+    ep_engine_use("tcp://b:1");
+    ep_get_cli(&host, &ctx);
+    ck_assert_str_eq(host, "tcp://b:1");
+    ck_assert_ptr_null(ctx);
+    ep_engine_use("box");
+    ep_get_cli(&host, &ctx);
+    ck_assert_ptr_null(host);
+    ck_assert_str_eq(ctx, "box");
+    ep_engine_use(NULL);
+    ep_get_cli(&host, &ctx);
+    ck_assert_str_eq(host, "unix:///orig.sock");
+    ck_assert_ptr_null(ctx);
+    ep_set_cli(NULL, NULL);
+    sb_release(&err);
+}
+END_TEST
+
 /* ---- the real engine ---- */
 
 static char *orig_host; /* DOCKER_HOST as the test run was started with */
@@ -809,6 +842,7 @@ Suite *docker_suite(void)
     tcase_add_test(tc, tcp_host);
     tcase_add_test(tc, tls_verify_against_plain_http);
     tcase_add_test(tc, urlencode);
+    tcase_add_test(tc, engine_names);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     TCase *real = tcase_create("real engine");

@@ -119,10 +119,11 @@ START_TEST(decl_errors)
 {
     fv *d;
     d = decl1("prots", fv_list());
-    decl_err(d, 1,
-             "docker_container: unknown option \"prots\"\naccepted: caches, cmd, description, "
-             "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
-             "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
+    decl_err(
+        d, 1,
+        "docker_container: unknown option \"prots\"\naccepted: caches, cmd, description, "
+        "engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
+        "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
     fv_free(d);
     d = decl1("tag", fv_strz("x"));
     decl_err(d, 0, "task: unknown option \"tag\"\naccepted: description, params");
@@ -371,15 +372,15 @@ END_TEST
 START_TEST(merge_errors)
 {
     fv *d = app_server();
-    merge_err(
-        d, 1, "app_server:nosuch=1",
-        "the following parameters were not understood: nosuch (accepted: caches, cmd, entrypoint, "
-        "env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, "
-        "stopsignal, tag, user, version, volumes, workdir)");
+    merge_err(d, 1, "app_server:nosuch=1",
+              "the following parameters were not understood: nosuch (accepted: caches, cmd, "
+              "engine, entrypoint, "
+              "env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, "
+              "stopsignal, tag, user, version, volumes, workdir)");
     merge_err(
         d, 1, "app_server:tag=x,zz=1,description=d",
         "the following parameters were not understood: zz, description (accepted: caches, cmd, "
-        "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, "
+        "engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, "
         "pull, push, stopsignal, tag, user, version, volumes, workdir)");
     merge_err(NULL, 0, "t:tag=x",
               "the following parameters were not understood: tag (accepted: none)");
@@ -408,9 +409,10 @@ START_TEST(accepted)
 {
     strbuf sb = STRBUF_INIT;
     opt_accepted(NULL, 1, &sb);
-    ck_assert_str_eq(sb.buf,
-                     "caches, cmd, entrypoint, env, from_image, healthcheck, labels, maintainer, "
-                     "no_cache, ports, pull, push, stopsignal, tag, user, volumes, workdir");
+    ck_assert_str_eq(
+        sb.buf,
+        "caches, cmd, engine, entrypoint, env, from_image, healthcheck, labels, maintainer, "
+        "no_cache, ports, pull, push, stopsignal, tag, user, volumes, workdir");
     sb_reset(&sb);
     fv *params = fv_map();
     fv_set(params, "zeta", fv_strz("1"));
@@ -650,10 +652,11 @@ START_TEST(blueprint_options)
              "sudo, user");
     decl_err(test_json("{\"hosts\": \"web1\"}"), OPT_BLUEPRINT,
              "blueprint: hosts must be a list of strings");
-    decl_err(test_json("{\"hosts\": [\"a\"]}"), OPT_CONTAINER,
-             "docker_container: unknown option \"hosts\"\naccepted: caches, cmd, description, "
-             "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
-             "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
+    decl_err(
+        test_json("{\"hosts\": [\"a\"]}"), OPT_CONTAINER,
+        "docker_container: unknown option \"hosts\"\naccepted: caches, cmd, description, "
+        "engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
+        "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
     merge_err(NULL, OPT_BLUEPRINT, "t:tag=x",
               "the following parameters were not understood: tag (accepted: hosts, simulate, "
               "sudo, user)");

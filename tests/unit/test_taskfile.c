@@ -128,7 +128,8 @@ static const bad_case bad[] = {
     {"unknown task", APP, NULL, "nosuch", 2, "unknown task \"nosuch\""},
     {"unknown key", APP, NULL, "app_server:nosuch=1", 2,
      "app_server: the following parameters were not understood: nosuch (accepted: caches, cmd, "
-     "entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, push, "
+     "engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, ports, pull, "
+     "push, "
      "stopsignal, tag, user, volumes, "
      "workdir)"},
     {"positional argument", APP, NULL, "app_server:mytag", 2,
