@@ -596,15 +596,18 @@ static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_in
 }
 
 /* 1 when the task's caches are mounted: the builder can (BuildKit, Podman);
- * otherwise one line says they are not, and the build goes on without. */
-static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags *f, FILE *out)
+ * otherwise one line says they are not (for a later part of a build with
+ * secrets, on the classic builder by rule, only with -v), and the build
+ * goes on without. */
+static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags *f, int later,
+                        FILE *out)
 {
     const fv *caches = fv_get(opts, "caches");
     if (!caches || caches->kind != FV_LIST || caches->n == 0)
         return 0;
     if (ch->mounts)
         return 1;
-    if (!f->quiet)
+    if (later ? f->verbose : !f->quiet)
         fprintf(out, "fuse: the classic builder cannot mount caches: building without them\n");
     return 0;
 }
@@ -621,7 +624,7 @@ static int build_choose(dk_client *dk, const fv *opts, const char *user, const b
     int sel = dkb_select(dk, f->on_chunk != NULL, d->text.buf, ch, err);
     if (sel != 0)
         return sel == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
-    if (!build_mounts(opts, ch, f, out))
+    if (!build_mounts(opts, ch, f, dp->from_id != NULL, out))
         return BUILD_OK;
     df_part mp = *dp;
     mp.cache_key = f->cache_key ? f->cache_key : "";

@@ -76,7 +76,8 @@ int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallb
     else if (e->podman)
         *why = "Podman builds with its own builder";
     else if (e->by_id)
-        *why = "BuildKit cannot build on a local image named by its ID (a task dependency)";
+        *why = "BuildKit cannot build on a local image named by its ID (a task dependency, or the "
+               "image a step with secrets committed)";
     else if (e->raw && !asked)
         *why = "DockerBuilder:build() reads the classic builder's messages";
     else if (ep_vnum(e->api) < ep_vnum(DKB_BUILDKIT_API))
