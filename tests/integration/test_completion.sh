@@ -74,7 +74,7 @@ expect_eq "every option of fuse(1) completes" "" "$missing"
 # bash replaces the word after its last ':' or '=': the candidates are the
 # part after it, as bash-completion's __ltrim_colon_completions does.
 expect_eq "TASK: offers the task's keys (options and params)" \
-    "cmd= entrypoint= env= from_image= healthcheck= labels= maintainer= no_cache= ports= pull= push= stopsignal= tag= user= version= volumes= workdir=" \
+    "cmd= engine= entrypoint= env= from_image= healthcheck= labels= maintainer= no_cache= ports= pull= push= stopsignal= tag= user= version= volumes= workdir=" \
     "$(complete_in "$WORK/p" "fuse app_server:")"
 expect_eq "TASK:prefix narrows the keys" "tag=" "$(complete_in "$WORK/p" "fuse app_server:ta")"
 expect_eq "a plain task offers its params only" "port=" "$(complete_in "$WORK/p" "fuse web.site:")"
