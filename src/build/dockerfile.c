@@ -423,9 +423,10 @@ int df_generate_part(const fv *opts, const char *base_user, const bundle *b, con
     memset(d, 0, sizeof *d);
     sb_init(&d->text);
     /* The part's resources as a bundle of their own; their steps are
-     * credited to their index in b. */
+     * credited to their index in b. An empty bundle has no items array,
+     * and NULL + 0 is undefined behaviour in C. */
     bundle view = *b;
-    view.items = b->items + p->from;
+    view.items = b->items ? b->items + p->from : NULL;
     view.n = p->to - p->from;
     if (df_stages_all(&g, &view, err) < 0)
         goto fail;

@@ -6,6 +6,7 @@
 #include "endpoint.h"
 #include "mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -40,6 +41,17 @@ static int ep_ssh_word(const char *s, size_t n, const char *extra)
     return n > 0;
 }
 
+/* The inside of [V6]: an IPv6 address's characters only (hex digits,
+ * ':' and a dotted IPv4 tail), so it can never start with '-' and be read
+ * by ssh as an option. */
+static int ep_ssh_v6(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isxdigit((unsigned char)s[i]) && s[i] != ':' && s[i] != '.')
+            return 0;
+    return n > 0;
+}
+
 static ep_ssh *ep_ssh_bad(ep_ssh *s, const char *what, const char *why, strbuf *err)
 {
     sb_addf(err, "%s: %s", what, why);
@@ -61,7 +73,7 @@ static int ep_ssh_hostport(const char *a, size_t n, ep_ssh *s, const char **why)
         host = a + 1;
         hlen = (size_t)(close - a - 1);
         colon = close + 1 < a + n ? close + 1 : NULL;
-        if (!ep_ssh_word(host, hlen, ":")) {
+        if (!ep_ssh_v6(host, hlen)) {
             *why = "not a host name or address";
             return -1;
         }

@@ -647,16 +647,21 @@ START_TEST(blueprint_options)
     ck_assert_ptr_null(fv_get(out, "from_image"));
     fv_free(out);
     fv_free(decl);
-    decl_err(test_json("{\"tag\": \"x\"}"), OPT_BLUEPRINT,
+    decl = test_json("{\"tag\": \"x\"}");
+    decl_err(decl, OPT_BLUEPRINT,
              "blueprint: unknown option \"tag\"\naccepted: description, hosts, params, simulate, "
              "sudo, user");
-    decl_err(test_json("{\"hosts\": \"web1\"}"), OPT_BLUEPRINT,
-             "blueprint: hosts must be a list of strings");
+    fv_free(decl);
+    decl = test_json("{\"hosts\": \"web1\"}");
+    decl_err(decl, OPT_BLUEPRINT, "blueprint: hosts must be a list of strings");
+    fv_free(decl);
+    decl = test_json("{\"hosts\": [\"a\"]}");
     decl_err(
-        test_json("{\"hosts\": [\"a\"]}"), OPT_CONTAINER,
+        decl, OPT_CONTAINER,
         "docker_container: unknown option \"hosts\"\naccepted: caches, cmd, description, "
         "engine, entrypoint, env, from_image, healthcheck, labels, maintainer, no_cache, params, "
         "ports, pull, push, secrets, stopsignal, tag, user, volumes, workdir");
+    fv_free(decl);
     merge_err(NULL, OPT_BLUEPRINT, "t:tag=x",
               "the following parameters were not understood: tag (accepted: hosts, simulate, "
               "sudo, user)");
