@@ -179,9 +179,13 @@ static int df_batch(df_gen *g, const bundle *b, size_t from, size_t to, strbuf *
 static void df_run_json(df_gen *g, long res, const strbuf *json, int secrets)
 {
     strbuf *t = &g->d->text;
-    if (secrets)
+    /* The marking line is a step of res too: plan.c and -n read line k as
+     * step k, so every line of the text needs its step_res. */
+    if (secrets) {
+        df_step(g, res);
         sb_adds(t, "# fuse: the next step runs in a container of its own, its secrets in "
                    "/run/secrets\n");
+    }
     df_step(g, res);
     df_run_prefix(g, t);
     if (secrets)

@@ -336,9 +336,10 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
         lines += t->buf[k] == '\n';
     FZ_ASSERT(lines == d->nsteps, "%zu lines, %zu steps", lines, d->nsteps);
     FZ_ASSERT(memcmp(t->buf, "FROM ", 5) == 0, "first line not FROM");
-    static const char *const instr[] = {"FROM ",    "ENV ",         "COPY ",  "RUN [",
-                                        "VOLUME [", "EXPOSE ",      "LABEL ", "USER ",
-                                        "WORKDIR ", "ENTRYPOINT [", "CMD ",   NULL};
+    static const char *const instr[] = {
+        "FROM ",    "ENV ",  "COPY ",    "RUN [",        "VOLUME [", "EXPOSE ",
+        "LABEL ",   "USER ", "WORKDIR ", "ENTRYPOINT [", "CMD ",     "ARG " DF_BUST_ARG "\n",
+        "# fuse: ", NULL};
     size_t runs[FZ_MAX_RES] = {0};
     for (size_t k = 0; k < d->nsteps; k++) {
         size_t len;
@@ -349,6 +350,10 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
         FZ_ASSERT(known, "line %zu: %.*s", k + 1, (int)len, line);
         long res = d->step_res[k];
         FZ_ASSERT(res >= -1 && res < (long)b->n, "step %zu maps to %ld", k, res);
+        /* cache = false: the build's bust argument, the first step of its
+         * resource's unit (dockerfile.c's df_bust). */
+        if (memcmp(line, "ARG ", 4) == 0)
+            continue;
         /* An artifact (from): its image's stage line, credited to the first
          * resource using it, and its own COPY --from, never fuse-apply. */
         if (res >= 0 && fv_get(b->items[res].fields, "from")) {
@@ -369,7 +374,8 @@ static void fz_check_dockerfile(const dockerfile *d, const bundle *b)
         }
         /* Every File reaches its place through fuse-apply, never one COPY. */
         FZ_ASSERT(res < 0 || df_is_tree(&b->items[res]) || memcmp(line, "COPY .fuse/", 11) == 0 ||
-                      memcmp(line, "RUN ", 4) == 0,
+                      memcmp(line, "RUN ", 4) == 0 || memcmp(line, "# fuse: ", 8) == 0 ||
+                      memcmp(line, "ARG ", 4) == 0,
                   "step of resource %ld: %.*s", res, (int)len, line);
     }
     /* One RUN of fuse-apply per resource, or a tree's or artifact's one COPY. */
