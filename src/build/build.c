@@ -595,6 +595,19 @@ static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_in
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
+/* 1 when the engine has no image of from_image's name: the build pulls it
+ * (build_base tried without credentials and left it to the build). */
+static int build_base_missing(dk_client *dk, const fv *opts)
+{
+    const char *img = fv_gets(opts, "from_image");
+    dk_image_info info = DK_IMAGE_INFO_INIT;
+    strbuf why = STRBUF_INIT;
+    int r = dk_image_inspect(dk, img ? img : OPT_DEFAULT_IMAGE, NULL, &info, &why);
+    dk_image_info_release(&info);
+    sb_release(&why);
+    return r == 1;
+}
+
 /* 1 when the task's caches are mounted: the builder can (BuildKit, Podman);
  * otherwise one line says they are not (for a later part of a build with
  * secrets, on the classic builder by rule, only with -v), and the build
@@ -624,6 +637,8 @@ static int build_choose(dk_client *dk, const fv *opts, const char *user, const b
     int sel = dkb_select(dk, f->on_chunk != NULL, d->text.buf, ch, err);
     if (sel != 0)
         return sel == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
+    if (ch->builder == DKB_BUILDKIT && !dp->from_id && build_base_missing(dk, opts))
+        dkb_for_pull(dk, ch);
     if (!build_mounts(opts, ch, f, dp->from_id != NULL, out))
         return BUILD_OK;
     df_part mp = *dp;

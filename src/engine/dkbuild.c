@@ -149,6 +149,16 @@ int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, st
     return rc;
 }
 
+void dkb_for_pull(dk_client *c, dkb_choice *ch)
+{
+    if (ch->builder != DKB_BUILDKIT || getenv("DOCKER_BUILDKIT"))
+        return;
+    ch->builder = DKB_CLASSIC;
+    ch->why = "the base image must be pulled, with registry credentials only the classic "
+              "builder is handed";
+    ch->mounts = dk_engine_of(c)->kind == DK_ENGINE_PODMAN;
+}
+
 int dkb_describe(dk_client *c, strbuf *out, strbuf *err)
 {
     dkb_choice ch;

@@ -47,6 +47,12 @@ typedef struct dkb_choice {
     int mounts; /* RUN --mount=type=cache works: BuildKit, or Podman's builder */
 } dkb_choice;
 
+/* The build must pull an image the engine lacks. BuildKit without a
+ * session is handed no registry credentials (X-Registry-Config is read by
+ * the classic builder only), so a private base would not pull: ch becomes
+ * the classic builder, unless DOCKER_BUILDKIT asked for BuildKit. */
+void dkb_for_pull(dk_client *c, dkb_choice *ch);
+
 /* Asks the engine (API version, image store) and chooses with dkb_choose
  * for dockerfile (NULL: none yet); raw: the caller reads the engine's
  * messages itself. -1 with one line in err, -2 when interrupted. */
