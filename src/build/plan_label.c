@@ -27,10 +27,12 @@ void plan_label(const plan *p, strbuf *out)
     }
 }
 
-/* Copies exactly n lowercase hex digits from s, then expects end. */
+/* Copies exactly n lowercase hex digits from s, then expects one of end's
+ * characters (never the string's own end: strchr would find the NUL of end
+ * too, and the caller steps over the character it expected). */
 static const char *plan_take_hex(const char *s, size_t n, char *out, const char *end)
 {
-    if (strspn(s, "0123456789abcdef") != n || !strchr(end, s[n]))
+    if (strspn(s, "0123456789abcdef") != n || s[n] == '\0' || !strchr(end, s[n]))
         return NULL;
     memcpy(out, s, n);
     out[n] = '\0';

@@ -7,6 +7,7 @@
 #include "ignore.h"
 
 #include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int rt_is(const rt_type *t, const char *name)
@@ -122,9 +123,72 @@ int rt_link_check(const fv *fields, strbuf *err)
     return 0;
 }
 
+/* Past the bracket expression that starts at p ("[", "[^", a leading "]"
+ * is a member), or NULL when it does not end. */
+static const char *rt_re_bracket(const char *p)
+{
+    p++;
+    if (*p == '^')
+        p++;
+    if (*p == ']')
+        p++;
+    for (; *p && *p != ']'; p++)
+        if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+            const char *q = strchr(p + 2, p[1]);
+            if (!q || q[1] != ']')
+                return NULL;
+            p = q + 1;
+        }
+    return *p ? p + 1 : NULL;
+}
+
+/* 0 when match has no two adjacent repetitions ("a++", "a*{2}", "a{2}{3}")
+ * and no interval count over 255. POSIX leaves adjacent repetitions
+ * undefined, and glibc's regcomp copies the expression for each one: a
+ * few dozen take gigabytes. 255 is POSIX's least RE_DUP_MAX. */
+static int rt_re_tame(const char *p)
+{
+    int rep = 0; /* the previous token was a repetition */
+    while (*p) {
+        int now = 0;
+        if (*p == '\\') {
+            p += p[1] ? 2 : 1;
+        } else if (*p == '[') {
+            const char *q = rt_re_bracket(p);
+            p = q ? q : p + 1; /* regcomp reports it */
+        } else if (*p == '*' || *p == '+' || *p == '?') {
+            now = 1;
+            p++;
+        } else if (*p == '{') {
+            char *end;
+            for (p++; *p && *p != '}'; p = end) {
+                long n = strtol(p, &end, 10);
+                if (end == p) {
+                    end = (char *)p + 1;
+                    continue;
+                }
+                if (n > 255)
+                    return -1;
+            }
+            p += *p ? 1 : 0;
+            now = 1;
+        } else {
+            p++;
+        }
+        if (now && rep)
+            return -1;
+        rep = now;
+    }
+    return 0;
+}
+
 int rt_line_check(const fv *fields, strbuf *err)
 {
     const char *match = fv_gets(fields, "match");
+    if (match && rt_re_tame(match) != 0)
+        return rt_fail(err, rt_find("Line"),
+                       "match repeats a repetition (\"a++\", \"a{2}{3}\") or counts over 255: "
+                       "undefined in extended regular expressions, and ruinous to compile");
     if (match) {
         regex_t re;
         int rc = regcomp(&re, match, REG_EXTENDED | REG_NOSUB);
