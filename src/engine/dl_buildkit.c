@@ -273,17 +273,37 @@ static long dlb_step_of(dlb_state *s, const char *name, const char **text)
 
 /* ---- events ---- */
 
+/* sb as one line without escapes: a vertex name or a status the engine
+ * sends may hold either, and an event's text and line never do. */
+static void dlb_one_line(strbuf *sb)
+{
+    dl_strip_escapes(sb->buf);
+    sb_setlen(sb, strlen(sb->buf));
+    for (size_t i = 0; i < sb->len; i++)
+        if (sb->buf[i] == '\n' || sb->buf[i] == '\r')
+            sb->buf[i] = ' ';
+}
+
 static void dlb_emit(dlb_state *s, dk_ev_kind kind, long step, const char *text, int code,
                      const char *raw, const char *line)
 {
+    strbuf t = STRBUF_INIT, l = STRBUF_INIT;
+    sb_adds(&t, text);
+    dlb_one_line(&t);
+    if (line) {
+        sb_adds(&l, line);
+        dlb_one_line(&l);
+    }
     dk_event e = {.kind = kind,
                   .step = step,
                   .nsteps = s->nsteps,
-                  .text = text,
+                  .text = t.buf,
                   .code = code,
                   .raw = raw,
-                  .line = line};
+                  .line = line ? l.buf : NULL};
     s->fn(&e, s->ud);
+    sb_release(&t);
+    sb_release(&l);
 }
 
 static dlb_vertex *dlb_vertex_get(dlb_state *s, const bkt_str *digest)
