@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# cases_jobs.sh -- bench cases of fuse -j (fuse(1) PARALLEL BUILDS, DESIGN
-# §12), sourced by bench/run.sh. Uses run.sh's helpers (say, secs, median,
+# cases_jobs.sh -- bench cases of fuse -j (fuse(1) PARALLEL BUILDS),
+# sourced by bench/run.sh. Uses run.sh's helpers (say, secs, median,
 # row...) and tests/integration/dockerd2.sh for a second engine on this
 # machine (its own socket, data root, exec root and pidfile under
 # /tmp/fuse-bench-d2.*), stopped at the end.

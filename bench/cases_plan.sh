@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# cases_plan.sh -- bench cases of the plan (fuse(1) --plan, DESIGN §13),
+# cases_plan.sh -- bench cases of the plan (fuse(1) --plan),
 # sourced by bench/run.sh: an up-to-date rebuild sends no build, and
 # --plan reads one label. Uses run.sh's helpers (say, secs, median, row...).
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tools/demo.sh BUILD_DIR -- `make demo`: the user's day of DESIGN §1.
+# tools/demo.sh BUILD_DIR -- `make demo`: the quick start of README.md.
 #
 # Makes sure a Docker engine answers and the base images exist, builds the
 # hello example with `fuse app_server`, runs the image, fetches its page over

@@ -1,5 +1,5 @@
 /* plan.h -- what the last build of a task recorded, and what changed since
- * (fuse(1), --plan; DESIGN §13).
+ * (fuse(1), --plan; docs/ARCHITECTURE.md).
  *
  * Each build labels its image with the key of every resource step and the
  * task's whole key (PLAN_LABEL). A step's key covers the Dockerfile lines

@@ -1,4 +1,4 @@
-/* rm.h -- blueprints: a bundle applied to live hosts over SSH (DESIGN §15,
+/* rm.h -- blueprints: a bundle applied to live hosts over SSH (docs/ARCHITECTURE.md,
  * fusefile(5) BLUEPRINTS).
  *
  * One `ssh` process per host (the system's OpenSSH client, so ~/.ssh/config,

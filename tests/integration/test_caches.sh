@@ -1,5 +1,5 @@
 #!/bin/bash
-# test_caches.sh -- a task's caches (DESIGN §11, fusefile(5) caches).
+# test_caches.sh -- a task's caches (fusefile(5) caches).
 #
 # On BuildKit: a Package step keeps apt's downloads in the cache, the cache
 # survives to the next build (the .deb is not fetched again: the same file,

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test_plan.sh -- fuse --plan names the first step that must run and why,
 # the next build runs exactly from there, and an image whose recorded keys
-# match is up to date without a build (fuse(1) --plan, DESIGN §13). For
+# match is up to date without a build (fuse(1) --plan). For
 # each kind of input: a resource's field, an option, a source's contents
 # (same size and mtime), the base image retagged, fuse-apply (another
 # payload), cache = false; an image
