@@ -1,5 +1,5 @@
 /* dk_int.h -- what docker.c shares with the other requests of the engine
- * client (dkmove.c); not for outside src/engine. */
+ * client (dkimage.c, dkmove.c); not for outside src/engine. */
 #ifndef FUSE_DK_INT_H
 #define FUSE_DK_INT_H
 
@@ -7,6 +7,9 @@
 #include "dkstream.h"
 #include "endpoint.h"
 #include "lazy.h"
+
+/* Error bodies and /version answers are small; more is not worth keeping. */
+#define DK_MAX_BODY (1u << 20)
 
 struct dk_client {
     CURL *curl;
