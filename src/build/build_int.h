@@ -1,12 +1,17 @@
-/* build_int.h -- what build.c shares with secstep.c: a build whose steps
- * with secrets run in containers of their own is /build parts between
- * them. */
+/* build_int.h -- what build.c shares with the other files of the build:
+ * build_prog.c (the engine's events as progress and failure reports),
+ * build_plan.c (--plan and -n) and secstep.c (a build whose steps with
+ * secrets run in containers of their own is /build parts between them). */
 #ifndef FUSE_BUILD_INT_H
 #define FUSE_BUILD_INT_H
 
 #include "build.h"
+#include "dialect.h"
 #include "docker.h"
 #include "dockerfile.h"
+#include "plan.h"
+
+#include <stdio.h>
 
 /* Which part of a build: the first pulls and clears --iidfile; the last is
  * tagged, reported and pushed; one before the last leaves its image's ID
@@ -16,6 +21,41 @@ typedef struct build_part {
     strbuf *image;
     const char *plan_label; /* the last part's fuse.plan label (plan.h), or NULL */
 } build_part;
+
+/* One build's progress, as build_prog.c follows the engine's events. */
+typedef struct build_prog {
+    const bundle *b;
+    const dockerfile *d;
+    const build_flags *f;
+    FILE *out;
+    long step;        /* the engine's current instruction, 0-based; -1 before the first */
+    long nsteps;      /* how many instructions */
+    long shown;       /* resource last announced, or -1 */
+    strbuf step_text; /* the current instruction as the engine printed it */
+    strbuf step_out;  /* what the current step printed (the payload's output) */
+    strbuf error;     /* the engine's error message, if any */
+    int code;         /* the failed command's exit status, or -1 */
+    strbuf image_id;  /* "sha256:..." */
+    strbuf layer;     /* the image the last finished step left, or "" */
+} build_prog;
+
+/* The engine's events (dialect.h) for a build_prog: progress lines, the
+ * payload's output kept for the report, the image and layers built. */
+void build_on_event(const dk_event *e, void *ud);
+/* -v: which builder runs the build, and why. */
+void build_on_builder(const char *name, const char *why, int fallback, void *ud);
+/* DockerBuilder's raw messages, passed on to its callback. */
+void build_on_msg(const dk_msg *m, void *ud);
+/* The failure report of the build p followed, msg the engine's error. */
+void build_failure(build_prog *p, const char *msg, strbuf *err);
+void build_prog_free(build_prog *p);
+/* The resource whose step p is in, or -1. */
+long build_cur_res(const build_prog *p);
+/* A resource's identity: "File[/index.html]". */
+void build_res_ident(const bundle_res *r, strbuf *out);
+/* The keys of d on base (plan.h), into p. A BUILD_* status. */
+int build_keys(const bundle *b, const dockerfile *d, const dk_image_info *base,
+               const build_flags *f, plan *p, strbuf *err);
 
 /* Builds part dp of b through /build on a base whose USER is user (NULL:
  * root). Returns a BUILD_* status with err set on failure. */
