@@ -302,19 +302,6 @@ static int build_base(dk_client *dk, const fv *opts, int pull_first, dk_image_in
     return r < 0 ? BUILD_FAILED : BUILD_OK; /* 1: not even after a pull */
 }
 
-/* 1 when the engine has no image of from_image's name: the build pulls it
- * (build_base tried without credentials and left it to the build). */
-static int build_base_missing(dk_client *dk, const fv *opts)
-{
-    const char *img = fv_gets(opts, "from_image");
-    dk_image_info info = DK_IMAGE_INFO_INIT;
-    strbuf why = STRBUF_INIT;
-    int r = dk_image_inspect(dk, img ? img : OPT_DEFAULT_IMAGE, NULL, &info, &why);
-    dk_image_info_release(&info);
-    sb_release(&why);
-    return r == 1;
-}
-
 /* 1 when the task's caches are mounted: the builder can (BuildKit, Podman);
  * otherwise one line says they are not (for a later part of a build with
  * secrets, on the classic builder by rule, only with -v), and the build
@@ -338,13 +325,13 @@ static int build_mounts(const fv *opts, const dkb_choice *ch, const build_flags 
  * task's caches mounted when that builder mounts them. The plan's keys
  * come from the Dockerfile without mounts: the builder changes no key. */
 static int build_choose(dk_client *dk, const fv *opts, const char *user, const bundle *b,
-                        const df_part *dp, const build_flags *f, dockerfile *d, dkb_choice *ch,
-                        FILE *out, strbuf *err)
+                        const df_part *dp, const build_flags *f, int base_missing, dockerfile *d,
+                        dkb_choice *ch, FILE *out, strbuf *err)
 {
     int sel = dkb_select(dk, f->on_chunk != NULL, d->text.buf, ch, err);
     if (sel != 0)
         return sel == -2 ? BUILD_INTERRUPTED : BUILD_FAILED;
-    if (ch->builder == DKB_BUILDKIT && !dp->from_id && build_base_missing(dk, opts))
+    if (ch->builder == DKB_BUILDKIT && !dp->from_id && base_missing)
         dkb_for_pull(dk, ch);
     if (!build_mounts(opts, ch, f, dp->from_id != NULL, out))
         return BUILD_OK;
@@ -456,21 +443,30 @@ int build_up_to_date(const fv *opts, const bundle *b, const build_flags *f, strb
     return fresh;
 }
 
+/* Part dp of b, its Dockerfile d made: the builder, the last part's plan
+ * label, the context, the request. */
+static int build_part_send(dk_client *dk, const fv *opts, const char *user, const bundle *b,
+                           const df_part *dp, const build_flags *f, const build_part *part,
+                           dockerfile *d, FILE *out, strbuf *err)
+{
+    dkb_choice ch;
+    int rc = build_choose(dk, opts, user, b, dp, f, part->base_missing, d, &ch, out, err);
+    if (rc != BUILD_OK)
+        return rc;
+    if (part->last && part->plan_label)
+        df_add_label(d, PLAN_LABEL, part->plan_label);
+    ctx *c = build_context(d, f, err);
+    return c ? build_send(dk, c, opts, b, d, f, part, &ch, out, err) : BUILD_FAILED;
+}
+
 int build_part_run(dk_client *dk, const fv *opts, const char *user, const bundle *b,
                    const df_part *dp, const build_flags *f, const build_part *part, FILE *out,
                    strbuf *err)
 {
     dockerfile d = {.nsteps = 0};
-    dkb_choice ch;
-    if (df_generate_part(opts, user, b, dp, &d, err) < 0)
-        return BUILD_FAILED;
-    int rc = build_choose(dk, opts, user, b, dp, f, &d, &ch, out, err);
-    if (rc == BUILD_OK) {
-        if (part->last && part->plan_label)
-            df_add_label(&d, PLAN_LABEL, part->plan_label);
-        ctx *c = build_context(&d, f, err);
-        rc = c ? build_send(dk, c, opts, b, &d, f, part, &ch, out, err) : BUILD_FAILED;
-    }
+    int rc = df_generate_part(opts, user, b, dp, &d, err) < 0
+                 ? BUILD_FAILED
+                 : build_part_send(dk, opts, user, b, dp, f, part, &d, out, err);
     df_free(&d);
     return rc;
 }
@@ -512,22 +508,18 @@ int build_run(const fv *opts, const bundle *b, const build_flags *f, FILE *out, 
         rc = build_current(dk, opts, id.buf, f, out, err);
     } else if (rc == BUILD_OK) {
         plan_label(&p, &label);
+        const char *user = base.user.len ? base.user.buf : NULL;
+        /* build_base left a base it could not pull to the build. */
+        int missing = base.id.len == 0;
         if (df_unit_secrets(b, 0, b->n)) {
             /* The steps with secrets run outside /build (secstep.c). */
-            rc = ss_build(dk, opts, base.user.len ? base.user.buf : NULL, b, f,
-                          task ? label.buf : NULL, out, err);
+            rc = ss_build(dk, opts, user, missing, b, f, task ? label.buf : NULL, out, err);
         } else {
-            build_part whole_part = {.first = 1, .last = 1};
-            dkb_choice ch;
-            rc = build_choose(dk, opts, base.user.len ? base.user.buf : NULL, b, &whole, f, &d, &ch,
-                              out, err);
-            if (rc == BUILD_OK) {
-                if (task)
-                    df_add_label(&d, PLAN_LABEL, label.buf);
-                c = build_context(&d, f, err);
-                rc = c ? build_send(dk, c, opts, b, &d, f, &whole_part, &ch, out, err)
-                       : BUILD_FAILED;
-            }
+            build_part whole_part = {.first = 1,
+                                     .last = 1,
+                                     .plan_label = task ? label.buf : NULL,
+                                     .base_missing = missing};
+            rc = build_part_send(dk, opts, user, b, &whole, f, &whole_part, &d, out, err);
         }
     }
     if (p.steps)

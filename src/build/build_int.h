@@ -20,7 +20,16 @@ typedef struct build_part {
     int first, last;
     strbuf *image;
     const char *plan_label; /* the last part's fuse.plan label (plan.h), or NULL */
+    /* The first part's base is not on the engine (build_base could not pull
+     * it): the build pulls it, on the builder credentials reach. */
+    int base_missing;
 } build_part;
+
+/* Output kept per step for the error report: the tail is what explains a
+ * failure, so older output is dropped beyond this (build_keep_tail). */
+#define BUILD_OUT_KEEP (64 * 1024)
+/* Drops the head of out beyond BUILD_OUT_KEEP, before more is added. */
+void build_keep_tail(strbuf *out);
 
 /* One build's progress, as build_prog.c follows the engine's events. */
 typedef struct build_prog {
@@ -69,9 +78,9 @@ void build_res_label(const bundle_res *r, strbuf *out);
 void build_step_failed(const bundle *b, long res, const char *output, int code, strbuf *err);
 
 /* secstep.c: builds b, whose units listing secrets run as containers (see
- * secstep.c), on a base whose USER is user; the final image gets the plan
- * label plan_label (plan.h). */
-int ss_build(dk_client *dk, const fv *opts, const char *user, const bundle *b, const build_flags *f,
-             const char *plan_label, FILE *out, strbuf *err);
+ * secstep.c), on a base whose USER is user (base_missing as build_part's);
+ * the final image gets the plan label plan_label (plan.h). */
+int ss_build(dk_client *dk, const fv *opts, const char *user, int base_missing, const bundle *b,
+             const build_flags *f, const char *plan_label, FILE *out, strbuf *err);
 
 #endif

@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Payload output kept per step for the error report: the tail is what
- * explains a failure, so older output is dropped beyond this. */
-#define BUILD_OUT_KEEP (64 * 1024)
-
 void build_res_ident(const bundle_res *r, strbuf *out)
 {
     if (r->ident)
@@ -90,10 +86,16 @@ static void build_step_begins(build_prog *p, const dk_event *e)
     sb_release(&label);
 }
 
+void build_keep_tail(strbuf *out)
+{
+    /* Dropped in halves, so the copy is paid once per BUILD_OUT_KEEP. */
+    if (out->len > 2 * BUILD_OUT_KEEP)
+        sb_consume(out, out->len - BUILD_OUT_KEEP);
+}
+
 static void build_step_output(build_prog *p, const char *line)
 {
-    if (p->step_out.len > 2 * BUILD_OUT_KEEP)
-        sb_consume(&p->step_out, p->step_out.len - BUILD_OUT_KEEP);
+    build_keep_tail(&p->step_out);
     sb_adds(&p->step_out, line);
     sb_addc(&p->step_out, '\n');
 }

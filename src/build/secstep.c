@@ -39,8 +39,6 @@
 #define SS_LABEL "fuse.secret-step"
 #define SS_RECORD "fuse.secret-steps"
 #define SS_DIR "/run/secrets"
-/* Output kept for the error report, as build.c keeps a step's. */
-#define SS_OUT_KEEP (64 * 1024)
 
 typedef struct ss_state {
     dk_client *dk;
@@ -52,8 +50,9 @@ typedef struct ss_state {
     strbuf cur;             /* the image the next step starts from */
     strbuf entrypoint, cmd; /* of the image before the first secret step */
     int have_cmd;
-    int committed; /* cur is a commit: the next part gives ENTRYPOINT and CMD again */
-    int first;     /* no part built yet */
+    int committed;    /* cur is a commit: the next part gives ENTRYPOINT and CMD again */
+    int base_missing; /* build_part's, for the first part */
+    int first;        /* no part built yet */
     const char *plan_label;
     strbuf known;  /* the tagged image's SS_RECORD: "KEY=ID ..." */
     strbuf record; /* this build's */
@@ -71,8 +70,11 @@ static int ss_part(ss_state *st, size_t from, size_t to, int last, strbuf *err)
                   .last = last,
                   .label = last && st->record.len ? SS_RECORD : NULL,
                   .label_value = st->record.buf};
-    build_part part = {
-        .first = st->first, .last = last, .image = &img, .plan_label = st->plan_label};
+    build_part part = {.first = st->first,
+                       .last = last,
+                       .image = &img,
+                       .plan_label = st->plan_label,
+                       .base_missing = st->first && st->base_missing};
     int rc = build_part_run(st->dk, st->opts, st->user, st->b, &dp, st->f, &part, st->out, err);
     if (rc == BUILD_OK && !last) {
         sb_reset(&st->cur);
@@ -204,8 +206,7 @@ static void ss_on_output(int stream, const char *data, size_t len, void *ud)
         fwrite(data, 1, len, o->show);
         fflush(o->show);
     }
-    if (o->text.len > 2 * SS_OUT_KEEP)
-        sb_consume(&o->text, o->text.len - SS_OUT_KEEP);
+    build_keep_tail(&o->text);
     sb_add(&o->text, data, len);
 }
 
@@ -352,13 +353,14 @@ static int ss_status(int rc, strbuf *err)
     return rc == 0 ? BUILD_OK : BUILD_FAILED;
 }
 
-int ss_build(dk_client *dk, const fv *opts, const char *user, const bundle *b, const build_flags *f,
-             const char *plan_label, FILE *out, strbuf *err)
+int ss_build(dk_client *dk, const fv *opts, const char *user, int base_missing, const bundle *b,
+             const build_flags *f, const char *plan_label, FILE *out, strbuf *err)
 {
     ss_state st = {.dk = dk,
                    .plan_label = plan_label,
                    .opts = opts,
                    .user = user,
+                   .base_missing = base_missing,
                    .b = b,
                    .f = f,
                    .out = out,
