@@ -61,16 +61,22 @@ static int dkb_parse_bool(const char *s)
     return -1;
 }
 
+/* DOCKER_BUILDKIT is given: the user's word, not the engine's default. */
+static int dkb_asked(const dkb_engine *e)
+{
+    return e->env && *e->env;
+}
+
 int dkb_choose(const dkb_engine *e, dkb_builder *b, const char **why, int *fallback, strbuf *err)
 {
-    int want = e->env && *e->env ? dkb_parse_bool(e->env) : 1;
+    int want = dkb_asked(e) ? dkb_parse_bool(e->env) : 1;
     *fallback = 0;
     *b = DKB_CLASSIC;
     if (want < 0) {
         sb_addf(err, "DOCKER_BUILDKIT must be a boolean (1 or 0), not '%s'", e->env);
         return -1;
     }
-    int asked = e->env && *e->env;
+    int asked = dkb_asked(e);
     if (!want)
         *why = "DOCKER_BUILDKIT=0";
     else if (e->podman)
@@ -106,7 +112,7 @@ static int dkb_engine_of(dk_client *c, dkb_engine *e, strbuf *err)
     e->api = dk_api_version(c);
     e->podman = dk_engine_of(c)->kind == DK_ENGINE_PODMAN;
     e->env = getenv("DOCKER_BUILDKIT");
-    int want = e->env && *e->env ? dkb_parse_bool(e->env) != 0 : 1;
+    int want = dkb_asked(e) ? dkb_parse_bool(e->env) != 0 : 1;
     if (want && !e->podman && ep_vnum(e->api) >= ep_vnum(DKB_CONTAINERD_API))
         return dk_image_store(c, &e->containerd, err);
     return 0;
@@ -146,12 +152,13 @@ int dkb_select(dk_client *c, int raw, const char *dockerfile, dkb_choice *ch, st
     rc = dkb_choose(&e, &ch->builder, &ch->why, &ch->fallback, err);
     /* Podman's builder (buildah) reads cache mounts in its classic API. */
     ch->mounts = ch->builder == DKB_BUILDKIT || e.podman;
+    ch->asked = dkb_asked(&e);
     return rc;
 }
 
 void dkb_for_pull(dk_client *c, dkb_choice *ch)
 {
-    if (ch->builder != DKB_BUILDKIT || getenv("DOCKER_BUILDKIT"))
+    if (ch->builder != DKB_BUILDKIT || ch->asked)
         return;
     ch->builder = DKB_CLASSIC;
     ch->why = "the base image must be pulled, with registry credentials only the classic "

@@ -45,6 +45,7 @@ typedef struct dkb_choice {
     int fallback;
     const char *api;
     int mounts; /* RUN --mount=type=cache works: BuildKit, or Podman's builder */
+    int asked;  /* DOCKER_BUILDKIT chose the builder, not the engine's default */
 } dkb_choice;
 
 /* The build must pull an image the engine lacks. BuildKit without a
