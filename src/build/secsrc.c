@@ -4,6 +4,8 @@
  * left in freed memory; nothing here writes a value anywhere. */
 #include "secsrc.h"
 
+#include "dkcred.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -76,15 +78,12 @@ static int ssrc_command(const char *name, const char *cmd, sec_buf *val, strbuf 
         sb_addf(err, "secrets.%s: cannot run its command: %s", name, strerror(errno));
         return -1;
     }
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fds[1], STDOUT_FILENO);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
+    int serr = 0;
+    pid_t pid = dkc_spawn("/bin/sh", (char *const[]){"sh", "-c", (char *)cmd, NULL},
+                          (const int[3]){STDIN_FILENO, fds[1], STDERR_FILENO}, 0, &serr);
     close(fds[1]);
     int rrc = pid < 0 ? -1 : ssrc_read_fd(fds[0], val);
-    int rerr = errno;
+    int rerr = pid < 0 ? serr : errno;
     close(fds[0]);
     int st = 0;
     while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
